@@ -1,0 +1,69 @@
+package io.tokenlane.spi;
+
+import io.vertx.core.Handler;
+import io.vertx.core.json.JsonArray;
+
+/**
+ * Where a provider reports what its upstream generates, normalized.
+ *
+ * <p>Implemented by the gateway. A plugin calls it only from its verticle's event loop, in generation order,
+ * and ends with exactly one terminal call: {@link #end} on success or {@link #fail} on error. Calls after
+ * the terminal one, or after {@link ProviderStream#cancel()}, are ignored.
+ *
+ * @since 1.0
+ */
+public interface StreamSink {
+
+  /**
+   * A piece of generated text, as small as one token or as large as a batch. Empty strings are ignored.
+   *
+   * @param delta the text
+   */
+  void text(String delta);
+
+  /**
+   * Tool-call deltas in OpenAI's {@code choices[].delta.tool_calls} shape, passed through untouched.
+   *
+   * @param toolCalls the deltas
+   */
+  void toolCalls(JsonArray toolCalls);
+
+  /**
+   * Token usage as the upstream reported it. May be called before the terminal call, and more than once; the
+   * last report wins.
+   *
+   * @param usage the counts
+   */
+  void usage(Usage usage);
+
+  /**
+   * Terminal: the generation finished normally.
+   *
+   * @param reason why the upstream stopped
+   */
+  void end(FinishReason reason);
+
+  /**
+   * Terminal: the generation failed, before or after the first token.
+   *
+   * @param error what went wrong, with a stable code
+   */
+  void fail(ProviderError error);
+
+  /**
+   * Backpressure: {@code true} while the gateway's buffer for this stream is full because clients read slower
+   * than the upstream produces. A plugin should then pause its upstream read (for example
+   * {@code HttpClientResponse.pause()}) until the {@link #drainHandler} runs.
+   *
+   * @return whether to pause
+   */
+  boolean writeQueueFull();
+
+  /**
+   * Sets the handler called, on the provider verticle's event loop, once the buffer has room again after
+   * {@link #writeQueueFull()} returned {@code true}.
+   *
+   * @param handler the handler, or {@code null} to clear it
+   */
+  void drainHandler(Handler<Void> handler);
+}
