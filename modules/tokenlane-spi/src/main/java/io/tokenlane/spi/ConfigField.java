@@ -30,7 +30,9 @@ public final class ConfigField {
     /** A list of strings. */
     STRING_LIST,
     /** An object whose values are strings, such as extra HTTP headers. */
-    STRING_MAP
+    STRING_MAP,
+    /** A nested object, validated by whoever reads it (for example with a schema of its own). */
+    OBJECT
   }
 
   private final String name;
@@ -136,6 +138,16 @@ public final class ConfigField {
    */
   public static ConfigField stringMap(String name) {
     return of(name, Type.STRING_MAP);
+  }
+
+  /**
+   * A nested-object field.
+   *
+   * @param name the key
+   * @return the field
+   */
+  public static ConfigField object(String name) {
+    return of(name, Type.OBJECT);
   }
 
   /**

@@ -20,9 +20,22 @@ import java.util.Map;
 public final class ConfigSchema {
 
   private final Map<String, ConfigField> fields;
+  private final Map<String, Object> defaults = new LinkedHashMap<>();
 
   private ConfigSchema(Map<String, ConfigField> fields) {
     this.fields = Collections.unmodifiableMap(fields);
+    // Defaults go through the same conversion as configured values, so a reader sees one Java type per field
+    // (Long for INTEGER, Double for NUMBER) and a default outside its own bounds fails when the plugin loads.
+    for (ConfigField field : fields.values()) {
+      if (field.defaultValue() != null) {
+        List<String> problems = new ArrayList<>();
+        Object converted = convert(field, field.defaultValue(), problems);
+        if (!problems.isEmpty()) {
+          throw new IllegalArgumentException("invalid default: " + String.join("; ", problems));
+        }
+        defaults.put(field.name(), converted);
+      }
+    }
   }
 
   /**
@@ -70,8 +83,10 @@ public final class ConfigSchema {
       if (value == null) {
         if (field.isRequired()) {
           problems.add(field.name() + ": required" + describe(field));
-        } else if (field.defaultValue() != null) {
-          typed.put(field.name(), field.defaultValue());
+        } else if (defaults.containsKey(field.name())) {
+          Object fallback = defaults.get(field.name());
+          typed.put(field.name(), fallback instanceof JsonObject object ? object.copy()
+            : fallback instanceof JsonArray array ? array.copy() : fallback);
         }
         continue;
       }
@@ -120,7 +135,7 @@ public final class ConfigSchema {
       .put("required", required);
   }
 
-  private static JsonObject fieldJson(ConfigField field) {
+  private JsonObject fieldJson(ConfigField field) {
     JsonObject json = new JsonObject().put("description", field.description());
     switch (field.type()) {
       case STRING -> json.put("type", "string");
@@ -131,6 +146,7 @@ public final class ConfigSchema {
       case STRING_LIST -> json.put("type", "array").put("items", new JsonObject().put("type", "string"));
       case STRING_MAP -> json.put("type", "object")
         .put("additionalProperties", new JsonObject().put("type", "string"));
+      case OBJECT -> json.put("type", "object");
     }
     if (field.min() != null) {
       json.put("minimum", field.min());
@@ -139,7 +155,7 @@ public final class ConfigSchema {
       json.put("maximum", field.max());
     }
     if (field.defaultValue() != null) {
-      json.put("default", field.defaultValue());
+      json.put("default", defaults.get(field.name()));
     }
     if (field.isSecret()) {
       json.put("writeOnly", true);
@@ -197,6 +213,8 @@ public final class ConfigSchema {
           return object.copy();
         }
         return wrongType(name, "a map of strings to strings", value, field, problems);
+      case OBJECT:
+        return value instanceof JsonObject object ? object.copy() : wrongType(name, "an object", value, field, problems);
       default:
         throw new IllegalStateException(field.type().name());
     }
@@ -217,12 +235,13 @@ public final class ConfigSchema {
   }
 
   private static boolean inBounds(ConfigField field, double value, List<String> problems) {
+    String got = field.isSecret() ? "a number (value hidden: secret)" : format(value);
     if (field.min() != null && value < field.min()) {
-      problems.add(field.name() + ": must be at least " + format(field.min()) + ", got " + format(value));
+      problems.add(field.name() + ": must be at least " + format(field.min()) + ", got " + got);
       return false;
     }
     if (field.max() != null && value > field.max()) {
-      problems.add(field.name() + ": must be at most " + format(field.max()) + ", got " + format(value));
+      problems.add(field.name() + ": must be at most " + format(field.max()) + ", got " + got);
       return false;
     }
     return true;

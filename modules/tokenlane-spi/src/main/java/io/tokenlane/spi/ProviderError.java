@@ -73,6 +73,16 @@ public record ProviderError(String code, String message, int httpStatus) {
   }
 
   /**
+   * An {@link #UNAVAILABLE}.
+   *
+   * @param message the explanation
+   * @return the error
+   */
+  public static ProviderError unavailable(String message) {
+    return new ProviderError(UNAVAILABLE, message, 502);
+  }
+
+  /**
    * Maps an upstream HTTP error status to an error with the matching code and client status.
    *
    * @param upstreamStatus the status the upstream answered with

@@ -4,8 +4,9 @@ package io.tokenlane.spi;
  * The entry point of a provider plugin, discovered with {@link java.util.ServiceLoader}.
  *
  * <p>List the implementation in {@code META-INF/services/io.tokenlane.spi.ProviderFactory}. The gateway
- * instantiates it once per plugin with the public no-arg constructor, on the thread that starts the gateway
- * (before any event loop runs plugin code); its methods must not block and must not keep state between calls.
+ * instantiates it once per plugin with the public no-arg constructor while it starts, on a worker thread, before
+ * any event loop runs plugin code; {@link #create} is then called on the thread that deploys the providers. Its
+ * methods must not block and must not keep state between calls.
  *
  * @since 1.0
  */

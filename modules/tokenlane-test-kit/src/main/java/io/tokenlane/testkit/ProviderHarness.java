@@ -7,6 +7,7 @@ import io.tokenlane.spi.ProviderFactory;
 import io.tokenlane.spi.ProviderVerticle;
 import io.tokenlane.spi.SpiVersion;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -89,8 +90,25 @@ public final class ProviderHarness {
    * @return the recording sink; {@link RecordedStream#terminal()} completes when the plugin ends or fails it
    */
   public RecordedStream start(ChatRequest request) {
+    return start(request, recorded -> { });
+  }
+
+  /**
+   * Starts a stream on the plugin's event loop, after letting the test arm the recording.
+   *
+   * <p>{@code beforeStart} runs on the calling thread before the plugin sees the prompt, so what it registers
+   * cannot miss an early chunk. For example, to cancel the way a client does right after the first token:
+   * {@code harness.start(request, s -> s.textChunksReceived(1).onSuccess(RecordedStream::cancel))}.
+   *
+   * @param request the prompt
+   * @param beforeStart called with the recording before the stream starts
+   * @return the recording sink
+   */
+  public RecordedStream start(ChatRequest request, Handler<RecordedStream> beforeStart) {
     RecordedStream recorded = new RecordedStream(verticle.providerContext());
+    beforeStart.handle(recorded);
     verticle.providerContext().runOnContext(v -> {
+      recorded.started();
       try {
         recorded.attach(verticle.stream(request, recorded));
       } catch (RuntimeException e) {
@@ -126,6 +144,15 @@ public final class ProviderHarness {
    */
   public Vertx vertx() {
     return vertx;
+  }
+
+  /**
+   * The id of the plugin's deployment.
+   *
+   * @return the deployment id
+   */
+  public String deploymentId() {
+    return deploymentId;
   }
 
   /**

@@ -9,7 +9,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,11 +28,19 @@ public final class RecordedStream implements StreamSink {
   public record Event(String kind, Object value) {
   }
 
+  private record TextWaiter(int count, Promise<RecordedStream> promise) {
+  }
+
   private final Context providerContext;
   private final Promise<RecordedStream> terminal = Promise.promise();
   private final List<Event> events = new ArrayList<>();
   private final List<String> violations = new ArrayList<>();
   private final StringBuilder text = new StringBuilder();
+  private final List<TextWaiter> textWaiters = new ArrayList<>();
+  private int textChunks;
+  // The thread, not the context, is what must match: Vert.x 5 runs timer and HTTP client callbacks on duplicates
+  // of the verticle's context, all on the same event-loop thread.
+  private volatile Thread providerThread;
   private ProviderStream handle;
   private boolean cancelled;
   private boolean ended;
@@ -46,6 +53,10 @@ public final class RecordedStream implements StreamSink {
 
   RecordedStream(Context providerContext) {
     this.providerContext = providerContext;
+  }
+
+  void started() {
+    providerThread = Thread.currentThread();
   }
 
   synchronized void attach(ProviderStream handle) {
@@ -64,10 +75,18 @@ public final class RecordedStream implements StreamSink {
   }
 
   @Override
-  public synchronized void text(String delta) {
-    if (record("text", delta)) {
+  public void text(String delta) {
+    List<TextWaiter> due;
+    synchronized (this) {
+      if (!record("text", delta)) {
+        return;
+      }
       text.append(delta);
+      textChunks++;
+      due = takeTextWaiters(false);
     }
+    // Completed outside the lock: a waiter's callback may act on this stream (cancel it, fill its queue).
+    due.forEach(waiter -> waiter.promise().tryComplete(this));
   }
 
   @Override
@@ -112,13 +131,22 @@ public final class RecordedStream implements StreamSink {
 
   /**
    * Simulates a slow client: while {@code full}, {@link #writeQueueFull()} answers {@code true}; turning it
-   * off runs the plugin's drain handler on the provider's event loop.
+   * off after it was on runs the plugin's drain handler on the provider's event loop.
+   *
+   * <p>Called from a {@link #textChunksReceived} callback registered before the stream started (see
+   * {@link ProviderHarness#start(io.tokenlane.spi.ChatRequest, Handler)}), it takes effect between two
+   * text calls, so a plugin that checks the queue before each call stops at exactly that chunk.
    *
    * @param full whether the gateway's buffer is full
    */
   public void setWriteQueueFull(boolean full) {
-    writeQueueFull = full;
-    if (!full) {
+    boolean wasFull;
+    synchronized (this) {
+      wasFull = writeQueueFull;
+      writeQueueFull = full;
+    }
+    // Like a real write queue, drain only follows a full queue: a plugin may count on that.
+    if (wasFull && !full) {
       providerContext.runOnContext(v -> {
         Handler<Void> handler;
         synchronized (this) {
@@ -167,7 +195,7 @@ public final class RecordedStream implements StreamSink {
   }
 
   private boolean record(String kind, Object value) {
-    if (Vertx.currentContext() != providerContext) {
+    if (Thread.currentThread() != providerThread) {
       violations.add(kind + " called off the provider's event loop (thread " + Thread.currentThread().getName() + ")");
     }
     if (cancelled) {
@@ -185,6 +213,41 @@ public final class RecordedStream implements StreamSink {
   private void finish() {
     ended = true;
     terminal.tryComplete(this);
+    for (TextWaiter waiter : takeTextWaiters(true)) {
+      waiter.promise().tryFail(new IllegalStateException("the stream " + (cancelled ? "was cancelled" : "ended")
+        + " after " + textChunks + " text chunks, before the awaited " + waiter.count()));
+    }
+  }
+
+  private List<TextWaiter> takeTextWaiters(boolean all) {
+    List<TextWaiter> due = new ArrayList<>();
+    textWaiters.removeIf(waiter -> (all || waiter.count() <= textChunks) && due.add(waiter));
+    return due;
+  }
+
+  /**
+   * Completes once the plugin made {@code count} text calls.
+   *
+   * <p>The future completes on the provider's event loop, inside the {@code count}-th {@code text} call, when it
+   * was asked for before that call; its callbacks then run before the plugin's next sink call. It fails when the
+   * stream ends or is cancelled first.
+   *
+   * @param count the number of text calls to wait for
+   * @return the recording
+   */
+  public Future<RecordedStream> textChunksReceived(int count) {
+    List<TextWaiter> due;
+    Promise<RecordedStream> promise = Promise.promise();
+    synchronized (this) {
+      if (ended && textChunks < count) {
+        return Future.failedFuture(new IllegalStateException("the stream ended after " + textChunks
+          + " text chunks, before the awaited " + count));
+      }
+      textWaiters.add(new TextWaiter(count, promise));
+      due = takeTextWaiters(false);
+    }
+    due.forEach(waiter -> waiter.promise().tryComplete(this));
+    return promise.future();
   }
 
   /**
@@ -208,7 +271,7 @@ public final class RecordedStream implements StreamSink {
 
   /** @return the number of text deltas received */
   public synchronized int textChunks() {
-    return (int) events.stream().filter(event -> event.kind().equals("text")).count();
+    return textChunks;
   }
 
   /** @return the finish reason of a normal end, or {@code null} */

@@ -1,0 +1,198 @@
+package io.tokenlane.core.impl;
+
+import io.tokenlane.core.Gateway;
+import io.tokenlane.core.GatewayException;
+import io.tokenlane.core.GatewayOptions;
+import io.tokenlane.core.GatewayOptions.ModelOptions;
+import io.tokenlane.core.GatewayOptions.ProviderOptions;
+import io.tokenlane.core.plugin.LoadedPlugin;
+import io.tokenlane.core.plugin.PluginCatalog;
+import io.tokenlane.core.stream.ActiveStream;
+import io.tokenlane.core.stream.StreamEnd;
+import io.tokenlane.core.stream.StreamObserver;
+import io.tokenlane.spi.ChatRequest;
+import io.tokenlane.spi.ProviderContext;
+import io.tokenlane.spi.ProviderError;
+import io.tokenlane.spi.ProviderFactory;
+import io.tokenlane.spi.ProviderVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The gateway core behind {@link Gateway}.
+ */
+public final class GatewayImpl implements Gateway {
+
+  private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
+
+  private final Vertx vertx;
+  private final GatewayOptions options;
+  private final SecretRedactor redactor = new SecretRedactor();
+  private final Map<String, ProviderInstance> providers = new HashMap<>();
+  private final List<String> deployments = new ArrayList<>();
+  private final Set<StreamBridge> active = ConcurrentHashMap.newKeySet();
+  private final List<ModelInfo> models;
+  private final Promise<Void> drained = Promise.promise();
+  private volatile boolean ready;
+  private volatile boolean closing;
+
+  private GatewayImpl(Vertx vertx, GatewayOptions options) {
+    this.vertx = vertx;
+    this.options = options;
+    this.models = options.getModels().values().stream()
+      .map(model -> new ModelInfo(model.name(), model.provider(), model.description()))
+      .toList();
+  }
+
+  /**
+   * Deploys the providers; see {@link Gateway#start}.
+   *
+   * @param vertx the Vert.x instance
+   * @param options validated options
+   * @param catalog the plugins
+   * @return the running gateway
+   */
+  public static Future<Gateway> start(Vertx vertx, GatewayOptions options, PluginCatalog catalog) {
+    GatewayImpl gateway = new GatewayImpl(vertx, options);
+    List<Future<?>> started = new ArrayList<>();
+    for (ProviderOptions provider : options.getProviders().values()) {
+      started.add(gateway.deploy(provider, catalog));
+    }
+    return Future.all(started)
+      .<Gateway>map(all -> {
+        gateway.ready = true;
+        return gateway;
+      })
+      .recover(failure -> gateway.undeployAll().transform(ignored -> Future.failedFuture(failure)));
+  }
+
+  private Future<Void> deploy(ProviderOptions provider, PluginCatalog catalog) {
+    LoadedPlugin plugin = catalog.plugin(provider.type()).orElse(null);
+    if (plugin == null) {
+      return Future.failedFuture("provider '" + provider.name() + "': no plugin '" + provider.type() + "'");
+    }
+    ProviderFactory factory = plugin.factory();
+    redactor.addSecrets(factory.configSchema(), provider.config());
+    List<ProviderVerticle> verticles = new ArrayList<>();
+    List<Future<String>> deployed = new ArrayList<>();
+    try {
+      for (int i = 0; i < provider.instances(); i++) {
+        ProviderVerticle verticle = factory.create(ProviderContext.of(provider.name(), provider.config()));
+        verticles.add(verticle);
+        deployed.add(vertx.deployVerticle(verticle).onSuccess(this::recordDeployment));
+      }
+    } catch (RuntimeException e) {
+      deployed.add(Future.failedFuture(e));
+    }
+    return Future.all(deployed)
+      .<Void>map(all -> {
+        synchronized (providers) {
+          providers.put(provider.name(), new ProviderInstance(provider.name(), verticles));
+        }
+        LOG.log(System.Logger.Level.INFO, "provider " + provider.name() + " (plugin " + factory.id() + " from "
+          + plugin.source() + ") deployed, " + provider.instances() + " instance(s)");
+        return null;
+      })
+      .recover(e -> Future.failedFuture(new IllegalStateException("provider '" + provider.name() + "' (plugin "
+        + factory.id() + ") failed to start: " + redactor.redact(String.valueOf(e.getMessage())), e)));
+  }
+
+  private synchronized void recordDeployment(String id) {
+    deployments.add(id);
+  }
+
+  @Override
+  public List<ModelInfo> models() {
+    return models;
+  }
+
+  @Override
+  public ActiveStream open(JsonObject body, String streamId, StreamObserver observer) {
+    if (closing) {
+      throw new GatewayException(503, "server_error", "shutting_down", null,
+        "the gateway is shutting down; retry on another instance");
+    }
+    Object model = body.getValue("model");
+    ModelOptions route = model instanceof String name ? options.getModels().get(name) : null;
+    if (route == null) {
+      throw new GatewayException(404, "invalid_request_error", "model_not_found", "model",
+        "The model '" + model + "' does not exist. GET /v1/models lists the available models.");
+    }
+    ProviderInstance provider;
+    synchronized (providers) {
+      provider = providers.get(route.provider());
+    }
+    ProviderVerticle verticle = provider.pick();
+    ChatRequest request = ChatRequest.of(body.copy().put("model", route.upstreamModel()), streamId);
+    StreamBridge bridge = new StreamBridge(streamId, vertx.getOrCreateContext(), verticle.providerContext(),
+      observer, redactor, this::ended);
+    active.add(bridge);
+    bridge.start(verticle, request);
+    return bridge;
+  }
+
+  private void ended(StreamBridge bridge) {
+    active.remove(bridge);
+    if (closing && active.isEmpty()) {
+      drained.tryComplete();
+    }
+  }
+
+  @Override
+  public boolean isReady() {
+    return ready && !closing;
+  }
+
+  @Override
+  public int activeStreams() {
+    return active.size();
+  }
+
+  @Override
+  public Future<Void> close(long graceMs) {
+    if (closing) {
+      return drained.future().compose(v -> undeployAll());
+    }
+    closing = true;
+    if (active.isEmpty()) {
+      drained.tryComplete();
+    }
+    long timer = vertx.setTimer(Math.max(1, graceMs), t -> {
+      ProviderError error = new ProviderError("shutting_down", "the gateway is shutting down", 503);
+      for (StreamBridge bridge : List.copyOf(active)) {
+        bridge.abortFromAnyThread(StreamEnd.failed(error));
+      }
+    });
+    return drained.future()
+      .eventually(() -> {
+        vertx.cancelTimer(timer);
+        return Future.succeededFuture();
+      })
+      .compose(v -> undeployAll());
+  }
+
+  private Future<Void> undeployAll() {
+    List<String> ids;
+    synchronized (this) {
+      ids = List.copyOf(deployments);
+      deployments.clear();
+    }
+    List<Future<Void>> undeployed = new ArrayList<>();
+    for (String id : ids) {
+      // A provider deployed from a verticle is its child: undeploying that verticle already undeployed it.
+      if (vertx.deploymentIDs().contains(id)) {
+        undeployed.add(vertx.undeploy(id));
+      }
+    }
+    ready = false;
+    return Future.join(undeployed).mapEmpty();
+  }
+}

@@ -1,0 +1,314 @@
+package io.tokenlane.core.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tokenlane.core.Gateway;
+import io.tokenlane.core.GatewayException;
+import io.tokenlane.core.GatewayOptions;
+import io.tokenlane.core.plugin.PluginCatalog;
+import io.tokenlane.core.stream.ActiveStream;
+import io.tokenlane.core.stream.StreamEnd;
+import io.tokenlane.core.stream.StreamObserver;
+import io.tokenlane.spi.FinishReason;
+import io.tokenlane.spi.ProviderError;
+import io.tokenlane.spi.StreamSink;
+import io.tokenlane.spi.Usage;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class GatewayTest {
+
+  private static final String SECRET = "sk-test-0123456789";
+
+  private Vertx vertx;
+  private Gateway gateway;
+  private Context client;
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    List<String> problems = new ArrayList<>();
+    GatewayOptions options = GatewayOptions.fromJson(new JsonObject()
+      .put("providers", new JsonObject().put("scripted", new JsonObject().put("type", "scripted")
+        .put("instances", 2).put("config", new JsonObject().put("apiKey", SECRET))))
+      .put("models", new JsonObject().put("public-model", new JsonObject()
+        .put("provider", "scripted").put("model", "upstream-model"))), problems);
+    PluginCatalog catalog = PluginCatalog.load(getClass().getClassLoader(), null);
+    problems.addAll(options.validatePlugins(catalog));
+    assertTrue(problems.isEmpty(), problems.toString());
+    gateway = Gateway.start(vertx, options, catalog).await(10, TimeUnit.SECONDS);
+    client = vertx.getOrCreateContext();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    ScriptedProviderFactory.behaviour = (request, sink) -> () -> { };
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  /** Records what a transport would see, and checks it is called on the opening context. */
+  private final class Recorder implements StreamObserver {
+    final List<String> events = new ArrayList<>();
+    final Promise<StreamEnd> end = Promise.promise();
+    final List<String> wrongThread = new ArrayList<>();
+    volatile boolean full;
+    Handler<Void> drain;
+
+    @Override
+    public void onText(String text) {
+      check("text");
+      events.add("text:" + text);
+    }
+
+    @Override
+    public void onToolCalls(JsonArray toolCalls) {
+      check("tools");
+      events.add("tools:" + toolCalls.encode());
+    }
+
+    @Override
+    public void onUsage(Usage usage) {
+      check("usage");
+      events.add("usage:" + usage.totalTokens());
+    }
+
+    @Override
+    public void onEnd(StreamEnd streamEnd) {
+      check("end");
+      events.add("end:" + streamEnd.reason().wireName());
+      end.complete(streamEnd);
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+      return full;
+    }
+
+    @Override
+    public void drainHandler(Handler<Void> handler) {
+      drain = handler;
+    }
+
+    private void check(String what) {
+      if (Vertx.currentContext() != client) {
+        wrongThread.add(what);
+      }
+    }
+  }
+
+  private JsonObject body(String model) {
+    return new JsonObject().put("model", model)
+      .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")));
+  }
+
+  private ActiveStream open(Recorder recorder) throws Exception {
+    Promise<ActiveStream> opened = Promise.promise();
+    client.runOnContext(v -> opened.complete(gateway.open(body("public-model"), "s-1", recorder)));
+    return opened.future().await(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void chunksReachTheObserverInOrderOnTheOpeningContextWithOneEnd() throws Exception {
+    AtomicReference<String> upstreamModel = new AtomicReference<>();
+    ScriptedProviderFactory.behaviour = (request, sink) -> {
+      upstreamModel.set(request.model());
+      sink.text("Hel");
+      sink.text("lo");
+      sink.toolCalls(new JsonArray().add(new JsonObject().put("index", 0)));
+      sink.text(" world");
+      sink.usage(new Usage(3, 2));
+      sink.end(FinishReason.STOP);
+      sink.text("ignored after the end");
+      sink.end(FinishReason.LENGTH);
+      return () -> { };
+    };
+    Recorder recorder = new Recorder();
+    open(recorder);
+    assertEquals(StreamEnd.Reason.STOP, recorder.end.future().await(5, TimeUnit.SECONDS).reason());
+    assertEquals(List.of("text:Hello", "tools:[{\"index\":0}]", "text: world", "usage:5", "end:stop"), recorder.events);
+    assertEquals("upstream-model", upstreamModel.get());
+    assertTrue(recorder.wrongThread.isEmpty(), recorder.wrongThread.toString());
+    assertEquals(0, gateway.activeStreams());
+  }
+
+  @Test
+  void cancelEndsTheStreamAtOnceAndAbortsTheProviderOnItsOwnLoop() throws Exception {
+    AtomicReference<StreamSink> sinkRef = new AtomicReference<>();
+    Promise<Context> cancelledOn = Promise.promise();
+    AtomicReference<Context> providerContext = new AtomicReference<>();
+    ScriptedProviderFactory.behaviour = (request, sink) -> {
+      sinkRef.set(sink);
+      providerContext.set(Vertx.currentContext());
+      sink.text("first");
+      return () -> cancelledOn.complete(Vertx.currentContext());
+    };
+    Recorder recorder = new Recorder();
+    ActiveStream stream = open(recorder);
+    waitFor(() -> recorder.events.contains("text:first"));
+    client.runOnContext(v -> stream.cancel());
+    assertEquals(StreamEnd.Reason.CANCELLED, recorder.end.future().await(5, TimeUnit.SECONDS).reason());
+    assertSame(providerContext.get(), cancelledOn.future().await(5, TimeUnit.SECONDS));
+    // A late chunk from the provider after the cancel is dropped.
+    providerContext.get().runOnContext(v -> sinkRef.get().text("late"));
+    Promise<Void> settled = Promise.promise();
+    vertx.setTimer(100, t -> client.runOnContext(v -> settled.complete()));
+    settled.future().await(5, TimeUnit.SECONDS);
+    assertEquals(List.of("text:first", "end:cancelled"), recorder.events);
+  }
+
+  @Test
+  void aProviderThatThrowsEndsTheStreamWithAnUpstreamError() throws Exception {
+    ScriptedProviderFactory.behaviour = (request, sink) -> {
+      throw new IllegalStateException("boom with " + SECRET);
+    };
+    Recorder recorder = new Recorder();
+    open(recorder);
+    StreamEnd end = recorder.end.future().await(5, TimeUnit.SECONDS);
+    assertEquals(ProviderError.UPSTREAM_ERROR, end.error().code());
+    assertFalse(end.error().message().contains(SECRET));
+  }
+
+  @Test
+  void configuredSecretsAreRedactedFromProviderErrors() throws Exception {
+    ScriptedProviderFactory.behaviour = (request, sink) -> {
+      sink.fail(ProviderError.fromUpstreamStatus(401, "Incorrect API key provided: " + SECRET));
+      return () -> { };
+    };
+    Recorder recorder = new Recorder();
+    open(recorder);
+    StreamEnd end = recorder.end.future().await(5, TimeUnit.SECONDS);
+    assertEquals(ProviderError.UPSTREAM_AUTH, end.error().code());
+    assertEquals("Incorrect API key provided: ***", end.error().message());
+  }
+
+  @Test
+  void aFullClientPausesTheProviderAndItsDrainResumesIt() throws Exception {
+    AtomicReference<StreamSink> sinkRef = new AtomicReference<>();
+    AtomicBoolean resumed = new AtomicBoolean();
+    ScriptedProviderFactory.behaviour = (request, sink) -> {
+      sinkRef.set(sink);
+      sink.drainHandler(v -> resumed.set(true));
+      sink.text("a");
+      return () -> { };
+    };
+    Recorder recorder = new Recorder();
+    recorder.full = true;
+    open(recorder);
+    waitFor(() -> recorder.events.contains("text:a"));
+    assertTrue(onProvider(sinkRef, StreamSink::writeQueueFull), "the provider must see the client's full buffer");
+    recorder.full = false;
+    client.runOnContext(v -> recorder.drain.handle(null));
+    waitFor(resumed::get);
+    assertFalse(onProvider(sinkRef, StreamSink::writeQueueFull));
+  }
+
+  @Test
+  void manyQueuedChunksAskTheProviderToPauseEvenBeforeTheClientIsFull() throws Exception {
+    AtomicReference<StreamSink> sinkRef = new AtomicReference<>();
+    AtomicReference<Context> providerContext = new AtomicReference<>();
+    ScriptedProviderFactory.behaviour = (request, sink) -> {
+      sinkRef.set(sink);
+      providerContext.set(Vertx.currentContext());
+      return () -> { };
+    };
+    Recorder recorder = new Recorder();
+    open(recorder);
+    waitFor(() -> sinkRef.get() != null);
+    // Hold the client's event loop for a moment so that nothing drains while the provider produces.
+    java.util.concurrent.CountDownLatch clientHeld = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    client.runOnContext(v -> {
+      clientHeld.countDown();
+      try {
+        release.await(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    assertTrue(clientHeld.await(5, TimeUnit.SECONDS));
+    Promise<Integer> producedBeforeFull = Promise.promise();
+    providerContext.get().runOnContext(v -> {
+      int produced = 0;
+      while (!sinkRef.get().writeQueueFull() && produced < 10 * StreamBridge.MAX_PENDING) {
+        sinkRef.get().text("x");
+        produced++;
+      }
+      sinkRef.get().end(FinishReason.STOP);
+      producedBeforeFull.complete(produced);
+    });
+    int produced = producedBeforeFull.future().await(5, TimeUnit.SECONDS);
+    release.countDown();
+    assertEquals(StreamBridge.MAX_PENDING, produced);
+    assertEquals(StreamEnd.Reason.STOP, recorder.end.future().await(5, TimeUnit.SECONDS).reason());
+    assertEquals("text:" + "x".repeat(produced), recorder.events.get(0), "queued deltas arrive as one write");
+  }
+
+  @Test
+  void anUnknownModelIsRefusedWith404BeforeAnyProviderRuns() throws Exception {
+    Promise<GatewayException> refused = Promise.promise();
+    client.runOnContext(v -> refused.complete(assertThrows(GatewayException.class,
+      () -> gateway.open(body("nope"), "s-2", new Recorder()))));
+    GatewayException e = refused.future().await(5, TimeUnit.SECONDS);
+    assertEquals(404, e.status());
+    assertEquals("model_not_found", e.code());
+  }
+
+  @Test
+  void closeRefusesNewStreamsAndEndsOpenOnesWithShuttingDownAfterTheGrace() throws Exception {
+    ScriptedProviderFactory.behaviour = (request, sink) -> {
+      sink.text("stalled");
+      return () -> { };
+    };
+    Recorder recorder = new Recorder();
+    open(recorder);
+    waitFor(() -> recorder.events.contains("text:stalled"));
+    Future<Void> closed = gateway.close(200);
+    assertFalse(gateway.isReady());
+    Promise<Integer> refusedStatus = Promise.promise();
+    client.runOnContext(v -> {
+      try {
+        gateway.open(body("public-model"), "s-3", new Recorder());
+        refusedStatus.complete(0);
+      } catch (GatewayException e) {
+        refusedStatus.complete(e.status());
+      }
+    });
+    assertEquals(503, refusedStatus.future().await(5, TimeUnit.SECONDS));
+    StreamEnd end = recorder.end.future().await(5, TimeUnit.SECONDS);
+    assertEquals("shutting_down", end.error().code());
+    closed.await(5, TimeUnit.SECONDS);
+    assertEquals(0, gateway.activeStreams());
+  }
+
+  private <T> T onProvider(AtomicReference<StreamSink> sink, java.util.function.Function<StreamSink, T> call)
+    throws Exception {
+    return vertx.executeBlocking(() -> call.apply(sink.get())).await(5, TimeUnit.SECONDS);
+  }
+
+  private void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within 5 s");
+      }
+      Thread.sleep(5);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package io.tokenlane.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.tokenlane.spi.ConfigField;
+import io.tokenlane.spi.ConfigSchema;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the YAML configuration: parses it, substitutes {@code ${VAR}} and {@code ${VAR:-default}} in string
+ * values from the environment, then applies {@code TOKENLANE_<SECTION>_<KEY>} environment overrides for the
+ * scalar keys of the {@code http}, {@code plugins} and {@code shutdown} sections.
+ *
+ * <p>Substitution happens after parsing, in values only, so an environment value can never change the
+ * structure of the file (a key containing a colon or a newline stays one string).
+ */
+final class ConfigLoader {
+
+  static final String ENV_PREFIX = "TOKENLANE_";
+  private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+
+  private ConfigLoader() {
+  }
+
+  /**
+   * Reads a configuration file.
+   *
+   * @param file the YAML file
+   * @param env the environment (a function so tests need not touch the real one)
+   * @param problems where problems are added
+   * @return the configuration tree, empty when the file could not be read
+   */
+  static JsonObject load(Path file, Function<String, String> env, List<String> problems) {
+    String yaml;
+    try {
+      yaml = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      problems.add(file + ": no such file");
+      return new JsonObject();
+    } catch (IOException e) {
+      problems.add(file + ": cannot read: " + e.getMessage());
+      return new JsonObject();
+    }
+    return parse(yaml, file.toString(), env, problems);
+  }
+
+  static JsonObject parse(String yaml, String source, Function<String, String> env, List<String> problems) {
+    Object tree;
+    try {
+      tree = new ObjectMapper(new YAMLFactory()).readValue(yaml, Object.class);
+    } catch (JsonProcessingException e) {
+      problems.add(source + ": not valid YAML: " + e.getOriginalMessage()
+        + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"));
+      return new JsonObject();
+    }
+    if (tree == null) {
+      return new JsonObject();
+    }
+    if (!(tree instanceof Map<?, ?> map)) {
+      problems.add(source + ": the top level must be a mapping of sections (http, providers, models...)");
+      return new JsonObject();
+    }
+    @SuppressWarnings("unchecked")
+    JsonObject root = new JsonObject((Map<String, Object>) map);
+    JsonObject substituted = (JsonObject) substitute(root, "", env, problems);
+    applyOverrides(substituted, env);
+    return substituted;
+  }
+
+  private static Object substitute(Object value, String path, Function<String, String> env, List<String> problems) {
+    if (value instanceof JsonObject object) {
+      JsonObject result = new JsonObject();
+      for (String key : object.fieldNames()) {
+        result.put(key, substitute(object.getValue(key), path.isEmpty() ? key : path + "." + key, env, problems));
+      }
+      return result;
+    }
+    if (value instanceof JsonArray array) {
+      JsonArray result = new JsonArray();
+      for (int i = 0; i < array.size(); i++) {
+        result.add(substitute(array.getValue(i), path + "[" + i + "]", env, problems));
+      }
+      return result;
+    }
+    return value instanceof String text ? substituteText(text, path, env, problems) : value;
+  }
+
+  private static String substituteText(String text, String path, Function<String, String> env, List<String> problems) {
+    Matcher matcher = VARIABLE.matcher(text);
+    StringBuilder result = new StringBuilder();
+    while (matcher.find()) {
+      String value = env.apply(matcher.group(1));
+      if (value == null || (value.isEmpty() && matcher.group(2) != null)) {
+        value = matcher.group(2);
+      }
+      if (value == null) {
+        problems.add(path + ": environment variable " + matcher.group(1) + " is not set (write ${"
+          + matcher.group(1) + ":-} to make it optional)");
+        value = "";
+      }
+      matcher.appendReplacement(result, Matcher.quoteReplacement(value));
+    }
+    return matcher.appendTail(result).toString();
+  }
+
+  /**
+   * Environment overrides: {@code TOKENLANE_HTTP_PORT=9090} sets {@code http.port}; camel-case keys become
+   * upper snake case ({@code http.maxBodyBytes} is {@code TOKENLANE_HTTP_MAX_BODY_BYTES}).
+   */
+  private static void applyOverrides(JsonObject root, Function<String, String> env) {
+    for (Map.Entry<String, ConfigSchema> section : TokenlaneConfig.OVERRIDABLE_SECTIONS.entrySet()) {
+      for (ConfigField field : section.getValue().fields().values()) {
+        String value = env.apply(envName(section.getKey(), field.name()));
+        if (value != null && !value.isEmpty()) {
+          Object existing = root.getValue(section.getKey());
+          JsonObject target = existing instanceof JsonObject object ? object : new JsonObject();
+          root.put(section.getKey(), target.put(field.name(), value));
+        }
+      }
+    }
+  }
+
+  static String envName(String section, String key) {
+    return ENV_PREFIX + section.toUpperCase(Locale.ROOT) + "_"
+      + key.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT);
+  }
+}

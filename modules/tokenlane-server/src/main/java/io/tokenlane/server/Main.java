@@ -1,0 +1,123 @@
+package io.tokenlane.server;
+
+import io.vertx.core.Vertx;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * {@code java -jar tokenlane.jar [--config FILE]}: starts the gateway, stops it gracefully on SIGTERM.
+ *
+ * <p>Exit codes: 0 after a clean stop, 1 when startup failed, 2 for a bad command line or configuration.
+ */
+public final class Main {
+
+  /** The configuration file used when none is named and {@code TOKENLANE_CONFIG} is not set. */
+  public static final String DEFAULT_CONFIG = "conf/tokenlane.yaml";
+  /** The configuration inside the jar, used when no file is named and the default file is absent. */
+  static final String EMBEDDED_CONFIG = "/io/tokenlane/server/default/tokenlane.yaml";
+
+  private Main() {
+  }
+
+  /**
+   * Starts the gateway.
+   *
+   * @param args the command line
+   */
+  public static void main(String[] args) {
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$-7s [%3$s] %5$s%6$s%n");
+    }
+    int code = run(args, System::getenv, System.out, System.err);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  static int run(String[] args, Function<String, String> env, PrintStream out, PrintStream err) {
+    String configFile = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--config", "-c" -> {
+          if (i + 1 >= args.length) {
+            err.println("tokenlane: --config needs a file");
+            return 2;
+          }
+          configFile = args[++i];
+        }
+        case "--help", "-h" -> {
+          out.println("usage: java -jar tokenlane.jar [--config FILE]\n"
+            + "  FILE defaults to $TOKENLANE_CONFIG, then " + DEFAULT_CONFIG + ", then the embedded default.");
+          return 0;
+        }
+        default -> {
+          err.println("tokenlane: unknown argument '" + args[i] + "' (try --help)");
+          return 2;
+        }
+      }
+    }
+    List<String> problems = new ArrayList<>();
+    TokenlaneConfig config = loadConfig(configFile, env, problems);
+    if (!problems.isEmpty()) {
+      return printProblems(err, problems);
+    }
+    return serve(config, err);
+  }
+
+  private static TokenlaneConfig loadConfig(String configFile, Function<String, String> env, List<String> problems) {
+    String file = configFile != null ? configFile : env.apply("TOKENLANE_CONFIG");
+    if (file == null && Files.exists(Path.of(DEFAULT_CONFIG))) {
+      file = DEFAULT_CONFIG;
+    }
+    if (file != null) {
+      return TokenlaneConfig.load(Path.of(file), env, problems);
+    }
+    try (var in = Main.class.getResourceAsStream(EMBEDDED_CONFIG)) {
+      return TokenlaneConfig.parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), env, problems);
+    } catch (java.io.IOException | NullPointerException e) {
+      problems.add("the embedded default configuration is missing from the jar");
+      return null;
+    }
+  }
+
+  private static int printProblems(PrintStream err, List<String> problems) {
+    err.println("tokenlane: invalid configuration, " + problems.size() + (problems.size() == 1 ? " problem:" : " problems:"));
+    for (String problem : problems) {
+      err.println("  - " + problem);
+    }
+    return 2;
+  }
+
+  private static int serve(TokenlaneConfig config, PrintStream err) {
+    Vertx vertx = Vertx.vertx();
+    TokenlaneVerticle verticle = new TokenlaneVerticle(config);
+    try {
+      vertx.deployVerticle(verticle).await(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      vertx.close();
+      for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+        if (cause instanceof ConfigurationException invalid) {
+          return printProblems(err, invalid.problems());
+        }
+      }
+      err.println("tokenlane: failed to start: " + (e.getMessage() != null ? e.getMessage() : e));
+      return 1;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx, verticle, config), "tokenlane-shutdown"));
+    return 0;
+  }
+
+  /** SIGTERM: undeploy gracefully (streams get the grace period), then close Vert.x, bounded in time. */
+  private static void stop(Vertx vertx, TokenlaneVerticle verticle, TokenlaneConfig config) {
+    try {
+      verticle.shutdown().eventually(vertx::close).await(config.shutdownGraceMs() + 5_000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      System.err.println("tokenlane: shutdown did not complete cleanly: " + e);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package io.tokenlane.server;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+
+/**
+ * Tokenlane as a verticle: starts the gateway and serves its HTTP API on the configured host and port. Deploy it
+ * in an existing Vert.x application with {@code vertx.deployVerticle(new TokenlaneVerticle(config))}; undeploying
+ * it stops gracefully.
+ */
+public final class TokenlaneVerticle extends VerticleBase {
+
+  private static final System.Logger LOG = System.getLogger(TokenlaneVerticle.class.getName());
+
+  private final TokenlaneConfig config;
+  private Tokenlane tokenlane;
+  private HttpServer server;
+
+  /**
+   * Creates the verticle.
+   *
+   * @param config a checked configuration
+   */
+  public TokenlaneVerticle(TokenlaneConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public Future<?> start() {
+    return Tokenlane.start(vertx, config)
+      .compose(started -> {
+        tokenlane = started;
+        server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false))
+          .requestHandler(started.router());
+        return server.listen(config.port(), config.host());
+      })
+      .onSuccess(listening -> LOG.log(System.Logger.Level.INFO, "Tokenlane listening on http://" + config.host() + ":"
+        + listening.actualPort() + " with models " + String.join(", ", config.gateway().getModels().keySet())))
+      .recover(failure -> (tokenlane == null ? Future.<Void>succeededFuture() : tokenlane.close())
+        .transform(ignored -> Future.failedFuture(failure)));
+  }
+
+  /** @return the port the server listens on (useful with port 0) */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  /** @return the running Tokenlane */
+  public Tokenlane tokenlane() {
+    return tokenlane;
+  }
+
+  /**
+   * Graceful stop, what SIGTERM runs: readiness turns false and new streams get 503 at once, open streams get
+   * the configured grace to finish (the rest end with a {@code shutting_down} error event), the providers are
+   * undeployed, then this verticle.
+   *
+   * <p>A plain {@code vertx.undeploy} is not graceful: Vert.x undeploys the provider verticles (this verticle's
+   * children) before {@link #stop()} runs, so open streams end at once with an {@code upstream_unavailable}
+   * error event.
+   *
+   * @return completes once undeployed
+   */
+  public Future<Void> shutdown() {
+    return tokenlane.close().eventually(() -> vertx.undeploy(deploymentID()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return tokenlane.close().eventually(() -> server.close());
+  }
+}

@@ -1,0 +1,181 @@
+package io.tokenlane.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigTest {
+
+  @TempDir
+  Path dir;
+
+  private static final String MINIMAL = """
+    providers:
+      mock: { type: mock }
+    models:
+      m: { provider: mock }
+    """;
+
+  private List<String> problemsOf(String yaml, Map<String, String> env) {
+    List<String> problems = new ArrayList<>();
+    TokenlaneConfig config = TokenlaneConfig.parse(yaml, env::get, problems);
+    if (problems.isEmpty()) {
+      try {
+        Tokenlane.loadPlugins(config).close();
+      } catch (ConfigurationException e) {
+        problems.addAll(e.problems());
+      }
+    }
+    return problems;
+  }
+
+  @Test
+  void theDefaultConfigurationIsValidAndServesTheMockModels() throws Exception {
+    List<String> problems = new ArrayList<>();
+    TokenlaneConfig config = TokenlaneConfig.load(Path.of("../../conf/tokenlane.yaml"), Map.<String, String>of()::get,
+      problems);
+    assertEquals(List.of(), problems);
+    assertTrue(config.gateway().getModels().keySet().containsAll(List.of("mock-typewriter", "mock-fast")));
+    assertEquals(8080, config.port());
+    Tokenlane.loadPlugins(config).close();
+  }
+
+  @Test
+  void environmentVariablesAreSubstitutedInValuesWithDefaults() {
+    String yaml = MINIMAL + """
+      http:
+        port: ${PORT}
+        host: ${HOST:-127.0.0.1}
+      """;
+    List<String> problems = new ArrayList<>();
+    TokenlaneConfig config = TokenlaneConfig.parse(yaml, Map.of("PORT", "9191")::get, problems);
+    assertEquals(List.of(), problems);
+    assertEquals(9191, config.port());
+    assertEquals("127.0.0.1", config.host());
+  }
+
+  @Test
+  void anUnsetVariableWithoutDefaultIsAProblemNamingIt() {
+    List<String> problems = problemsOf(MINIMAL + "http:\n  host: ${GATEWAY_HOST}\n", Map.of());
+    assertEquals(List.of("http.host: environment variable GATEWAY_HOST is not set (write ${GATEWAY_HOST:-} to make it optional)"),
+      problems);
+  }
+
+  @Test
+  void tokenlaneHttpPortOverridesTheFile() {
+    List<String> problems = new ArrayList<>();
+    TokenlaneConfig config = TokenlaneConfig.parse(MINIMAL + "http:\n  port: 8080\n",
+      Map.of("TOKENLANE_HTTP_PORT", "7070", "TOKENLANE_HTTP_MAX_BODY_BYTES", "2048")::get, problems);
+    assertEquals(List.of(), problems);
+    assertEquals(7070, config.port());
+    assertEquals(2048, config.transport().getMaxBodyBytes());
+    assertEquals("TOKENLANE_SHUTDOWN_GRACE_MS", ConfigLoader.envName("shutdown", "graceMs"));
+  }
+
+  @Test
+  void everyProblemIsReportedOnceWithItsPath() {
+    String yaml = """
+      htp:
+        port: 1
+      http:
+        port: lots
+        colour: blue
+      providers:
+        mock:
+          type: mock
+          config:
+            tokensPerSecond: fast
+            lenght: 3
+        ghost:
+          type: nonexistent
+      models:
+        m: { provider: mock }
+        orphan: { provider: missing }
+      """;
+    List<String> problems = problemsOf(yaml, Map.of());
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("htp: unknown key")), problems.toString());
+    assertTrue(problems.contains("http.port: expected a whole number, got \"lots\""), problems.toString());
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("http.colour: unknown key")), problems.toString());
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("models.orphan.provider: no provider named 'missing'")),
+      problems.toString());
+    assertEquals(4, problems.size(), "plugin checks run only once the file itself is sound: " + problems);
+    List<String> pluginProblems = problemsOf("""
+      providers:
+        mock:
+          type: mock
+          config:
+            tokensPerSecond: fast
+            lenght: 3
+        ghost:
+          type: nonexistent
+      models:
+        m: { provider: mock }
+      """, Map.of());
+    assertTrue(pluginProblems.contains("providers.mock.config.tokensPerSecond: expected a number, got \"fast\""),
+      pluginProblems.toString());
+    assertTrue(pluginProblems.stream().anyMatch(p -> p.startsWith("providers.mock.config.lenght: unknown key")),
+      pluginProblems.toString());
+    assertTrue(pluginProblems.stream().anyMatch(p -> p.startsWith("providers.ghost.type: no plugin 'nonexistent' (available:")),
+      pluginProblems.toString());
+    assertEquals(3, pluginProblems.size(), pluginProblems.toString());
+  }
+
+  @Test
+  void requiredSecretsOfAPluginAreReportedWithoutTheirValue() {
+    List<String> problems = problemsOf("""
+      providers:
+        openai:
+          type: openai
+          config:
+            apiKey: sk-should-not-be-printed
+      models:
+        m: { provider: openai }
+      """, Map.of());
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("providers.openai.config.baseUrl: required")), problems.toString());
+    assertTrue(problems.stream().noneMatch(p -> p.contains("sk-should-not-be-printed")), problems.toString());
+  }
+
+  @Test
+  void brokenYamlIsOneClearProblem() {
+    List<String> problems = problemsOf("providers: [unclosed", Map.of());
+    assertEquals(1, problems.size());
+    assertTrue(problems.get(0).startsWith("configuration: not valid YAML"), problems.get(0));
+  }
+
+  @Test
+  void mainExitsWithCode2AndPrintsEachProblemOnItsOwnLine() throws Exception {
+    Path file = dir.resolve("bad.yaml");
+    Files.writeString(file, "http:\n  port: 99999\nmodels: {}\n");
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Main.run(new String[] {"--config", file.toString()}, Map.<String, String>of()::get,
+      new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals(2, code);
+    String printed = err.toString(StandardCharsets.UTF_8);
+    assertTrue(printed.contains("tokenlane: invalid configuration, 2 problems:"), printed);
+    assertTrue(printed.contains("  - http.port: must be at most 65535, got 99999"), printed);
+    assertTrue(printed.contains("  - models: at least one model is required"), printed);
+  }
+
+  @Test
+  void mainRefusesUnknownArgumentsAndAMissingFile() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+    PrintStream out = new PrintStream(new ByteArrayOutputStream());
+    assertEquals(2, Main.run(new String[] {"--bogus"}, Map.<String, String>of()::get, out, errStream));
+    assertEquals(2, Main.run(new String[] {"--config", dir.resolve("absent.yaml").toString()},
+      Map.<String, String>of()::get, out, errStream));
+    String printed = err.toString(StandardCharsets.UTF_8);
+    assertTrue(printed.contains("unknown argument '--bogus'"), printed);
+    assertTrue(printed.contains("absent.yaml: no such file"), printed);
+  }
+}

@@ -1,0 +1,146 @@
+package io.tokenlane.server;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A gateway started in-process from YAML on a free loopback port, with an HTTP client that reads whole responses
+ * and OpenAI event streams. The test fixture every server test shares.
+ */
+final class GatewayServer implements AutoCloseable {
+
+  final Vertx vertx;
+  final HttpClient client;
+  final TokenlaneVerticle verticle;
+  final String deploymentId;
+
+  private GatewayServer(Vertx vertx, TokenlaneVerticle verticle, String deploymentId) {
+    this.vertx = vertx;
+    this.verticle = verticle;
+    this.deploymentId = deploymentId;
+    this.client = vertx.createHttpClient();
+  }
+
+  /** Starts a gateway; {@code yaml} gets {@code http: {host: 127.0.0.1, port: 0}} unless it sets http itself. */
+  static GatewayServer start(Vertx vertx, String yaml) throws Exception {
+    List<String> problems = new ArrayList<>();
+    String withHttp = yaml.contains("http:") ? yaml : "http:\n  host: 127.0.0.1\n  port: 0\n" + yaml;
+    TokenlaneConfig config = TokenlaneConfig.parse(withHttp, Map.<String, String>of()::get, problems);
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(problems.toString());
+    }
+    TokenlaneVerticle verticle = new TokenlaneVerticle(config);
+    String id = vertx.deployVerticle(verticle).await(20, TimeUnit.SECONDS);
+    return new GatewayServer(vertx, verticle, id);
+  }
+
+  int port() {
+    return verticle.actualPort();
+  }
+
+  String baseUrl() {
+    return "http://127.0.0.1:" + port() + "/v1";
+  }
+
+  /** A whole response. */
+  record Reply(int status, io.vertx.core.MultiMap headers, String body) {
+    JsonObject json() {
+      return new JsonObject(body);
+    }
+
+    /** The {@code data:} payloads of an event stream, in order. */
+    List<String> data() {
+      List<String> data = new ArrayList<>();
+      for (String line : body.split("\n")) {
+        if (line.startsWith("data: ")) {
+          data.add(line.substring(6));
+        }
+      }
+      return data;
+    }
+
+    /** The JSON chunks of an OpenAI event stream, without {@code [DONE]}. */
+    List<JsonObject> chunks() {
+      return data().stream().filter(d -> !d.equals("[DONE]")).map(JsonObject::new).toList();
+    }
+
+    /** The concatenated {@code delta.content} of an OpenAI event stream. */
+    String streamedText() {
+      StringBuilder text = new StringBuilder();
+      for (JsonObject chunk : chunks()) {
+        JsonArray choices = chunk.getJsonArray("choices", new JsonArray());
+        if (!choices.isEmpty()) {
+          String content = choices.getJsonObject(0).getJsonObject("delta", new JsonObject()).getString("content");
+          text.append(content == null ? "" : content);
+        }
+      }
+      return text.toString();
+    }
+  }
+
+  Reply request(HttpMethod method, String path, String body) throws Exception {
+    return send(method, path, body == null ? null : Buffer.buffer(body)).await(30, TimeUnit.SECONDS);
+  }
+
+  Reply get(String path) throws Exception {
+    return request(HttpMethod.GET, path, null);
+  }
+
+  Reply post(String path, JsonObject body) throws Exception {
+    return request(HttpMethod.POST, path, body.encode());
+  }
+
+  Future<Reply> send(HttpMethod method, String path, Buffer body) {
+    RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port()).setURI(path)
+      .putHeader("content-type", "application/json");
+    return client.request(options)
+      .compose(request -> body == null ? request.send() : request.send(body))
+      .compose(response -> response.body().map(bytes -> new Reply(response.statusCode(), response.headers(),
+        bytes.toString())));
+  }
+
+  /**
+   * Opens a streaming request and hands back the response as soon as its head arrives, paused: body chunks that
+   * arrive before the caller sets its handler would otherwise be dropped. Set a handler, then {@code resume()}.
+   */
+  Future<HttpClientResponse> openStream(JsonObject body) {
+    return openStream(client, port(), body);
+  }
+
+  static Future<HttpClientResponse> openStream(HttpClient client, int port, JsonObject body) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
+      .setURI("/v1/chat/completions").putHeader("content-type", "application/json");
+    return client.request(options).compose(request -> request.send(body.encode())).map(response -> {
+      response.pause();
+      return response;
+    });
+  }
+
+  static JsonObject chat(String model, String prompt) {
+    return new JsonObject().put("model", model)
+      .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", prompt)));
+  }
+
+  static JsonObject streamingChat(String model, String prompt) {
+    return chat(model, prompt).put("stream", true);
+  }
+
+  @Override
+  public void close() throws Exception {
+    client.close();
+    if (vertx.deploymentIDs().contains(deploymentId)) {
+      vertx.undeploy(deploymentId).await(30, TimeUnit.SECONDS);
+    }
+  }
+}

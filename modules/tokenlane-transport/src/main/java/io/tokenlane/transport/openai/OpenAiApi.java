@@ -1,0 +1,165 @@
+package io.tokenlane.transport.openai;
+
+import io.tokenlane.core.Gateway;
+import io.tokenlane.core.GatewayException;
+import io.tokenlane.core.stream.ActiveStream;
+import io.tokenlane.core.stream.StreamObserver;
+import io.tokenlane.transport.TransportOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The OpenAI-compatible HTTP API: {@code POST /chat/completions} (streaming and not) and {@code GET /models},
+ * meant to be mounted under {@code /v1} so that OpenAI SDKs work with their base URL pointed at the gateway.
+ *
+ * <p>A client that disconnects mid-stream cancels its stream, and the provider closes the upstream request.
+ */
+public final class OpenAiApi implements AutoCloseable {
+
+  private final Vertx vertx;
+  private final Gateway gateway;
+  private final TransportOptions options;
+  private final KeepAlives keepAlives;
+
+  private OpenAiApi(Vertx vertx, Gateway gateway, TransportOptions options) {
+    this.vertx = vertx;
+    this.gateway = gateway;
+    this.options = new TransportOptions(options);
+    this.keepAlives = new KeepAlives(vertx, options.getKeepAliveMs());
+  }
+
+  /**
+   * Creates the API.
+   *
+   * @param vertx the Vert.x instance
+   * @param gateway the gateway core
+   * @param options transport settings
+   * @return the API; {@link #close()} it when its server stops
+   */
+  public static OpenAiApi create(Vertx vertx, Gateway gateway, TransportOptions options) {
+    return new OpenAiApi(vertx, gateway, options);
+  }
+
+  /**
+   * A router with the API's routes, relative to where it is mounted ({@code /chat/completions}, {@code /models},
+   * {@code /models/:id}), with OpenAI-shaped errors for bad bodies, unknown routes and oversized requests.
+   *
+   * @return a new router
+   */
+  public Router router() {
+    Router router = Router.router(vertx);
+    router.post("/chat/completions")
+      .handler(BodyHandler.create(false).setBodyLimit(options.getMaxBodyBytes()))
+      .handler(this::chatCompletions);
+    router.get("/models").handler(this::listModels);
+    router.get("/models/:id").handler(this::getModel);
+    installErrorHandlers(router);
+    return router;
+  }
+
+  /**
+   * Makes {@code router} answer its HTTP errors (400, 404, 405, 413, 500) with OpenAI error bodies.
+   *
+   * @param router the router
+   */
+  public static void installErrorHandlers(Router router) {
+    router.errorHandler(400, ctx -> error(ctx, 400, "invalid_request_error", "We could not parse the JSON body of your request."));
+    router.errorHandler(404, ctx -> error(ctx, 404, "not_found", "Unknown request URL: " + ctx.request().method() + " " + ctx.request().path()));
+    router.errorHandler(405, ctx -> error(ctx, 405, "method_not_allowed", "Method " + ctx.request().method() + " is not allowed on " + ctx.request().path()));
+    router.errorHandler(413, ctx -> error(ctx, 413, "request_too_large", "The request body is larger than the configured limit."));
+    router.errorHandler(500, ctx -> error(ctx, 500, "internal_error", "The gateway failed to handle the request."));
+  }
+
+  private static void error(RoutingContext ctx, int status, String code, String message) {
+    if (!ctx.response().ended() && !ctx.response().closed()) {
+      OpenAiErrors.send(ctx.response(), status, OpenAiErrors.body(message, OpenAiErrors.typeOf(status), null, code));
+    }
+  }
+
+  private void chatCompletions(RoutingContext ctx) {
+    HttpServerResponse response = ctx.response();
+    try {
+      JsonObject body = parse(ctx);
+      boolean stream = ChatRequestValidator.validate(body);
+      String id = "chatcmpl-" + newId();
+      String model = body.getString("model");
+      long created = System.currentTimeMillis() / 1000;
+      JsonObject streamOptions = body.getJsonObject("stream_options");
+      boolean includeUsage = streamOptions != null && streamOptions.getBoolean("include_usage", false);
+      StreamObserver observer = stream
+        ? new SseCompletionWriter(response, vertx.getOrCreateContext(), keepAlives, id, model, created, includeUsage)
+        : new CompletionAggregator(response, id, model, created);
+      ActiveStream active = open(body, id, observer);
+      response.closeHandler(v -> active.cancel());
+    } catch (GatewayException e) {
+      OpenAiErrors.send(response, e);
+    }
+  }
+
+  private ActiveStream open(JsonObject body, String id, StreamObserver observer) {
+    try {
+      return gateway.open(body, id, observer);
+    } catch (GatewayException e) {
+      if (observer instanceof SseCompletionWriter writer) {
+        keepAlives.remove(writer);
+      }
+      throw e;
+    }
+  }
+
+  private static JsonObject parse(RoutingContext ctx) {
+    try {
+      JsonObject body = ctx.body().asJsonObject();
+      if (body == null) {
+        throw GatewayException.invalid(null, "the request body must be a JSON object");
+      }
+      return body;
+    } catch (DecodeException | ClassCastException e) {
+      throw new GatewayException(400, "invalid_request_error", "invalid_json", null,
+        "We could not parse the JSON body of your request: it must be a JSON object.");
+    }
+  }
+
+  private void listModels(RoutingContext ctx) {
+    JsonArray data = new JsonArray();
+    for (Gateway.ModelInfo model : gateway.models()) {
+      data.add(modelJson(model));
+    }
+    OpenAiErrors.send(ctx.response(), 200, new JsonObject().put("object", "list").put("data", data));
+  }
+
+  private void getModel(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    gateway.models().stream().filter(model -> model.id().equals(id)).findFirst().ifPresentOrElse(
+      model -> OpenAiErrors.send(ctx.response(), 200, modelJson(model)),
+      () -> OpenAiErrors.send(ctx.response(), new GatewayException(404, "invalid_request_error", "model_not_found",
+        "model", "The model '" + id + "' does not exist.")));
+  }
+
+  private static JsonObject modelJson(Gateway.ModelInfo model) {
+    return new JsonObject()
+      .put("id", model.id())
+      .put("object", "model")
+      .put("created", 0)
+      .put("owned_by", "tokenlane")
+      .put("description", model.description());
+  }
+
+  static String newId() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    return Long.toHexString(random.nextLong() | Long.MIN_VALUE) + Long.toHexString(random.nextLong() | Long.MIN_VALUE);
+  }
+
+  /** Stops the keep-alive timer. */
+  @Override
+  public void close() {
+    keepAlives.close();
+  }
+}
