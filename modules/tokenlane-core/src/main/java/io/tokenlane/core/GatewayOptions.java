@@ -67,6 +67,8 @@ public final class GatewayOptions {
   private String pluginsDirectory = DEFAULT_PLUGINS_DIRECTORY;
   private final Map<String, ProviderOptions> providers = new LinkedHashMap<>();
   private final Map<String, ModelOptions> models = new LinkedHashMap<>();
+  /** Provider names written in the file, valid or not, so that a broken provider is reported once, not per model. */
+  private final java.util.Set<String> declared = new java.util.HashSet<>();
 
   /**
    * Empty options: no provider, no model, the default plugins directory.
@@ -88,6 +90,7 @@ public final class GatewayOptions {
     prefixed("plugins.", pluginsSection.problems(), problems);
     options.pluginsDirectory = pluginsSection.config().getString("directory", DEFAULT_PLUGINS_DIRECTORY);
     JsonObject providers = section(root, "providers", problems);
+    options.declared.addAll(providers.fieldNames());
     for (String name : providers.fieldNames()) {
       options.readProvider(name, providers.getValue(name), problems);
     }
@@ -126,7 +129,7 @@ public final class GatewayOptions {
       return;
     }
     String provider = entry.config().getString("provider");
-    if (!providers.containsKey(provider)) {
+    if (!providers.containsKey(provider) && !declared.contains(provider)) {
       problems.add(path + ".provider: no provider named '" + provider + "' (configured: "
         + String.join(", ", providers.keySet()) + ")");
       return;

@@ -1,8 +1,5 @@
 package io.tokenlane.server;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.tokenlane.spi.ConfigField;
 import io.tokenlane.spi.ConfigSchema;
 import io.vertx.core.json.JsonArray;
@@ -17,6 +14,11 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Reads the YAML configuration: parses it, substitutes {@code ${VAR}} and {@code ${VAR:-default}} in string
@@ -59,24 +61,53 @@ final class ConfigLoader {
   static JsonObject parse(String yaml, String source, Function<String, String> env, List<String> problems) {
     Object tree;
     try {
-      tree = new ObjectMapper(new YAMLFactory()).readValue(yaml, Object.class);
-    } catch (JsonProcessingException e) {
-      problems.add(source + ": not valid YAML: " + e.getOriginalMessage()
-        + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"));
+      tree = plain(yaml().load(yaml));
+    } catch (MarkedYAMLException e) {
+      // The problem and its position only: SnakeYAML's full message quotes the offending line, which may hold a key.
+      problems.add(source + ": not valid YAML: " + e.getProblem()
+        + (e.getProblemMark() == null ? "" : " (line " + (e.getProblemMark().getLine() + 1) + ", column "
+        + (e.getProblemMark().getColumn() + 1) + ")"));
+      return new JsonObject();
+    } catch (YAMLException e) {
+      problems.add(source + ": not valid YAML");
       return new JsonObject();
     }
     if (tree == null) {
       return new JsonObject();
     }
-    if (!(tree instanceof Map<?, ?> map)) {
+    if (!(tree instanceof JsonObject root)) {
       problems.add(source + ": the top level must be a mapping of sections (http, providers, models...)");
       return new JsonObject();
     }
-    @SuppressWarnings("unchecked")
-    JsonObject root = new JsonObject((Map<String, Object>) map);
     JsonObject substituted = (JsonObject) substitute(root, "", env, problems);
     applyOverrides(substituted, env);
     return substituted;
+  }
+
+  private static Yaml yaml() {
+    LoaderOptions options = new LoaderOptions();
+    options.setAllowDuplicateKeys(false);
+    options.setMaxAliasesForCollections(50);
+    return new Yaml(new SafeConstructor(options));
+  }
+
+  /** Maps and lists as JSON containers; keys as strings; timestamps and other scalars as their text. */
+  private static Object plain(Object node) {
+    if (node instanceof Map<?, ?> map) {
+      JsonObject object = new JsonObject();
+      map.forEach((key, value) -> object.put(String.valueOf(key), plain(value)));
+      return object;
+    }
+    if (node instanceof List<?> list) {
+      JsonArray array = new JsonArray();
+      list.forEach(item -> array.add(plain(item)));
+      return array;
+    }
+    if (node == null || node instanceof String || node instanceof Boolean || node instanceof Integer
+      || node instanceof Long || node instanceof Double) {
+      return node;
+    }
+    return node instanceof Number number ? (Object) number.doubleValue() : node.toString();
   }
 
   private static Object substitute(Object value, String path, Function<String, String> env, List<String> problems) {

@@ -12,7 +12,8 @@ import java.util.function.Function;
 /**
  * {@code java -jar tokenlane.jar [--config FILE]}: starts the gateway, stops it gracefully on SIGTERM.
  *
- * <p>Exit codes: 0 after a clean stop, 1 when startup failed, 2 for a bad command line or configuration.
+ * <p>Exit codes: 1 when startup failed, 2 for a bad command line or configuration, 0 for {@code --help}; after
+ * SIGTERM the JVM reports the signal (143) once the graceful stop has run.
  */
 public final class Main {
 

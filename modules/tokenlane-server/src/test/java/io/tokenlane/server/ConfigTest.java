@@ -146,10 +146,31 @@ class ConfigTest {
   }
 
   @Test
-  void brokenYamlIsOneClearProblem() {
-    List<String> problems = problemsOf("providers: [unclosed", Map.of());
+  void brokenYamlIsOneClearProblemThatDoesNotQuoteTheLine() {
+    List<String> problems = problemsOf("providers:\n  openai:\n    apiKey: sk-SECRET123: x\n", Map.of());
     assertEquals(1, problems.size());
-    assertTrue(problems.get(0).startsWith("configuration: not valid YAML"), problems.get(0));
+    assertTrue(problems.get(0).startsWith("configuration: not valid YAML: "), problems.get(0));
+    assertTrue(problems.get(0).contains("(line 3, column"), problems.get(0));
+    assertTrue(!problems.get(0).contains("sk-SECRET123"), problems.get(0));
+  }
+
+  @Test
+  void anchorsAndAliasesWorkAndDuplicateKeysAreRefused() {
+    List<String> problems = new ArrayList<>();
+    TokenlaneConfig config = TokenlaneConfig.parse("""
+      providers:
+        a: { type: mock, config: &paced { tokensPerSecond: 50, length: 10 } }
+        b: { type: mock, config: { <<: *paced, length: 20 } }
+      models:
+        a: { provider: a }
+        b: { provider: b }
+      """, Map.<String, String>of()::get, problems);
+    assertEquals(List.of(), problems);
+    assertEquals(20L, ((Number) config.gateway().getProviders().get("b").config().getValue("length")).longValue());
+    assertEquals(50, ((Number) config.gateway().getProviders().get("b").config().getValue("tokensPerSecond")).intValue());
+    List<String> duplicate = problemsOf(MINIMAL + "providers:\n  other: { type: mock }\n", Map.of());
+    assertEquals(1, duplicate.size(), duplicate.toString());
+    assertTrue(duplicate.get(0).contains("duplicate key providers"), duplicate.get(0));
   }
 
   @Test

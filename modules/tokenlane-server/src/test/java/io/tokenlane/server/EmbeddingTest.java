@@ -18,6 +18,7 @@ class EmbeddingTest {
     Vertx vertx = Vertx.vertx();
     try {
       EmbedInYourApp app = new EmbedInYourApp("""
+        http: { maxBodyBytes: 4096 }
         providers:
           mock: { type: mock, config: { length: 12 } }
         models:
@@ -35,6 +36,13 @@ class EmbeddingTest {
       String livez = client.request(HttpMethod.GET, app.port(), "127.0.0.1", "/llm/livez")
         .compose(req -> req.send().compose(res -> res.body())).await(10, TimeUnit.SECONDS).toString();
       assertTrue(livez.contains("UP"), livez);
+      // Mounted under the application's router, oversized bodies still get OpenAI's error shape.
+      String tooLarge = client.request(HttpMethod.POST, app.port(), "127.0.0.1", "/llm/v1/chat/completions")
+        .compose(req -> req.send(GatewayServer.chat("simulated", "x".repeat(5000)).encode()).compose(res -> {
+          assertEquals(413, res.statusCode());
+          return res.body();
+        })).await(10, TimeUnit.SECONDS).toString();
+      assertEquals("request_too_large", new JsonObject(tooLarge).getJsonObject("error").getString("code"));
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }

@@ -32,6 +32,8 @@ class OpenAiApiTest {
       fast:
         type: mock
         config: { length: 40 }
+      slashed:
+        type: mock
       steady:
         type: mock
         config: { tokensPerSecond: 200, length: 60 }
@@ -46,6 +48,7 @@ class OpenAiApiTest {
       steady: { provider: steady }
       broken-early: { provider: broken-early }
       broken-mid: { provider: broken-mid }
+      org/model-v1: { provider: slashed }
     """;
 
   private static Vertx vertx;
@@ -108,6 +111,14 @@ class OpenAiApiTest {
   }
 
   @Test
+  void anExplicitNullIncludeUsageIsTreatedAsFalse() throws Exception {
+    JsonObject body = streamingChat("fast", "count").put("stream_options", new JsonObject().putNull("include_usage"));
+    GatewayServer.Reply reply = gateway.post("/v1/chat/completions", body);
+    assertEquals(200, reply.status(), reply.body());
+    assertTrue(reply.chunks().stream().noneMatch(c -> c.containsKey("usage")), reply.body());
+  }
+
+  @Test
   void maxTokensCutsTheAnswerWithFinishReasonLength() throws Exception {
     JsonObject completion = gateway.post("/v1/chat/completions", chat("fast", "long").put("max_tokens", 7)).json();
     assertEquals("length", completion.getJsonArray("choices").getJsonObject(0).getString("finish_reason"));
@@ -119,8 +130,9 @@ class OpenAiApiTest {
     JsonObject list = gateway.get("/v1/models").json();
     assertEquals("list", list.getString("object"));
     List<String> ids = list.getJsonArray("data").stream().map(m -> ((JsonObject) m).getString("id")).toList();
-    assertEquals(List.of("fast", "steady", "broken-early", "broken-mid"), ids);
+    assertEquals(List.of("fast", "steady", "broken-early", "broken-mid", "org/model-v1"), ids);
     assertEquals("model", gateway.get("/v1/models/fast").json().getString("object"));
+    assertEquals("org/model-v1", gateway.get("/v1/models/org/model-v1").json().getString("id"));
     assertEquals(404, gateway.get("/v1/models/nope").status());
   }
 

@@ -15,6 +15,7 @@ import io.tokenlane.spi.ProviderContext;
 import io.tokenlane.spi.ProviderError;
 import io.tokenlane.spi.ProviderFactory;
 import io.tokenlane.spi.ProviderVerticle;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -66,7 +67,7 @@ public final class GatewayImpl implements Gateway {
     for (ProviderOptions provider : options.getProviders().values()) {
       started.add(gateway.deploy(provider, catalog));
     }
-    return Future.all(started)
+    return Future.join(started)
       .<Gateway>map(all -> {
         gateway.ready = true;
         return gateway;
@@ -80,19 +81,21 @@ public final class GatewayImpl implements Gateway {
       return Future.failedFuture("provider '" + provider.name() + "': no plugin '" + provider.type() + "'");
     }
     ProviderFactory factory = plugin.factory();
-    redactor.addSecrets(factory.configSchema(), provider.config());
     List<ProviderVerticle> verticles = new ArrayList<>();
     List<Future<String>> deployed = new ArrayList<>();
+    // The plugin's class loader as context class loader, so libraries a plugin bundles can find its resources.
+    DeploymentOptions deployment = new DeploymentOptions().setClassLoader(factory.getClass().getClassLoader());
     try {
+      redactor.addSecrets(factory.configSchema(), provider.config());
       for (int i = 0; i < provider.instances(); i++) {
         ProviderVerticle verticle = factory.create(ProviderContext.of(provider.name(), provider.config()));
         verticles.add(verticle);
-        deployed.add(vertx.deployVerticle(verticle).onSuccess(this::recordDeployment));
+        deployed.add(vertx.deployVerticle(verticle, deployment).onSuccess(this::recordDeployment));
       }
     } catch (RuntimeException e) {
       deployed.add(Future.failedFuture(e));
     }
-    return Future.all(deployed)
+    return Future.join(deployed)
       .<Void>map(all -> {
         synchronized (providers) {
           providers.put(provider.name(), new ProviderInstance(provider.name(), verticles));
@@ -101,8 +104,9 @@ public final class GatewayImpl implements Gateway {
           + plugin.source() + ") deployed, " + provider.instances() + " instance(s)");
         return null;
       })
+      // No cause attached: its message, from the plugin, could hold a secret the redactor does not know about.
       .recover(e -> Future.failedFuture(new IllegalStateException("provider '" + provider.name() + "' (plugin "
-        + factory.id() + ") failed to start: " + redactor.redact(String.valueOf(e.getMessage())), e)));
+        + factory.id() + ") failed to start: " + redactor.redact(String.valueOf(e.getMessage())))));
   }
 
   private synchronized void recordDeployment(String id) {
@@ -117,8 +121,7 @@ public final class GatewayImpl implements Gateway {
   @Override
   public ActiveStream open(JsonObject body, String streamId, StreamObserver observer) {
     if (closing) {
-      throw new GatewayException(503, "server_error", "shutting_down", null,
-        "the gateway is shutting down; retry on another instance");
+      throw shuttingDown();
     }
     Object model = body.getValue("model");
     ModelOptions route = model instanceof String name ? options.getModels().get(name) : null;
@@ -135,8 +138,18 @@ public final class GatewayImpl implements Gateway {
     StreamBridge bridge = new StreamBridge(streamId, vertx.getOrCreateContext(), verticle.providerContext(),
       observer, redactor, this::ended);
     active.add(bridge);
+    if (closing) {
+      // close() started between the first check and the add: it may have seen no stream and begun undeploying.
+      ended(bridge);
+      throw shuttingDown();
+    }
     bridge.start(verticle, request);
     return bridge;
+  }
+
+  private static GatewayException shuttingDown() {
+    return new GatewayException(503, "server_error", "shutting_down", null,
+      "the gateway is shutting down; retry on another instance");
   }
 
   private void ended(StreamBridge bridge) {

@@ -33,6 +33,8 @@ final class StreamBridge implements StreamSink, ActiveStream {
 
   /** Chunks queued between the two event loops before the provider is asked to pause. */
   static final int MAX_PENDING = 512;
+  /** Chunks queued before a provider that ignores backpressure gets its stream failed: memory stays bounded. */
+  static final int HARD_LIMIT = 8 * MAX_PENDING;
 
   private static final System.Logger LOG = System.getLogger(StreamBridge.class.getName());
 
@@ -121,11 +123,21 @@ final class StreamBridge implements StreamSink, ActiveStream {
 
   @Override
   public boolean writeQueueFull() {
-    boolean full = clientFull || pending.get() >= MAX_PENDING;
-    if (full) {
-      providerPaused = true;
+    if (!isFull()) {
+      return false;
     }
-    return full;
+    // Flag first, then look again: the client side clears its state and then reads the flag, so one of the two
+    // always sees the other and a pause can never miss its resume.
+    providerPaused = true;
+    if (isFull()) {
+      return true;
+    }
+    providerPaused = false;
+    return false;
+  }
+
+  private boolean isFull() {
+    return clientFull || pending.get() >= MAX_PENDING;
   }
 
   @Override
@@ -136,8 +148,8 @@ final class StreamBridge implements StreamSink, ActiveStream {
   private void terminal(StreamEnd end) {
     if (!providerDone && !cancelled) {
       offer(end);
-      providerDone = true;
     }
+    providerDone = true;
   }
 
   private void offer(Object item) {
@@ -145,7 +157,14 @@ final class StreamBridge implements StreamSink, ActiveStream {
       return;
     }
     queue.add(item);
-    pending.incrementAndGet();
+    if (pending.incrementAndGet() > HARD_LIMIT) {
+      LOG.log(System.Logger.Level.WARNING, "stream " + id + ": provider ignored backpressure, " + HARD_LIMIT
+        + " chunks queued; failing the stream");
+      cancelled = true;
+      abortFromAnyThread(StreamEnd.failed(new ProviderError("client_too_slow",
+        "the client reads slower than the upstream produces and the provider did not pause", 503)));
+      return;
+    }
     if (drainScheduled.compareAndSet(false, true)) {
       client.runOnContext(v -> drain());
     }
@@ -183,7 +202,9 @@ final class StreamBridge implements StreamSink, ActiveStream {
       flushText(joined != null ? joined.toString() : text);
       text = null;
       joined = null;
-      deliver(item);
+      if (!ended) {
+        deliver(item);
+      }
     }
     flushText(joined != null ? joined.toString() : text);
     if (!ended) {
@@ -234,7 +255,8 @@ final class StreamBridge implements StreamSink, ActiveStream {
       return;
     }
     cancelled = true;
-    finish(end);
+    // Queue the provider's cancel before finishing: finishing may complete a shutdown drain that undeploys the
+    // provider, and its stop() must come after the cancel.
     provider.runOnContext(v -> {
       if (providerDone) {
         return;
@@ -248,6 +270,7 @@ final class StreamBridge implements StreamSink, ActiveStream {
         }
       }
     });
+    finish(end);
   }
 
   /**
@@ -260,10 +283,18 @@ final class StreamBridge implements StreamSink, ActiveStream {
   }
 
   private void finish(StreamEnd end) {
+    if (ended) {
+      return;
+    }
     ended = true;
-    onEnded.accept(this);
     StreamEnd shown = end.isError() ? StreamEnd.failed(redact(end.error())) : end;
-    guarded(() -> observer.onEnd(shown));
+    try {
+      observer.onEnd(shown);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "transport failed to end stream " + id, e);
+    } finally {
+      onEnded.accept(this);
+    }
   }
 
   private ProviderError redact(ProviderError error) {

@@ -38,6 +38,7 @@ public final class PluginCatalog implements AutoCloseable {
 
   private final Map<String, LoadedPlugin> plugins = new LinkedHashMap<>();
   private final Map<String, String> refused = new LinkedHashMap<>();
+  private final Map<String, String> refusedSources = new LinkedHashMap<>();
   private final List<String> problems = new ArrayList<>();
   private final List<PluginClassLoader> loaders = new ArrayList<>();
 
@@ -102,8 +103,8 @@ public final class PluginCatalog implements AutoCloseable {
         if (own == null || factory.getClass().getClassLoader() == own) {
           register(factory, source);
         }
-      } catch (ServiceConfigurationError | LinkageError e) {
-        problems.add(source + ": cannot load a provider plugin: " + e.getMessage());
+      } catch (ServiceConfigurationError | LinkageError | RuntimeException e) {
+        problems.add(source + ": cannot load a provider plugin: " + e);
         if (e instanceof LinkageError) {
           return found;
         }
@@ -119,9 +120,9 @@ public final class PluginCatalog implements AutoCloseable {
         + "' (lower-case letters, digits and dashes)");
       return;
     }
-    LoadedPlugin existing = plugins.get(id);
+    String existing = plugins.containsKey(id) ? plugins.get(id).source() : refusedSources.get(id);
     if (existing != null) {
-      problems.add("plugin id '" + id + "' is provided twice: by " + existing.source() + " and by " + source
+      problems.add("plugin id '" + id + "' is provided twice: by " + existing + " and by " + source
         + "; remove one of them");
       return;
     }
@@ -129,6 +130,7 @@ public final class PluginCatalog implements AutoCloseable {
       String reason = "plugin '" + id + "' (" + source + ") was built for SPI " + version + ", this gateway speaks SPI "
         + SpiVersion.CURRENT + ": rebuild it against tokenlane-spi " + majorOf(SpiVersion.CURRENT) + ".x";
       refused.put(id, reason);
+      refusedSources.put(id, source);
       LOG.log(System.Logger.Level.WARNING, "refused " + reason);
       return;
     }

@@ -16,7 +16,7 @@ import java.util.List;
 final class PluginClassLoader extends URLClassLoader {
 
   private static final String[] HOST_FIRST = {
-    "java.", "javax.", "jdk.", "sun.", "io.tokenlane.spi.", "io.vertx.", "io.netty.", "com.fasterxml.jackson."
+    "java.", "javax.", "jdk.", "sun.", "com.sun.", "org.w3c.", "org.xml.", "org.ietf.", "io.tokenlane.spi.", "io.vertx.", "io.netty.", "com.fasterxml.jackson."
   };
   private static final String SERVICES = "META-INF/services/io.tokenlane.spi.";
 

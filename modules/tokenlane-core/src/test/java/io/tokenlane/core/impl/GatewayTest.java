@@ -64,7 +64,7 @@ class GatewayTest {
   }
 
   /** Records what a transport would see, and checks it is called on the opening context. */
-  private final class Recorder implements StreamObserver {
+  private class Recorder implements StreamObserver {
     final List<String> events = new ArrayList<>();
     final Promise<StreamEnd> end = Promise.promise();
     final List<String> wrongThread = new ArrayList<>();
@@ -142,10 +142,11 @@ class GatewayTest {
     Recorder recorder = new Recorder();
     open(recorder);
     assertEquals(StreamEnd.Reason.STOP, recorder.end.future().await(5, TimeUnit.SECONDS).reason());
-    assertEquals(List.of("text:Hello", "tools:[{\"index\":0}]", "text: world", "usage:5", "end:stop"), recorder.events);
+    assertEquals(List.of("text:Hello", "tools:[{\"index\":0}]", "text: world", "usage:5", "end:stop"),
+      mergeText(recorder.events));
     assertEquals("upstream-model", upstreamModel.get());
     assertTrue(recorder.wrongThread.isEmpty(), recorder.wrongThread.toString());
-    assertEquals(0, gateway.activeStreams());
+    waitFor(() -> gateway.activeStreams() == 0);
   }
 
   @Test
@@ -261,6 +262,69 @@ class GatewayTest {
   }
 
   @Test
+  void aTransportThatFailsOnTextStillGetsExactlyOneEndAndNothingAfterIt() throws Exception {
+    ScriptedProviderFactory.behaviour = (request, sink) -> {
+      sink.text("boom");
+      sink.usage(new Usage(1, 1));
+      sink.end(FinishReason.STOP);
+      return () -> { };
+    };
+    Recorder recorder = new Recorder() {
+      @Override
+      public void onText(String text) {
+        super.onText(text);
+        throw new IllegalStateException("transport bug");
+      }
+    };
+    open(recorder);
+    StreamEnd end = recorder.end.future().await(5, TimeUnit.SECONDS);
+    assertEquals("internal_error", end.error().code());
+    Promise<Void> settled = Promise.promise();
+    vertx.setTimer(100, t -> client.runOnContext(v -> settled.complete()));
+    settled.future().await(5, TimeUnit.SECONDS);
+    assertEquals(List.of("text:boom", "end:error"), recorder.events);
+    waitFor(() -> gateway.activeStreams() == 0);
+  }
+
+  @Test
+  void aProviderThatIgnoresBackpressureIsFailedInsteadOfGrowingMemory() throws Exception {
+    AtomicReference<StreamSink> sinkRef = new AtomicReference<>();
+    AtomicReference<Context> providerContext = new AtomicReference<>();
+    AtomicBoolean cancelled = new AtomicBoolean();
+    ScriptedProviderFactory.behaviour = (request, sink) -> {
+      sinkRef.set(sink);
+      providerContext.set(Vertx.currentContext());
+      return () -> cancelled.set(true);
+    };
+    Recorder recorder = new Recorder();
+    open(recorder);
+    waitFor(() -> sinkRef.get() != null);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+    client.runOnContext(v -> {
+      held.countDown();
+      try {
+        release.await(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    assertTrue(held.await(5, TimeUnit.SECONDS));
+    Promise<Void> flooded = Promise.promise();
+    providerContext.get().runOnContext(v -> {
+      for (int i = 0; i < 2 * StreamBridge.HARD_LIMIT; i++) {
+        sinkRef.get().text("x");
+      }
+      flooded.complete();
+    });
+    flooded.future().await(5, TimeUnit.SECONDS);
+    release.countDown();
+    StreamEnd end = recorder.end.future().await(5, TimeUnit.SECONDS);
+    assertEquals("client_too_slow", end.error().code());
+    waitFor(cancelled::get);
+  }
+
+  @Test
   void anUnknownModelIsRefusedWith404BeforeAnyProviderRuns() throws Exception {
     Promise<GatewayException> refused = Promise.promise();
     client.runOnContext(v -> refused.complete(assertThrows(GatewayException.class,
@@ -294,7 +358,21 @@ class GatewayTest {
     StreamEnd end = recorder.end.future().await(5, TimeUnit.SECONDS);
     assertEquals("shutting_down", end.error().code());
     closed.await(5, TimeUnit.SECONDS);
-    assertEquals(0, gateway.activeStreams());
+    waitFor(() -> gateway.activeStreams() == 0);
+  }
+
+  /** Deltas may arrive in one call or several, depending on when the drain runs: compare them merged. */
+  private static List<String> mergeText(List<String> events) {
+    List<String> merged = new ArrayList<>();
+    for (String event : events) {
+      int last = merged.size() - 1;
+      if (event.startsWith("text:") && last >= 0 && merged.get(last).startsWith("text:")) {
+        merged.set(last, merged.get(last) + event.substring(5));
+      } else {
+        merged.add(event);
+      }
+    }
+    return merged;
   }
 
   private <T> T onProvider(AtomicReference<StreamSink> sink, java.util.function.Function<StreamSink, T> call)

@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -60,8 +61,10 @@ final class CompletionAggregator implements StreamObserver {
     JsonObject function = delta.getJsonObject("function");
     if (function != null) {
       JsonObject target = call.getJsonObject("function");
-      target.put("name", target.getString("name") + function.getString("name", ""));
-      target.put("arguments", target.getString("arguments") + function.getString("arguments", ""));
+      // Later deltas may carry explicit nulls for fields they do not continue.
+      target.put("name", target.getString("name") + Objects.requireNonNullElse(function.getString("name"), ""));
+      target.put("arguments", target.getString("arguments")
+        + Objects.requireNonNullElse(function.getString("arguments"), ""));
     }
   }
 

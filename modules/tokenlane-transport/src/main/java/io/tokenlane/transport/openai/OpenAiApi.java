@@ -23,6 +23,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class OpenAiApi implements AutoCloseable {
 
+  private static final System.Logger LOG = System.getLogger(OpenAiApi.class.getName());
+
   private final Vertx vertx;
   private final Gateway gateway;
   private final TransportOptions options;
@@ -59,9 +61,26 @@ public final class OpenAiApi implements AutoCloseable {
       .handler(BodyHandler.create(false).setBodyLimit(options.getMaxBodyBytes()))
       .handler(this::chatCompletions);
     router.get("/models").handler(this::listModels);
-    router.get("/models/:id").handler(this::getModel);
+    // Model ids may contain slashes (meta-llama/Llama-3.1-8B-Instruct).
+    router.getWithRegex("/models/(?<id>.+)").handler(this::getModel);
+    // A mounted router's own error handlers are not used (failures go to the root router), failure handlers are:
+    // bodies over the limit and handler exceptions get OpenAI errors wherever this router is mounted.
+    router.route().failureHandler(OpenAiApi::failure);
     installErrorHandlers(router);
     return router;
+  }
+
+  private static void failure(RoutingContext ctx) {
+    int status = ctx.statusCode() < 400 ? 500 : ctx.statusCode();
+    switch (status) {
+      case 400 -> error(ctx, 400, "invalid_json", "We could not parse the body of your request.");
+      case 413 -> error(ctx, 413, "request_too_large", "The request body is larger than the configured limit.");
+      default -> {
+        LOG.log(System.Logger.Level.ERROR, "request " + ctx.request().method() + " " + ctx.request().path()
+          + " failed with " + status, ctx.failure());
+        error(ctx, status, status == 500 ? "internal_error" : "error", "The gateway failed to handle the request.");
+      }
+    }
   }
 
   /**
@@ -74,10 +93,18 @@ public final class OpenAiApi implements AutoCloseable {
     router.errorHandler(404, ctx -> error(ctx, 404, "not_found", "Unknown request URL: " + ctx.request().method() + " " + ctx.request().path()));
     router.errorHandler(405, ctx -> error(ctx, 405, "method_not_allowed", "Method " + ctx.request().method() + " is not allowed on " + ctx.request().path()));
     router.errorHandler(413, ctx -> error(ctx, 413, "request_too_large", "The request body is larger than the configured limit."));
-    router.errorHandler(500, ctx -> error(ctx, 500, "internal_error", "The gateway failed to handle the request."));
+    router.errorHandler(500, ctx -> {
+      LOG.log(System.Logger.Level.ERROR, "request " + ctx.request().method() + " " + ctx.request().path() + " failed",
+        ctx.failure());
+      error(ctx, 500, "internal_error", "The gateway failed to handle the request.");
+    });
   }
 
   private static void error(RoutingContext ctx, int status, String code, String message) {
+    if (status == 413 || !ctx.request().isEnded()) {
+      // The rest of the body is still on the wire: reusing this connection would read it as the next request.
+      ctx.response().putHeader("connection", "close");
+    }
     if (!ctx.response().ended() && !ctx.response().closed()) {
       OpenAiErrors.send(ctx.response(), status, OpenAiErrors.body(message, OpenAiErrors.typeOf(status), null, code));
     }
@@ -92,12 +119,17 @@ public final class OpenAiApi implements AutoCloseable {
       String model = body.getString("model");
       long created = System.currentTimeMillis() / 1000;
       JsonObject streamOptions = body.getJsonObject("stream_options");
-      boolean includeUsage = streamOptions != null && streamOptions.getBoolean("include_usage", false);
+      boolean includeUsage = streamOptions != null && Boolean.TRUE.equals(streamOptions.getValue("include_usage"));
       StreamObserver observer = stream
         ? new SseCompletionWriter(response, vertx.getOrCreateContext(), keepAlives, id, model, created, includeUsage)
         : new CompletionAggregator(response, id, model, created);
       ActiveStream active = open(body, id, observer);
-      response.closeHandler(v -> active.cancel());
+      // The end handler runs on a disconnect as well as after a normal end (where cancel does nothing), and, unlike
+      // response.closeHandler, cannot be replaced by another handler of the route.
+      ctx.addEndHandler(ended -> active.cancel());
+      if (response.closed()) {
+        active.cancel();
+      }
     } catch (GatewayException e) {
       OpenAiErrors.send(response, e);
     }
@@ -106,7 +138,7 @@ public final class OpenAiApi implements AutoCloseable {
   private ActiveStream open(JsonObject body, String id, StreamObserver observer) {
     try {
       return gateway.open(body, id, observer);
-    } catch (GatewayException e) {
+    } catch (RuntimeException e) {
       if (observer instanceof SseCompletionWriter writer) {
         keepAlives.remove(writer);
       }
