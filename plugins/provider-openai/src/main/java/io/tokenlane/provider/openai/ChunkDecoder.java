@@ -213,19 +213,9 @@ final class ChunkDecoder {
     }
   }
 
-  /** OpenAI's {@code {"error": {"message": ...}}}; some servers send {@code {"error": "text"}}. */
   private String errorMessage(JsonObject body, String raw) {
-    Object error = body.getValue("error");
-    if (error instanceof JsonObject object && object.getValue("message") instanceof String message) {
-      return message;
-    }
-    if (error instanceof String message) {
-      return message;
-    }
-    if (body.getValue("message") instanceof String message) {
-      return message;
-    }
-    return snippet(raw);
+    String message = UpstreamErrors.messageOf(body);
+    return message != null ? message : snippet(raw);
   }
 
   private String snippet(String text) {

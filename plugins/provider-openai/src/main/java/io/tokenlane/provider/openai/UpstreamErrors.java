@@ -86,14 +86,8 @@ final class UpstreamErrors {
     }
     try {
       if (Json.decodeValue(body) instanceof JsonObject json) {
-        Object error = json.getValue("error");
-        if (error instanceof JsonObject object && object.getValue("message") instanceof String message) {
-          return message;
-        }
-        if (error instanceof String message) {
-          return message;
-        }
-        if (json.getValue("message") instanceof String message) {
+        String message = messageOf(json);
+        if (message != null) {
           return message;
         }
       }
@@ -101,6 +95,24 @@ final class UpstreamErrors {
       // Not JSON: a proxy's HTML or text page, shown shortened below.
     }
     return body.strip().replaceAll("\\s+", " ");
+  }
+
+  /**
+   * The human message of an error object: OpenAI's {@code {"error": {"message": ...}}}, or the
+   * {@code {"error": "text"}} and {@code {"message": "text"}} some compatible servers send.
+   *
+   * @param json the error object
+   * @return the message, or {@code null} when there is none
+   */
+  static String messageOf(JsonObject json) {
+    Object error = json.getValue("error");
+    if (error instanceof JsonObject object && object.getValue("message") instanceof String message) {
+      return message;
+    }
+    if (error instanceof String message) {
+      return message;
+    }
+    return json.getValue("message") instanceof String message ? message : null;
   }
 
   /** Cuts after redacting, so no part of a secret survives the cut. */
