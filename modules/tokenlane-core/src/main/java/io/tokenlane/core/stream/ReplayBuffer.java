@@ -1,0 +1,117 @@
+package io.tokenlane.core.stream;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * The recent events of one stream, kept to serve resumes and late joiners, bounded in count and in age so that
+ * memory per stream stays bounded whatever the clients do. A reader that asks for events the buffer no longer
+ * holds gets an explicit {@link Replay#reset()}, never a silent gap.
+ *
+ * <p>Thread-safe: the stream's owner appends on its event loop while clients on other event loops read.
+ */
+public final class ReplayBuffer {
+
+  /**
+   * What a read returns.
+   *
+   * @param events the events after the requested seq, in order (empty when none yet)
+   * @param reset {@code true} when events after the requested seq were already evicted: the reader missed some
+   *     and must start over from {@code events}' first seq
+   * @param lastSeq the newest seq appended so far, 0 before the first
+   */
+  public record Replay(List<StreamEvent> events, boolean reset, long lastSeq) {
+  }
+
+  private final int capacity;
+  private final long ttlNanos;
+  private final LongSupplier clock;
+  private final ArrayDeque<StreamEvent> events = new ArrayDeque<>();
+  private final ArrayDeque<Long> appendedAt = new ArrayDeque<>();
+  private long lastSeq;
+
+  /**
+   * Creates a buffer.
+   *
+   * @param capacity most events kept, at least 1
+   * @param ttlMillis how long an event is kept, at least 1
+   * @param nanoClock the clock, {@code System::nanoTime} outside tests
+   */
+  public ReplayBuffer(int capacity, long ttlMillis, LongSupplier nanoClock) {
+    if (capacity < 1 || ttlMillis < 1) {
+      throw new IllegalArgumentException("capacity and ttl must be at least 1");
+    }
+    this.capacity = capacity;
+    this.ttlNanos = ttlMillis * 1_000_000L;
+    this.clock = nanoClock;
+  }
+
+  /**
+   * Appends the next event; its seq must follow the last one.
+   *
+   * @param event the event
+   * @throws IllegalArgumentException when the seq is not the next one
+   */
+  public synchronized void append(StreamEvent event) {
+    if (event.seq() != lastSeq + 1) {
+      throw new IllegalArgumentException("expected seq " + (lastSeq + 1) + ", got " + event.seq());
+    }
+    long now = clock.getAsLong();
+    evict(now);
+    if (events.size() == capacity) {
+      events.removeFirst();
+      appendedAt.removeFirst();
+    }
+    events.addLast(event);
+    appendedAt.addLast(now);
+    lastSeq = event.seq();
+  }
+
+  /**
+   * The events after {@code afterSeq}.
+   *
+   * @param afterSeq the last seq the reader has, 0 for everything
+   * @param max most events to return, at least 1
+   * @return the events, with a reset flag when some were evicted
+   * @throws IllegalArgumentException when {@code afterSeq} is negative or beyond the newest event
+   */
+  public synchronized Replay read(long afterSeq, int max) {
+    if (max < 1) {
+      throw new IllegalArgumentException("max must be at least 1, got " + max);
+    }
+    if (afterSeq < 0 || afterSeq > lastSeq) {
+      throw new IllegalArgumentException("cursor " + afterSeq + " is outside the stream (0.." + lastSeq + ")");
+    }
+    evict(clock.getAsLong());
+    long oldest = events.isEmpty() ? lastSeq + 1 : events.peekFirst().seq();
+    boolean reset = afterSeq + 1 < oldest;
+    List<StreamEvent> out = new ArrayList<>(Math.min(max, events.size()));
+    for (Iterator<StreamEvent> it = events.iterator(); it.hasNext() && out.size() < max; ) {
+      StreamEvent event = it.next();
+      if (event.seq() > afterSeq) {
+        out.add(event);
+      }
+    }
+    return new Replay(List.copyOf(out), reset, lastSeq);
+  }
+
+  /** @return the newest seq appended, 0 before the first */
+  public synchronized long lastSeq() {
+    return lastSeq;
+  }
+
+  /** @return how many events are held now */
+  public synchronized int size() {
+    return events.size();
+  }
+
+  private void evict(long now) {
+    while (!appendedAt.isEmpty() && now - appendedAt.peekFirst() > ttlNanos) {
+      appendedAt.removeFirst();
+      events.removeFirst();
+    }
+  }
+}

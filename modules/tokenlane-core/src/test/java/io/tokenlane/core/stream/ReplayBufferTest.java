@@ -1,0 +1,81 @@
+package io.tokenlane.core.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class ReplayBufferTest {
+
+  private final AtomicLong now = new AtomicLong();
+  private final ReplayBuffer buffer = new ReplayBuffer(4, 1_000, now::get);
+
+  private static StreamEvent token(long seq) {
+    return new StreamEvent("s", seq, StreamEvent.Type.TOKEN, new JsonObject().put("text", "t" + seq));
+  }
+
+  private static List<Long> seqs(ReplayBuffer.Replay replay) {
+    return replay.events().stream().map(StreamEvent::seq).toList();
+  }
+
+  @Test
+  void aReaderGetsEverythingAfterItsCursorInOrder() {
+    for (long seq = 1; seq <= 3; seq++) {
+      buffer.append(token(seq));
+    }
+    assertEquals(List.of(1L, 2L, 3L), seqs(buffer.read(0, 10)));
+    assertEquals(List.of(3L), seqs(buffer.read(2, 10)));
+    assertEquals(List.of(), seqs(buffer.read(3, 10)));
+    assertEquals(List.of(2L), seqs(buffer.read(1, 1)));
+    assertFalse(buffer.read(0, 10).reset());
+  }
+
+  @Test
+  void beyondCapacityTheOldestGoAndAReaderBehindThemGetsAReset() {
+    for (long seq = 1; seq <= 6; seq++) {
+      buffer.append(token(seq));
+    }
+    assertEquals(4, buffer.size());
+    ReplayBuffer.Replay behind = buffer.read(1, 10);
+    assertTrue(behind.reset());
+    assertEquals(List.of(3L, 4L, 5L, 6L), seqs(behind));
+    assertFalse(buffer.read(2, 10).reset(), "a reader at seq 2 misses nothing: 3 is still held");
+  }
+
+  @Test
+  void eventsOlderThanTheTtlAreEvicted() {
+    buffer.append(token(1));
+    now.addAndGet(600_000_000L);
+    buffer.append(token(2));
+    now.addAndGet(600_000_000L);
+    ReplayBuffer.Replay replay = buffer.read(0, 10);
+    assertTrue(replay.reset());
+    assertEquals(List.of(2L), seqs(replay));
+    now.addAndGet(2_000_000_000L);
+    ReplayBuffer.Replay empty = buffer.read(1, 10);
+    assertTrue(empty.reset());
+    assertEquals(2, empty.lastSeq());
+    assertEquals(0, buffer.size());
+  }
+
+  @Test
+  void seqMustBeGapFreeAndCursorsInsideTheStream() {
+    buffer.append(token(1));
+    assertThrows(IllegalArgumentException.class, () -> buffer.append(token(3)));
+    assertThrows(IllegalArgumentException.class, () -> buffer.append(token(1)));
+    assertThrows(IllegalArgumentException.class, () -> buffer.read(2, 10));
+    assertThrows(IllegalArgumentException.class, () -> buffer.read(-1, 10));
+    assertThrows(IllegalArgumentException.class, () -> new StreamEvent("s", 0, StreamEvent.Type.TOKEN, null));
+  }
+
+  @Test
+  void theEnvelopeCarriesStreamIdSeqTypeAndData() {
+    JsonObject json = token(7).toJson();
+    assertEquals(new JsonObject().put("streamId", "s").put("seq", 7L).put("type", "token").put("text", "t7"), json);
+  }
+}
