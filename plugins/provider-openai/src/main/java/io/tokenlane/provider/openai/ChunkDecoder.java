@@ -61,7 +61,8 @@ final class ChunkDecoder {
     try {
       choices(chunk.getValue("choices"));
       usage(chunk.getValue("usage"));
-    } catch (ClassCastException e) {
+    } catch (RuntimeException e) {
+      // Wrong types or nulls where OpenAI never sends them: a bad response, never a half-delivered answer.
       return Outcome.fail(ProviderError.badResponse("upstream sent a chunk of the wrong shape: " + snippet(data)));
     }
     return null;
@@ -118,7 +119,7 @@ final class ChunkDecoder {
       message(choice.getValue("message"));
       finish(choice.getValue("finish_reason"));
       usage(completion.getValue("usage"));
-    } catch (ClassCastException e) {
+    } catch (RuntimeException e) {
       return Outcome.fail(ProviderError.badResponse("upstream sent a chat completion of the wrong shape: " + snippet(body)));
     }
     return Outcome.end(FinishReason.fromWireName(finishReason));
@@ -219,7 +220,10 @@ final class ChunkDecoder {
   }
 
   private String snippet(String text) {
-    String oneLine = redactor.apply(text).strip().replaceAll("\\s+", " ");
+    // Cut before the regex so a multi-megabyte body costs little on the event loop; keep enough that a secret
+    // straddling the cut is still whole when the redactor runs.
+    String head = text.length() <= 4 * SNIPPET + 256 ? text : text.substring(0, 4 * SNIPPET + 256);
+    String oneLine = redactor.apply(head).strip().replaceAll("\\s+", " ");
     return oneLine.length() <= SNIPPET ? oneLine : oneLine.substring(0, SNIPPET) + "...";
   }
 }

@@ -82,7 +82,12 @@ final class OpenAiConfig {
     this.port = baseUrl.getPort() > 0 ? baseUrl.getPort() : ssl ? 443 : 80;
     this.chatUri = chatUri(baseUrl);
     String key = config.getString(API_KEY);
+    // Secrets from files and Kubernetes secrets often end with a newline: strip it rather than send it.
+    key = key == null ? null : key.strip();
     this.apiKey = key == null || key.isEmpty() ? null : key;
+    if (apiKey != null && hasControlCharacter(apiKey)) {
+      throw new IllegalArgumentException(API_KEY + ": contains a control character (value hidden: secret)");
+    }
     this.headers = headers(config, apiKey);
     this.connectTimeoutMs = positive(config, CONNECT_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS);
     this.responseTimeoutMs = positive(config, RESPONSE_TIMEOUT_MS, DEFAULT_RESPONSE_TIMEOUT_MS);
@@ -96,6 +101,16 @@ final class OpenAiConfig {
    *
    * @throws IllegalArgumentException with a message that names the key and never shows the API key
    */
+  private static boolean hasControlCharacter(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static OpenAiConfig from(String instanceName, JsonObject config) {
     return new OpenAiConfig(instanceName, baseUrl(config.getString(BASE_URL)), config);
   }
@@ -134,13 +149,18 @@ final class OpenAiConfig {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
     JsonObject extra = config.getJsonObject(HEADERS, new JsonObject());
     for (Map.Entry<String, Object> header : extra) {
-      headers.set(header.getKey(), String.valueOf(header.getValue()));
+      String value = String.valueOf(header.getValue());
+      if (hasControlCharacter(header.getKey()) || hasControlCharacter(value) || header.getKey().isBlank()) {
+        throw new IllegalArgumentException(HEADERS + "." + header.getKey().strip()
+          + ": header names and values must not be blank or contain control characters");
+      }
+      headers.set(header.getKey(), value);
     }
     headers.set(HttpHeaders.CONTENT_TYPE, "application/json");
     headers.set(HttpHeaders.ACCEPT, "text/event-stream");
     if (apiKey != null) {
       String name = config.getString(API_KEY_HEADER, AUTHORIZATION).strip();
-      if (name.isEmpty()) {
+      if (name.isEmpty() || hasControlCharacter(name) || name.contains(":") || name.contains(" ")) {
         throw new IllegalArgumentException(API_KEY_HEADER + ": must name a header, such as Authorization or api-key");
       }
       boolean bearer = AUTHORIZATION.equalsIgnoreCase(name);

@@ -37,14 +37,18 @@ final class OpenAiStream implements ProviderStream, SseParser.Listener {
   private final Watchdog watchdog;
   private final Consumer<OpenAiStream> onDone;
   private HttpClientRequest request;
+  private final Vertx vertx;
   private HttpClientResponse response;
   private boolean paused;
   private boolean done;
+  private boolean bodyEnded;
+  private long lingerTimer = -1;
 
   /**
    * @param onDone called once, when the stream ended, failed or was cancelled
    */
   OpenAiStream(Vertx vertx, HttpClientAgent client, OpenAiConfig config, StreamSink sink, Consumer<OpenAiStream> onDone) {
+    this.vertx = vertx;
     this.client = client;
     this.config = config;
     this.sink = sink;
@@ -158,6 +162,10 @@ final class OpenAiStream implements ProviderStream, SseParser.Listener {
   }
 
   private void onBodyEnded() {
+    bodyEnded = true;
+    if (lingerTimer >= 0) {
+      vertx.cancelTimer(lingerTimer);
+    }
     if (done) {
       return;
     }
@@ -186,7 +194,10 @@ final class OpenAiStream implements ProviderStream, SseParser.Listener {
   private void readWhole(HttpClientResponse received, int limit, Function<String, Outcome> judge) {
     Buffer body = Buffer.buffer();
     watchdog.watch(config.idleTimeoutMs(), "upstream sent nothing for " + config.idleTimeoutMs() + " ms");
-    received.endHandler(v -> judge(judge, body));
+    received.endHandler(v -> {
+      bodyEnded = true;
+      judge(judge, body);
+    });
     received.handler(chunk -> {
       if (done) {
         return;
@@ -219,6 +230,22 @@ final class OpenAiStream implements ProviderStream, SseParser.Listener {
       sink.fail(new ProviderError(error.code(), config.redact(error.message()), error.httpStatus()));
     } else {
       sink.end(outcome.reason());
+      lingerThenAbort();
+    }
+  }
+
+  /**
+   * After {@code [DONE]} the body normally ends at once and the connection goes back to the pool. An upstream that
+   * keeps the body open (more keep-alives, a proxy that holds it) would hold the connection forever: it gets the
+   * idle timeout, then the exchange is closed.
+   */
+  private void lingerThenAbort() {
+    if (response != null && !bodyEnded) {
+      lingerTimer = vertx.setTimer(config.idleTimeoutMs(), t -> {
+        if (!bodyEnded) {
+          abort();
+        }
+      });
     }
   }
 
