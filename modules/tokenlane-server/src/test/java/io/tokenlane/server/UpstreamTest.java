@@ -77,6 +77,14 @@ class UpstreamTest {
   }
 
   @Test
+  void textWithQuotesControlCharactersAndNonAsciiArrivesIntact() throws Exception {
+    String[] tokens = {"h\u00e9llo \"q\" ", "back\\slash\n", "tab\t\u0001 ", "\u4e16\u754c \ud83d\ude00"};
+    upstreamA.enqueue(Script.tokens(tokens));
+    String streamed = gateway.post("/v1/chat/completions", streamingChat("gpt-a", "hi")).streamedText();
+    assertEquals(String.join("", tokens), streamed);
+  }
+
+  @Test
   void toolsAndUnknownFieldsReachTheUpstreamUntouched() throws Exception {
     upstreamA.enqueue(Script.tokens("ok"));
     JsonObject body = chat("gpt-a", "weather?")

@@ -10,6 +10,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Writes a stream as OpenAI's {@code chat.completion.chunk} server-sent events.
@@ -31,8 +32,8 @@ final class SseCompletionWriter implements StreamObserver {
   private final String model;
   private final long created;
   private final boolean includeUsage;
-  private final String textPrefix;
-  private final String textSuffix;
+  private final byte[] textPrefix;
+  private final byte[] textSuffix;
   private volatile long lastWriteNanos = System.nanoTime();
   private boolean started;
   private Usage usage;
@@ -50,8 +51,9 @@ final class SseCompletionWriter implements StreamObserver {
     JsonText.appendQuoted(prefix, id).append(",\"object\":\"chat.completion.chunk\",\"created\":").append(created)
       .append(",\"model\":");
     JsonText.appendQuoted(prefix, model).append(",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":{\"content\":");
-    this.textPrefix = prefix.toString();
-    this.textSuffix = "},\"logprobs\":null,\"finish_reason\":null}]" + (includeUsage ? ",\"usage\":null" : "") + "}\n\n";
+    this.textPrefix = prefix.toString().getBytes(StandardCharsets.UTF_8);
+    this.textSuffix = ("},\"logprobs\":null,\"finish_reason\":null}]" + (includeUsage ? ",\"usage\":null" : "") + "}\n\n")
+      .getBytes(StandardCharsets.UTF_8);
     keepAlives.add(this);
   }
 
@@ -65,9 +67,11 @@ final class SseCompletionWriter implements StreamObserver {
 
   @Override
   public void onText(String text) {
-    StringBuilder event = new StringBuilder(textPrefix.length() + text.length() + textSuffix.length() + 8);
-    JsonText.appendQuoted(event.append(textPrefix), text).append(textSuffix);
-    write(event.toString());
+    // Encoded once, straight into the buffer that goes to the socket: prefix and suffix are bytes already.
+    String quoted = JsonText.appendQuoted(new StringBuilder(text.length() + 8), text).toString();
+    Buffer event = Buffer.buffer(textPrefix.length + quoted.length() + textSuffix.length + 16)
+      .appendBytes(textPrefix).appendString(quoted).appendBytes(textSuffix);
+    write(event);
   }
 
   @Override
@@ -130,12 +134,16 @@ final class SseCompletionWriter implements StreamObserver {
   }
 
   private void write(String event) {
+    write(Buffer.buffer(event));
+  }
+
+  private void write(Buffer event) {
     if (response.closed()) {
       return;
     }
     start();
     lastWriteNanos = System.nanoTime();
-    response.write(Buffer.buffer(event));
+    response.write(event);
   }
 
   private void start() {
