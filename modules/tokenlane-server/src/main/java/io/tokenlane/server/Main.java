@@ -1,7 +1,10 @@
 package io.tokenlane.server;
 
 import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -78,10 +81,14 @@ public final class Main {
     if (file != null) {
       return TokenlaneConfig.load(Path.of(file), env, problems);
     }
-    try (var in = Main.class.getResourceAsStream(EMBEDDED_CONFIG)) {
-      return TokenlaneConfig.parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), env, problems);
-    } catch (java.io.IOException | NullPointerException e) {
-      problems.add("the embedded default configuration is missing from the jar");
+    try (InputStream in = Main.class.getResourceAsStream(EMBEDDED_CONFIG)) {
+      if (in == null) {
+        problems.add("the embedded default configuration is missing from the jar");
+        return null;
+      }
+      return TokenlaneConfig.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), env, problems);
+    } catch (IOException e) {
+      problems.add("cannot read the embedded default configuration: " + e.getMessage());
       return null;
     }
   }

@@ -84,12 +84,7 @@ class ConfigTest {
 
   @Test
   void everyProblemIsReportedOnceWithItsPath() {
-    String yaml = """
-      htp:
-        port: 1
-      http:
-        port: lots
-        colour: blue
+    String brokenProviders = """
       providers:
         mock:
           type: mock
@@ -100,7 +95,14 @@ class ConfigTest {
           type: nonexistent
       models:
         m: { provider: mock }
+      """;
+    String yaml = brokenProviders + """
         orphan: { provider: missing }
+      htp:
+        port: 1
+      http:
+        port: lots
+        colour: blue
       """;
     List<String> problems = problemsOf(yaml, Map.of());
     assertTrue(problems.stream().anyMatch(p -> p.startsWith("htp: unknown key")), problems.toString());
@@ -109,18 +111,7 @@ class ConfigTest {
     assertTrue(problems.stream().anyMatch(p -> p.startsWith("models.orphan.provider: no provider named 'missing'")),
       problems.toString());
     assertEquals(4, problems.size(), "plugin checks run only once the file itself is sound: " + problems);
-    List<String> pluginProblems = problemsOf("""
-      providers:
-        mock:
-          type: mock
-          config:
-            tokensPerSecond: fast
-            lenght: 3
-        ghost:
-          type: nonexistent
-      models:
-        m: { provider: mock }
-      """, Map.of());
+    List<String> pluginProblems = problemsOf(brokenProviders, Map.of());
     assertTrue(pluginProblems.contains("providers.mock.config.tokensPerSecond: expected a number, got \"fast\""),
       pluginProblems.toString());
     assertTrue(pluginProblems.stream().anyMatch(p -> p.startsWith("providers.mock.config.lenght: unknown key")),
