@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -148,7 +149,8 @@ final class ConfigLoader {
 
   /**
    * Environment overrides: {@code TOKENLANE_HTTP_PORT=9090} sets {@code http.port}; camel-case keys become
-   * upper snake case ({@code http.maxBodyBytes} is {@code TOKENLANE_HTTP_MAX_BODY_BYTES}).
+   * upper snake case ({@code http.maxBodyBytes} is {@code TOKENLANE_HTTP_MAX_BODY_BYTES}); lists are
+   * comma-separated ({@code TOKENLANE_TRANSPORTS_ENABLED=sse,long-polling}).
    */
   private static void applyOverrides(JsonObject root, Function<String, String> env) {
     for (Map.Entry<String, ConfigSchema> section : TokenlaneConfig.OVERRIDABLE_SECTIONS.entrySet()) {
@@ -157,7 +159,9 @@ final class ConfigLoader {
         if (value != null && !value.isEmpty()) {
           Object existing = root.getValue(section.getKey());
           JsonObject target = existing instanceof JsonObject object ? object : new JsonObject();
-          root.put(section.getKey(), target.put(field.name(), value));
+          root.put(section.getKey(), target.put(field.name(), field.type() == ConfigField.Type.STRING_LIST
+            ? new JsonArray(Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList())
+            : value));
         }
       }
     }

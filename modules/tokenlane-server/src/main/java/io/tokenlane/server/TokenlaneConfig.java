@@ -4,7 +4,10 @@ import io.tokenlane.core.GatewayOptions;
 import io.tokenlane.spi.ConfigField;
 import io.tokenlane.spi.ConfigSchema;
 import io.tokenlane.transport.TransportOptions;
+import io.tokenlane.core.stream.StreamHubOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,13 +26,18 @@ public final class TokenlaneConfig {
   public static final int DEFAULT_PORT = 8080;
   /** Default time open streams get to finish on shutdown. */
   public static final long DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+  /** Default validity of a session token: 24 hours. */
+  public static final long DEFAULT_SESSION_TTL_MS = 24 * 3600_000L;
 
   static final ConfigSchema ROOT_SCHEMA = ConfigSchema.of(
     ConfigField.object("http").description("the HTTP server"),
     ConfigField.object("plugins").description("where third-party plugins are"),
     ConfigField.object("providers").description("provider instances by name"),
     ConfigField.object("models").description("public model names routed to providers"),
-    ConfigField.object("shutdown").description("graceful shutdown"));
+    ConfigField.object("shutdown").description("graceful shutdown"),
+    ConfigField.object("sessions").description("session tokens of the native protocol"),
+    ConfigField.object("streams").description("replay, resume and detach of native streams"),
+    ConfigField.object("transports").description("the native transports offered to clients"));
   static final ConfigSchema HTTP_SCHEMA = ConfigSchema.of(
     ConfigField.string("host").defaultValue("0.0.0.0").description("address to listen on"),
     ConfigField.integer("port").defaultValue((long) DEFAULT_PORT).min(0).max(65535)
@@ -41,12 +49,39 @@ public final class TokenlaneConfig {
   static final ConfigSchema SHUTDOWN_SCHEMA = ConfigSchema.of(
     ConfigField.integer("graceMs").defaultValue(DEFAULT_SHUTDOWN_GRACE_MS).min(0)
       .description("how long open streams may take to finish on SIGTERM"));
+  static final ConfigSchema SESSIONS_SCHEMA = ConfigSchema.of(
+    ConfigField.string("secret").defaultValue("").secret()
+      .description("HMAC secret signing session tokens, at least 32 bytes; the same on every instance of a cluster."
+        + " Empty: a random secret, so tokens are valid on this instance only"),
+    ConfigField.integer("ttlMs").defaultValue(DEFAULT_SESSION_TTL_MS).min(1000)
+      .description("how long a session token is valid"));
+  static final ConfigSchema STREAMS_SCHEMA = ConfigSchema.of(
+    ConfigField.integer("detachGraceMs").defaultValue(StreamHubOptions.DEFAULT_DETACH_GRACE_MS).min(1)
+      .description("how long a stream with no client attached runs on before it is cancelled upstream"),
+    ConfigField.integer("resumeWindowMs").defaultValue(StreamHubOptions.DEFAULT_RESUME_WINDOW_MS).min(1)
+      .description("how long events are kept for resume, and ended streams stay resumable"),
+    ConfigField.integer("replayCapacity").defaultValue((long) StreamHubOptions.DEFAULT_REPLAY_CAPACITY).min(2)
+      .max(1_000_000).description("most events kept per stream for resume; a client further behind gets a reset"),
+    ConfigField.integer("maxRunningPerSession").defaultValue((long) StreamHubOptions.DEFAULT_MAX_RUNNING_PER_SESSION)
+      .min(1).max(100_000).description("most streams of one session running at once"));
+  static final ConfigSchema TRANSPORTS_SCHEMA = ConfigSchema.of(
+    ConfigField.stringList("enabled").defaultValue(new JsonArray(TransportOptions.ALL_TRANSPORTS))
+      .description("native transports offered, in order of preference: websocket, sse, long-polling"),
+    ConfigField.integer("heartbeatMs").defaultValue(TransportOptions.DEFAULT_HEARTBEAT_MS).min(100)
+      .description("heartbeat interval of WebSocket and SSE connections"),
+    ConfigField.integer("maxFrameBytes").defaultValue((long) TransportOptions.DEFAULT_MAX_FRAME_BYTES).min(256)
+      .max(16L * 1024 * 1024).description("largest WebSocket message accepted from a client"),
+    ConfigField.integer("maxPollWaitMs").defaultValue(TransportOptions.DEFAULT_MAX_POLL_WAIT_MS).min(1)
+      .max(300_000).description("longest wait a long-poll may ask for"));
   static final Map<String, ConfigSchema> OVERRIDABLE_SECTIONS = new LinkedHashMap<>();
 
   static {
     OVERRIDABLE_SECTIONS.put("http", HTTP_SCHEMA);
     OVERRIDABLE_SECTIONS.put("plugins", GatewayOptions.PLUGINS_SCHEMA);
     OVERRIDABLE_SECTIONS.put("shutdown", SHUTDOWN_SCHEMA);
+    OVERRIDABLE_SECTIONS.put("sessions", SESSIONS_SCHEMA);
+    OVERRIDABLE_SECTIONS.put("streams", STREAMS_SCHEMA);
+    OVERRIDABLE_SECTIONS.put("transports", TRANSPORTS_SCHEMA);
   }
 
   private final String host;
@@ -54,14 +89,20 @@ public final class TokenlaneConfig {
   private final TransportOptions transport;
   private final GatewayOptions gateway;
   private final long shutdownGraceMs;
+  private final StreamHubOptions streams;
+  private final byte[] sessionSecret;
+  private final long sessionTtlMs;
 
   private TokenlaneConfig(String host, int port, TransportOptions transport, GatewayOptions gateway,
-                          long shutdownGraceMs) {
+                          long shutdownGraceMs, StreamHubOptions streams, byte[] sessionSecret, long sessionTtlMs) {
     this.host = host;
     this.port = port;
     this.transport = transport;
     this.gateway = gateway;
     this.shutdownGraceMs = shutdownGraceMs;
+    this.streams = streams;
+    this.sessionSecret = sessionSecret;
+    this.sessionTtlMs = sessionTtlMs;
   }
 
   /**
@@ -101,15 +142,34 @@ public final class TokenlaneConfig {
     problems.addAll(ROOT_SCHEMA.validate(root).problems());
     JsonObject http = section(root, "http", HTTP_SCHEMA, problems);
     JsonObject shutdown = section(root, "shutdown", SHUTDOWN_SCHEMA, problems);
+    JsonObject sessions = section(root, "sessions", SESSIONS_SCHEMA, problems);
+    JsonObject streamsJson = section(root, "streams", STREAMS_SCHEMA, problems);
+    JsonObject transports = section(root, "transports", TRANSPORTS_SCHEMA, problems);
+    byte[] secret = sessions.getString("secret", "").getBytes(StandardCharsets.UTF_8);
+    if (secret.length > 0 && secret.length < 32) {
+      problems.add("sessions.secret: must be at least 32 bytes (it signs session tokens)");
+    }
+    List<String> enabled = transports.getJsonArray("enabled", new JsonArray()).stream().map(String::valueOf).toList();
+    if (enabled.isEmpty() || !TransportOptions.ALL_TRANSPORTS.containsAll(enabled)
+      || enabled.stream().distinct().count() != enabled.size()) {
+      problems.add("transports.enabled: must list distinct transports among " + TransportOptions.ALL_TRANSPORTS
+        + ", got " + enabled);
+    }
     List<String> gatewayProblems = new ArrayList<>();
     GatewayOptions gateway = GatewayOptions.fromJson(root, gatewayProblems);
     problems.addAll(gatewayProblems);
     TransportOptions transport = new TransportOptions();
+    StreamHubOptions streams = new StreamHubOptions();
     if (problems.isEmpty()) {
-      transport.setMaxBodyBytes(http.getLong("maxBodyBytes")).setKeepAliveMs(http.getLong("keepAliveMs"));
+      transport.setMaxBodyBytes(http.getLong("maxBodyBytes")).setKeepAliveMs(http.getLong("keepAliveMs"))
+        .setTransports(enabled).setHeartbeatMs(transports.getLong("heartbeatMs"))
+        .setMaxFrameBytes(transports.getLong("maxFrameBytes").intValue())
+        .setMaxPollWaitMs(transports.getLong("maxPollWaitMs"));
+      streams = new StreamHubOptions(streamsJson);
     }
     return new TokenlaneConfig(http.getString("host"), http.getLong("port", 0L).intValue(), transport, gateway,
-      shutdown.getLong("graceMs", DEFAULT_SHUTDOWN_GRACE_MS));
+      shutdown.getLong("graceMs", DEFAULT_SHUTDOWN_GRACE_MS), streams, secret,
+      sessions.getLong("ttlMs", DEFAULT_SESSION_TTL_MS));
   }
 
   private static JsonObject section(JsonObject root, String name, ConfigSchema schema, List<String> problems) {
@@ -139,6 +199,21 @@ public final class TokenlaneConfig {
   /** @return the gateway core settings */
   public GatewayOptions gateway() {
     return gateway;
+  }
+
+  /** @return replay, resume and detach settings of native streams */
+  public StreamHubOptions streams() {
+    return new StreamHubOptions(streams);
+  }
+
+  /** @return the configured session secret, empty when none was configured */
+  byte[] sessionSecret() {
+    return sessionSecret.clone();
+  }
+
+  /** @return how long a session token is valid, in ms */
+  public long sessionTtlMs() {
+    return sessionTtlMs;
   }
 
   /** @return the shutdown grace in ms */

@@ -32,7 +32,12 @@ public final class TokenlaneVerticle extends VerticleBase {
     return Tokenlane.start(vertx, config)
       .compose(started -> {
         tokenlane = started;
-        server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false))
+        // Messages over the limit are refused by the transport with 1009 and a reason; frames (pieces of a
+        // message) get Netty's own, larger limit.
+        int maxMessage = config.transport().getMaxFrameBytes();
+        server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false)
+            .setMaxWebSocketFrameSize(Math.max(maxMessage, HttpServerOptions.DEFAULT_MAX_WEBSOCKET_FRAME_SIZE))
+            .setMaxWebSocketMessageSize(maxMessage))
           .requestHandler(started.router());
         return server.listen(config.port(), config.host());
       })

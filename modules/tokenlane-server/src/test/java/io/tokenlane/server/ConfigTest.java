@@ -83,6 +83,40 @@ class ConfigTest {
   }
 
   @Test
+  void nativeProtocolSectionsAreReadAndOverridableFromTheEnvironment() {
+    List<String> problems = new ArrayList<>();
+    TokenlaneConfig config = TokenlaneConfig.parse(MINIMAL + """
+      streams: { detachGraceMs: 500, replayCapacity: 64 }
+      transports: { heartbeatMs: 1000 }
+      """, Map.of("TOKENLANE_TRANSPORTS_ENABLED", "sse, long-polling", "TOKENLANE_STREAMS_RESUME_WINDOW_MS", "9000",
+        "TOKENLANE_SESSIONS_SECRET", "x".repeat(32))::get, problems);
+    assertEquals(List.of(), problems);
+    assertEquals(List.of("sse", "long-polling"), config.transport().getTransports());
+    assertEquals(1000, config.transport().getHeartbeatMs());
+    assertEquals(500, config.streams().getDetachGraceMs());
+    assertEquals(64, config.streams().getReplayCapacity());
+    assertEquals(9000, config.streams().getResumeWindowMs());
+    assertEquals(32, config.sessionSecret().length);
+  }
+
+  @Test
+  void badNativeProtocolSettingsAreProblemsNamingTheKey() {
+    List<String> problems = problemsOf(MINIMAL + """
+      sessions: { secret: too-short }
+      streams: { replayCapacity: 1, detachGraceMs: 0 }
+      transports: { enabled: [websocket, carrier-pigeon], maxFrameBytes: 10 }
+      """, Map.of());
+    assertEquals(5, problems.size(), problems.toString());
+    assertTrue(problems.contains("sessions.secret: must be at least 32 bytes (it signs session tokens)"), problems.toString());
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("streams.replayCapacity:")), problems.toString());
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("streams.detachGraceMs:")), problems.toString());
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("transports.enabled:") && p.contains("carrier-pigeon")),
+      problems.toString());
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("transports.maxFrameBytes:")), problems.toString());
+    assertTrue(problems.stream().noneMatch(p -> p.contains("too-short")), "the secret is never shown");
+  }
+
+  @Test
   void everyProblemIsReportedOnceWithItsPath() {
     String brokenProviders = """
       providers:

@@ -66,6 +66,24 @@ class ShutdownTest {
   }
 
   @Test
+  void onStopAWebSocketGetsTheShuttingDownEndThenCloses1001ToReconnectElsewhere() throws Exception {
+    try (NativeClient client = new NativeClient(vertx, gateway.port())) {
+      NativeClient.Ws ws = client.ws(client.session().getString("token"));
+      ws.awaitReady();
+      ws.send(NativeClient.prompt("endless", "hi").put("type", "prompt").put("requestId", "r1"));
+      String id = ws.awaitStart("r1");
+      NativeClient.await("a token", () -> ws.events(id).size() >= 2);
+      gateway.verticle.shutdown().await(10, TimeUnit.SECONDS);
+      ws.awaitClose();
+      List<JsonObject> events = ws.events(id);
+      JsonObject end = events.get(events.size() - 1);
+      assertEquals("error", end.getString("reason"));
+      assertEquals("shutting_down", end.getString("code"));
+      assertEquals((short) 1001, ws.closeCode);
+    }
+  }
+
+  @Test
   void whileDrainingReadinessIsDownAndNewStreamsGet503() throws Exception {
     HttpClientResponse response = gateway.openStream(streamingChat("endless", "hi")).await(10, TimeUnit.SECONDS);
     response.handler(chunk -> { }).resume();

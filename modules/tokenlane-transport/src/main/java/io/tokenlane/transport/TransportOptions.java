@@ -1,5 +1,8 @@
 package io.tokenlane.transport;
 
+import java.util.HashSet;
+import java.util.List;
+
 /**
  * Settings shared by the client-facing transports.
  */
@@ -10,8 +13,21 @@ public final class TransportOptions {
   /** Idle time after which an event stream gets a keep-alive comment: 15 s, below common proxy timeouts. */
   public static final long DEFAULT_KEEP_ALIVE_MS = 15_000;
 
+  /** The native transports, in the default order of preference. */
+  public static final List<String> ALL_TRANSPORTS = List.of("websocket", "sse", "long-polling");
+  /** Heartbeat interval of WebSocket and native SSE connections: 15 s. */
+  public static final long DEFAULT_HEARTBEAT_MS = 15_000;
+  /** Largest WebSocket message accepted from a client: 64 KiB. */
+  public static final int DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
+  /** Longest a long-poll may wait for events: 30 s. */
+  public static final long DEFAULT_MAX_POLL_WAIT_MS = 30_000;
+
   private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
   private long keepAliveMs = DEFAULT_KEEP_ALIVE_MS;
+  private List<String> transports = ALL_TRANSPORTS;
+  private long heartbeatMs = DEFAULT_HEARTBEAT_MS;
+  private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+  private long maxPollWaitMs = DEFAULT_MAX_POLL_WAIT_MS;
 
   /** Defaults. */
   public TransportOptions() {
@@ -25,6 +41,10 @@ public final class TransportOptions {
   public TransportOptions(TransportOptions other) {
     this.maxBodyBytes = other.maxBodyBytes;
     this.keepAliveMs = other.keepAliveMs;
+    this.transports = other.transports;
+    this.heartbeatMs = other.heartbeatMs;
+    this.maxFrameBytes = other.maxFrameBytes;
+    this.maxPollWaitMs = other.maxPollWaitMs;
   }
 
   /** @return the body limit in bytes */
@@ -62,6 +82,83 @@ public final class TransportOptions {
       throw new IllegalArgumentException("keepAliveMs must be at least 100");
     }
     this.keepAliveMs = keepAliveMs;
+    return this;
+  }
+
+  /** @return the native transports offered, in order of preference */
+  public List<String> getTransports() {
+    return transports;
+  }
+
+  /**
+   * Sets the native transports offered to clients, in order of preference.
+   *
+   * @param transports a non-empty subset of {@link #ALL_TRANSPORTS}, without repeats
+   * @return this
+   */
+  public TransportOptions setTransports(List<String> transports) {
+    if (transports.isEmpty() || !ALL_TRANSPORTS.containsAll(transports) || new HashSet<>(transports).size() != transports.size()) {
+      throw new IllegalArgumentException("transports must be a non-empty list of distinct names among " + ALL_TRANSPORTS);
+    }
+    this.transports = List.copyOf(transports);
+    return this;
+  }
+
+  /** @return the heartbeat interval of native connections, in ms */
+  public long getHeartbeatMs() {
+    return heartbeatMs;
+  }
+
+  /**
+   * Sets how often WebSocket and native SSE connections get a heartbeat; a WebSocket silent for two intervals is
+   * closed as dead.
+   *
+   * @param heartbeatMs at least 100
+   * @return this
+   */
+  public TransportOptions setHeartbeatMs(long heartbeatMs) {
+    if (heartbeatMs < 100) {
+      throw new IllegalArgumentException("heartbeatMs must be at least 100");
+    }
+    this.heartbeatMs = heartbeatMs;
+    return this;
+  }
+
+  /** @return the largest WebSocket message accepted, in bytes */
+  public int getMaxFrameBytes() {
+    return maxFrameBytes;
+  }
+
+  /**
+   * Sets the largest WebSocket message accepted; a larger one closes the connection with 1009.
+   *
+   * @param maxFrameBytes at least 256
+   * @return this
+   */
+  public TransportOptions setMaxFrameBytes(int maxFrameBytes) {
+    if (maxFrameBytes < 256) {
+      throw new IllegalArgumentException("maxFrameBytes must be at least 256");
+    }
+    this.maxFrameBytes = maxFrameBytes;
+    return this;
+  }
+
+  /** @return the longest wait of a long-poll, in ms */
+  public long getMaxPollWaitMs() {
+    return maxPollWaitMs;
+  }
+
+  /**
+   * Sets the longest {@code waitMs} a long-poll may ask for.
+   *
+   * @param maxPollWaitMs at least 1
+   * @return this
+   */
+  public TransportOptions setMaxPollWaitMs(long maxPollWaitMs) {
+    if (maxPollWaitMs < 1) {
+      throw new IllegalArgumentException("maxPollWaitMs must be at least 1");
+    }
+    this.maxPollWaitMs = maxPollWaitMs;
     return this;
   }
 }

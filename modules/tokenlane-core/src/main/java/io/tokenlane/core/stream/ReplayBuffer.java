@@ -8,7 +8,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The recent events of one stream, kept to serve resumes and late joiners, bounded in count and in age so that
- * memory per stream stays bounded whatever the clients do. A reader that asks for events the buffer no longer
+ * memory per stream stays bounded whatever the clients do. The {@code end} event, once appended, is never
+ * evicted by age (it is the newest event, so capacity never evicts it either). A reader that asks for events the buffer no longer
  * holds gets an explicit {@link Replay#reset()}, never a silent gap.
  *
  * <p>Thread-safe: the stream's owner appends on its event loop while clients on other event loops read.
@@ -109,7 +110,9 @@ public final class ReplayBuffer {
   }
 
   private void evict(long now) {
-    while (!appendedAt.isEmpty() && now - appendedAt.peekFirst() > ttlNanos) {
+    // A stream's end is never aged out: a reader who comes back late still learns how the stream ended.
+    while (!appendedAt.isEmpty() && now - appendedAt.peekFirst() > ttlNanos
+      && !(events.size() == 1 && events.peekFirst().type() == StreamEvent.Type.END)) {
       appendedAt.removeFirst();
       events.removeFirst();
     }

@@ -20,12 +20,12 @@ public record StreamEvent(String streamId, long seq, Type type, JsonObject data)
     START("start"),
     /** Generated text; several tokens may be batched in one event. */
     TOKEN("token"),
+    /** Tool-call deltas, in OpenAI's {@code delta.tool_calls} shape. */
+    TOOL_CALLS("tool_calls"),
     /** Token usage. */
     USAGE("usage"),
     /** The one terminal event. */
     END("end"),
-    /** Keeps idle connections alive; not stored for replay. */
-    HEARTBEAT("heartbeat"),
     /** A resume cannot be served from the replay buffer. */
     RESET("reset");
 
@@ -51,6 +51,41 @@ public record StreamEvent(String streamId, long seq, Type type, JsonObject data)
       throw new IllegalArgumentException("seq counts from 1, got " + seq);
     }
     data = data == null ? new JsonObject() : data;
+  }
+
+  /**
+   * The event a reader gets when the events after its cursor were evicted: its seq is {@code resumeFrom - 1}, so
+   * the reader takes it as its new cursor.
+   *
+   * @param streamId the stream
+   * @param cursor the reader's cursor
+   * @param resumeFrom the first event still held
+   * @return the reset
+   */
+  public static StreamEvent reset(String streamId, long cursor, long resumeFrom) {
+    return reset(streamId, null, cursor, resumeFrom);
+  }
+
+  /**
+   * A reset that also names the prompt's request id, since the {@code start} event carrying it may be lost.
+   *
+   * @param streamId the stream
+   * @param requestId the client's request id, or {@code null}
+   * @param cursor the reader's cursor
+   * @param resumeFrom the first event still held
+   * @return the reset
+   */
+  public static StreamEvent reset(String streamId, String requestId, long cursor, long resumeFrom) {
+    JsonObject data = new JsonObject().put("reason", "evicted").put("missedFrom", cursor + 1).put("resumeFrom", resumeFrom);
+    if (requestId != null) {
+      data.put("requestId", requestId);
+    }
+    return new StreamEvent(streamId, resumeFrom - 1, Type.RESET, data);
+  }
+
+  /** @return whether this is the terminal event */
+  public boolean isEnd() {
+    return type == Type.END;
   }
 
   /**

@@ -64,6 +64,24 @@ class ReplayBufferTest {
   }
 
   @Test
+  void theEndIsNeverAgedOutSoALateReaderStillLearnsHowTheStreamEnded() {
+    buffer.append(token(1));
+    buffer.append(new StreamEvent("s", 2, StreamEvent.Type.END, new JsonObject().put("reason", "stop")));
+    now.addAndGet(10_000_000_000L);
+    ReplayBuffer.Replay replay = buffer.read(0, 10);
+    assertTrue(replay.reset(), "the token aged out");
+    assertEquals(List.of(2L), seqs(replay), "the end did not");
+  }
+
+  @Test
+  void aResetEventTellsTheReaderItsNewCursorAndTheGap() {
+    StreamEvent reset = StreamEvent.reset("s", 3, 10);
+    assertEquals(9, reset.seq());
+    assertEquals(new JsonObject().put("streamId", "s").put("seq", 9L).put("type", "reset").put("reason", "evicted")
+      .put("missedFrom", 4L).put("resumeFrom", 10L), reset.toJson());
+  }
+
+  @Test
   void seqMustBeGapFreeAndCursorsInsideTheStream() {
     buffer.append(token(1));
     assertThrows(IllegalArgumentException.class, () -> buffer.append(token(3)));

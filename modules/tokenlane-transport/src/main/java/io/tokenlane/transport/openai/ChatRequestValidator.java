@@ -9,7 +9,7 @@ import java.util.Set;
  * Checks a chat-completions body before any provider sees it, with OpenAI's error wording where it has one.
  * Fields the gateway does not interpret pass through untouched.
  */
-final class ChatRequestValidator {
+public final class ChatRequestValidator {
 
   private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
 
@@ -23,7 +23,7 @@ final class ChatRequestValidator {
    * @return whether the client asked for a stream
    * @throws GatewayException 400 naming the field at fault
    */
-  static boolean validate(JsonObject body) {
+  public static boolean validate(JsonObject body) {
     Object model = body.getValue("model");
     if (!(model instanceof String name) || name.isBlank()) {
       throw GatewayException.invalid("model", "you must provide a model parameter (a string)");

@@ -9,12 +9,12 @@ import io.vertx.core.json.JsonObject;
  * Errors in OpenAI's shape: {@code {"error": {"message", "type", "param", "code"}}}, so that OpenAI SDKs raise
  * their usual exception types.
  */
-final class OpenAiErrors {
+public final class OpenAiErrors {
 
   private OpenAiErrors() {
   }
 
-  static JsonObject body(String message, String type, String param, String code) {
+  public static JsonObject body(String message, String type, String param, String code) {
     return new JsonObject().put("error", new JsonObject()
       .put("message", message)
       .put("type", type)
@@ -22,11 +22,11 @@ final class OpenAiErrors {
       .put("code", code));
   }
 
-  static JsonObject body(ProviderError error) {
+  public static JsonObject body(ProviderError error) {
     return body(error.message(), typeOf(error.httpStatus()), null, error.code());
   }
 
-  static String typeOf(int status) {
+  public static String typeOf(int status) {
     return switch (status) {
       case 400, 404, 413, 415 -> "invalid_request_error";
       case 401 -> "authentication_error";
@@ -36,7 +36,7 @@ final class OpenAiErrors {
     };
   }
 
-  static void send(HttpServerResponse response, int status, JsonObject body) {
+  public static void send(HttpServerResponse response, int status, JsonObject body) {
     if (response.headWritten()) {
       response.reset();
       return;
@@ -46,11 +46,11 @@ final class OpenAiErrors {
       .end(body.encode());
   }
 
-  static void send(HttpServerResponse response, GatewayException e) {
+  public static void send(HttpServerResponse response, GatewayException e) {
     send(response, e.status(), body(e.getMessage(), e.type(), e.param(), e.code()));
   }
 
-  static void send(HttpServerResponse response, ProviderError error) {
+  public static void send(HttpServerResponse response, ProviderError error) {
     send(response, error.httpStatus(), body(error));
   }
 }

@@ -1,0 +1,253 @@
+// Drives a running gateway with the Tokenlane JS client (src/main/js/tokenlane.js), for the Java integration tests.
+//
+// Usage: node [--experimental-websocket] client-check.mjs SCENARIO BASE_URL [MODEL]
+//   BASE_URL is the API root, e.g. http://localhost:8080/v1/
+//   SCENARIO: stream-websocket | stream-sse | stream-long-polling | auto | abort | follow-up | resume
+//   MODEL defaults to mock-fast for stream-* and auto, mock-typewriter for abort, follow-up and resume.
+// Prints ONE JSON line on stdout: {"ok":true,"scenario":...,...} and exits 0 when every check passed, else
+// {"ok":false,"error":"..."} and exits 1 (2 for bad usage or the overall timeout, CLIENT_CHECK_TIMEOUT_MS).
+// Without --experimental-websocket Node 20 has no WebSocket: stream-websocket and follow-up fail, abort and
+// resume cover the HTTP transports only (the JSON says "websocketAvailable": false).
+import { TokenlaneClient, TokenlaneError } from '../../main/js/tokenlane.js';
+
+const [scenario, baseUrl, modelArg] = process.argv.slice(2);
+const TIMEOUT_MS = Number(process.env.CLIENT_CHECK_TIMEOUT_MS || 120000);
+const websocketAvailable = typeof globalThis.WebSocket === 'function';
+const available = ['websocket', 'sse', 'long-polling'].filter((t) => t !== 'websocket' || websocketAvailable);
+const messages = [{ role: 'user', content: 'Tell me about streaming gateways.' }];
+const NORMAL_ENDS = ['stop', 'length', 'tool_calls', 'content_filter'];
+
+class CheckFailed extends Error {}
+function expect(condition, message) {
+  if (!condition) throw new CheckFailed(message);
+}
+function requireTransport(transport) {
+  expect(available.includes(transport), `${transport} is not available here (WebSocket needs node --experimental-websocket)`);
+}
+
+/** Reads a stream's raw events to its end and checks: seq gap-free from firstSeq, exactly one end, nothing after. */
+async function collect(stream, { firstSeq = 1, label = 'stream' } = {}) {
+  const seqs = [];
+  let text = '';
+  let ends = 0;
+  let afterEnd = 0;
+  for await (const ev of stream.events()) {
+    if (ends) afterEnd++;
+    seqs.push(ev.seq);
+    if (ev.type === 'token') text += ev.text;
+    if (ev.type === 'end') ends++;
+  }
+  const result = await stream.result;
+  expect(ends === 1, `${label}: ${ends} end events`);
+  expect(afterEnd === 0, `${label}: ${afterEnd} events after the end`);
+  const gap = seqs.findIndex((seq, i) => seq !== firstSeq + i);
+  expect(gap < 0, `${label}: seq ${seqs[gap]} at position ${gap}, expected ${firstSeq + gap}`);
+  expect(result.gaps.length === 0, `${label}: gaps ${JSON.stringify(result.gaps)}`);
+  expect(result.text === text, `${label}: result.text differs from the text of the events`);
+  expect(result.events.at(-1)?.type === 'end', `${label}: result.events does not close with the end`);
+  return {
+    streamId: result.streamId,
+    text,
+    seqs,
+    reason: result.reason,
+    code: result.code,
+    message: result.message,
+    usage: result.usage,
+    transport: result.transport,
+  };
+}
+
+function client(options) {
+  const changes = [];
+  const c = new TokenlaneClient({
+    baseUrl,
+    ...options,
+    onTransport: (name, info) => changes.push({ name, ...info }),
+  });
+  c.changes = changes;
+  return c;
+}
+
+async function forced(transport) {
+  requireTransport(transport);
+  const c = client({ transports: [transport] });
+  try {
+    const stream = c.stream({ model: modelArg ?? 'mock-fast', messages });
+    const r = await collect(stream);
+    expect(r.reason === 'stop', `end reason ${r.reason} (${r.code}: ${r.message})`);
+    expect(r.transport === transport, `result.transport ${r.transport}`);
+    expect(stream.transport === transport && c.transport === transport, `stream/client transport ${stream.transport}/${c.transport}`);
+    expect(c.failedTransports.size === 0, `failed transports ${[...c.failedTransports]}`);
+    expect(r.text.length > 0, 'no text');
+    return { transport, ...r, transportChanges: c.changes };
+  } finally {
+    c.close();
+  }
+}
+
+const scenarios = {
+  'stream-websocket': () => forced('websocket'),
+  'stream-sse': () => forced('sse'),
+  'stream-long-polling': () => forced('long-polling'),
+
+  async auto() {
+    const c = client({});
+    try {
+      const r = await collect(c.stream({ model: modelArg ?? 'mock-fast', messages }));
+      expect(r.reason === 'stop', `end reason ${r.reason} (${r.code}: ${r.message})`);
+      return {
+        transport: c.transport,
+        offered: c.session.transports.map((t) => t.name),
+        failedTransports: [...c.failedTransports],
+        transportChanges: c.changes,
+        ...r,
+      };
+    } finally {
+      c.close();
+    }
+  },
+
+  /** Per transport: abort after 3 tokens; the iteration ends normally, the end is cancelled_by_client and last. */
+  async abort() {
+    const runs = {};
+    for (const transport of available) {
+      const c = client({ transports: [transport] });
+      try {
+        const controller = new AbortController();
+        const stream = c.stream({ model: modelArg ?? 'mock-typewriter', messages }, { signal: controller.signal });
+        let text = '';
+        let tokens = 0;
+        let abortedAt = 0;
+        for await (const t of stream) {
+          text += t;
+          if (++tokens === 3) {
+            controller.abort();
+            abortedAt = Date.now();
+          }
+        }
+        const endMs = Date.now() - abortedAt;
+        const result = await stream.result;
+        expect(tokens >= 3, `${transport}: only ${tokens} tokens before the end`);
+        expect(result.reason === 'cancelled', `${transport}: end reason ${result.reason} (${result.code})`);
+        expect(result.code === 'cancelled_by_client', `${transport}: end code ${result.code}`);
+        expect(result.transport === transport, `${transport}: result.transport ${result.transport}`);
+        expect(result.text === text, `${transport}: iterated text differs from result.text`);
+        const seqs = result.events.map((e) => e.seq);
+        expect(seqs.every((seq, i) => seq === i + 1), `${transport}: seqs not gap-free: ${seqs}`);
+        const endAt = result.events.findIndex((e) => e.type === 'end');
+        expect(endAt === result.events.length - 1, `${transport}: events after the end`);
+        runs[transport] = { streamId: result.streamId, tokens, tokensAfterAbort: tokens - 3, endMs, text, lastSeq: stream.lastSeq };
+      } finally {
+        c.close();
+      }
+    }
+    return { websocketAvailable, transports: available, runs };
+  },
+
+  /** Two prompts at once on one client over one WebSocket, then a follow-up with the first answer as history. */
+  async 'follow-up'() {
+    requireTransport('websocket');
+    let sockets = 0;
+    const Counting = class extends globalThis.WebSocket {
+      constructor(...args) {
+        super(...args);
+        sockets++;
+      }
+    };
+    const c = client({ transports: ['websocket'], WebSocket: Counting });
+    try {
+      const model = modelArg ?? 'mock-typewriter';
+      const params = { max_tokens: 40 };
+      const q1 = { role: 'user', content: 'First question' };
+      const q2 = { role: 'user', content: 'Second question' };
+      const order = [];
+      const tap = (name, stream) => ({
+        events: async function* () {
+          for await (const ev of stream.events()) {
+            order.push(name);
+            yield ev;
+          }
+        },
+        result: stream.result,
+      });
+      const a = c.stream({ model, messages: [q1], params });
+      const b = c.stream({ model, messages: [q2], params });
+      const [ra, rb] = await Promise.all([collect(tap('a', a), { label: 'first' }), collect(tap('b', b), { label: 'second' })]);
+      const history = [q1, { role: 'assistant', content: ra.text }, { role: 'user', content: 'And then?' }];
+      const rc = await collect(c.stream({ model, messages: history, params }), { label: 'follow-up' });
+      for (const [label, r] of [['first', ra], ['second', rb], ['follow-up', rc]]) {
+        expect(NORMAL_ENDS.includes(r.reason), `${label}: end reason ${r.reason} (${r.code}: ${r.message})`);
+        expect(r.transport === 'websocket', `${label}: transport ${r.transport}`);
+      }
+      expect(new Set([ra.streamId, rb.streamId, rc.streamId]).size === 3, 'stream ids are not distinct');
+      expect(sockets === 1, `${sockets} WebSockets opened, expected 1`);
+      // Interleaved: the second stream's first event came before the first stream's last one.
+      const interleaved = order.indexOf('b') < order.lastIndexOf('a') && order.indexOf('a') < order.lastIndexOf('b');
+      return { sockets, interleaved, first: ra, second: rb, followUp: rc };
+    } finally {
+      c.close();
+    }
+  },
+
+  /**
+   * Per transport: read 5 tokens on one client, close it (detaches, does not cancel), resume on a second client
+   * that reuses the session; part1 + part2 must equal the whole stream read again from seq 0.
+   */
+  async resume() {
+    const runs = {};
+    for (const transport of available) {
+      const first = client({ transports: [transport] });
+      let second;
+      try {
+        const stream = first.stream({ model: modelArg ?? 'mock-typewriter', messages, params: { max_tokens: 60 } });
+        const it = stream.events()[Symbol.asyncIterator]();
+        let part1 = '';
+        let lastSeq = 0;
+        for (let tokens = 0; tokens < 5; ) {
+          const { value, done } = await it.next();
+          expect(!done && value.type !== 'end', `${transport}: the stream ended before 5 tokens`);
+          expect(value.seq === lastSeq + 1, `${transport}: part 1 seq ${value.seq} after ${lastSeq}`);
+          lastSeq = value.seq;
+          if (value.type === 'token') {
+            part1 += value.text;
+            tokens++;
+          }
+        }
+        const streamId = stream.streamId;
+        const session = first.session;
+        first.close(); // the iterator is left suspended: no cancel is sent
+
+        second = client({ session, transports: [transport] });
+        const part2 = await collect(second.resume(streamId, { lastSeq }), { firstSeq: lastSeq + 1, label: `${transport} part 2` });
+        expect(part2.streamId === streamId, `${transport}: resumed ${part2.streamId}, not ${streamId}`);
+        expect(second.session.sessionId === session.sessionId, `${transport}: the second client made a new session`);
+        expect(NORMAL_ENDS.includes(part2.reason), `${transport}: end reason ${part2.reason} (${part2.code}: ${part2.message})`);
+        const whole = await collect(second.resume(streamId, { lastSeq: 0 }), { label: `${transport} whole` });
+        expect(part1 + part2.text === whole.text, `${transport}: part1 + part2 differs from the whole text`);
+        runs[transport] = { streamId, lastSeq, part1, part2: part2.text, part2Seqs: part2.seqs, text: whole.text, reason: part2.reason };
+      } finally {
+        first.close();
+        second?.close();
+      }
+    }
+    return { websocketAvailable, transports: available, runs };
+  },
+};
+
+function finish(code, body) {
+  process.stdout.write(JSON.stringify(body) + '\n', () => process.exit(code));
+}
+
+if (!scenarios[scenario] || !baseUrl) {
+  process.stderr.write(`usage: node client-check.mjs (${Object.keys(scenarios).join('|')}) BASE_URL [MODEL]\n`);
+  process.exit(2);
+}
+setTimeout(() => finish(2, { ok: false, scenario, error: `timed out after ${TIMEOUT_MS} ms` }), TIMEOUT_MS).unref();
+try {
+  const result = await scenarios[scenario]();
+  finish(0, { ok: true, scenario, websocketAvailable, ...result });
+} catch (err) {
+  const detail = err instanceof TokenlaneError ? { code: err.code, status: err.status } : {};
+  const error = err instanceof CheckFailed ? err.message : err instanceof TokenlaneError ? `${err.code}: ${err.message}` : String(err?.stack ?? err);
+  finish(1, { ok: false, scenario, error, ...detail });
+}

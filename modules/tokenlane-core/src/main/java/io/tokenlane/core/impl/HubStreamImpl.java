@@ -1,0 +1,243 @@
+package io.tokenlane.core.impl;
+
+import io.tokenlane.core.GatewayException;
+import io.tokenlane.core.stream.ActiveStream;
+import io.tokenlane.core.stream.Attachment;
+import io.tokenlane.core.stream.EventSink;
+import io.tokenlane.core.stream.Follower;
+import io.tokenlane.core.stream.HubStream;
+import io.tokenlane.core.stream.ReplayBuffer;
+import io.tokenlane.core.stream.StreamEnd;
+import io.tokenlane.core.stream.StreamEvent;
+import io.tokenlane.core.stream.StreamObserver;
+import io.tokenlane.spi.Usage;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * One hub stream. It observes the gateway's stream on its home context (the one that opened it), numbers each
+ * event, appends it to the replay buffer and signals the listeners, each of which serves its client on its own
+ * context.
+ */
+final class HubStreamImpl implements HubStream, StreamObserver {
+
+  /** Something attached to the stream that wants to hear about new events. */
+  interface Listener extends Attachment {
+    /** Called on the home context after {@code event} was appended. */
+    void appended(StreamEvent event);
+  }
+
+  private final String id;
+  private final String sessionId;
+  private final String requestId;
+  private final Context home;
+  private final Thread homeThread;
+  private final ReplayBuffer replay;
+  private final Consumer<HubStreamImpl> onEnded;
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+  private ActiveStream active;
+  private long nextSeq = 1;
+  private volatile StreamEnd end;
+  private volatile long endedAtNanos;
+  private String cancelCode = "cancelled_by_client";
+  private int attached;
+  private long detachedSinceNanos;
+
+  HubStreamImpl(String id, String sessionId, String requestId, Context home, ReplayBuffer replay,
+                Consumer<HubStreamImpl> onEnded) {
+    this.id = id;
+    this.sessionId = sessionId;
+    this.requestId = requestId;
+    this.home = home;
+    this.homeThread = Thread.currentThread();
+    this.replay = replay;
+    this.onEnded = onEnded;
+    this.detachedSinceNanos = System.nanoTime();
+  }
+
+  void started(ActiveStream active) {
+    this.active = active;
+  }
+
+  void appendStart(String model) {
+    JsonObject data = new JsonObject().put("model", model).put("createdAt", System.currentTimeMillis());
+    if (requestId != null) {
+      data.put("requestId", requestId);
+    }
+    append(StreamEvent.Type.START, data);
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public String sessionId() {
+    return sessionId;
+  }
+
+  @Override
+  public String requestId() {
+    return requestId;
+  }
+
+  @Override
+  public long lastSeq() {
+    return replay.lastSeq();
+  }
+
+  @Override
+  public StreamEnd end() {
+    return end;
+  }
+
+  long endedAtNanos() {
+    return endedAtNanos;
+  }
+
+  @Override
+  public Follower follow(long afterSeq, EventSink sink) {
+    checkCursor(afterSeq);
+    StreamFollower follower = new StreamFollower(this, afterSeq, sink);
+    attach(follower);
+    follower.start();
+    return follower;
+  }
+
+  @Override
+  public ReplayBuffer.Replay read(long afterSeq, int max) {
+    checkCursor(afterSeq);
+    touch();
+    return replay.read(afterSeq, max);
+  }
+
+  ReplayBuffer replay() {
+    return replay;
+  }
+
+  @Override
+  public Attachment await(long afterSeq, Runnable ready) {
+    checkCursor(afterSeq);
+    PollWait wait = new PollWait(this, afterSeq, ready);
+    attach(wait);
+    // An event may have been appended between the caller's read and this registration.
+    if (replay.lastSeq() > afterSeq) {
+      wait.appended(null);
+    }
+    return wait;
+  }
+
+  @Override
+  public Future<Void> cancel() {
+    return cancel("cancelled_by_client");
+  }
+
+  /**
+   * Cancels with a code saying why.
+   *
+   * @param code {@code cancelled_by_client} or {@code detached}
+   * @return completes once the end is appended
+   */
+  Future<Void> cancel(String code) {
+    if (Thread.currentThread() == homeThread) {
+      cancelOnHome(code);
+      return Future.succeededFuture();
+    }
+    Promise<Void> done = Promise.promise();
+    home.runOnContext(v -> {
+      cancelOnHome(code);
+      done.complete();
+    });
+    return done.future();
+  }
+
+  private void cancelOnHome(String code) {
+    if (end == null && active != null) {
+      cancelCode = code;
+      active.cancel();
+    }
+  }
+
+  private void checkCursor(long afterSeq) {
+    long last = replay.lastSeq();
+    if (afterSeq < 0 || afterSeq > last) {
+      throw new GatewayException(400, "invalid_request_error", "cursor_out_of_range", "lastSeq",
+        "the cursor " + afterSeq + " is outside this stream (0.." + last + ")");
+    }
+  }
+
+  // Attachments: counted so that the hub knows when the detach grace starts.
+
+  synchronized void attach(Listener listener) {
+    listeners.add(listener);
+    attached++;
+  }
+
+  synchronized void detach(Listener listener) {
+    if (listeners.remove(listener) && --attached == 0) {
+      detachedSinceNanos = System.nanoTime();
+    }
+  }
+
+  /** A poll answered at once is a client coming back: the detach grace starts again from now. */
+  private synchronized void touch() {
+    if (attached == 0) {
+      detachedSinceNanos = System.nanoTime();
+    }
+  }
+
+  synchronized boolean detachedLongerThan(long graceNanos, long now) {
+    return attached == 0 && now - detachedSinceNanos > graceNanos;
+  }
+
+  synchronized int attachedCount() {
+    return attached;
+  }
+
+  // StreamObserver: called on the home context, in order, exactly one onEnd.
+
+  @Override
+  public void onText(String text) {
+    append(StreamEvent.Type.TOKEN, new JsonObject().put("text", text));
+  }
+
+  @Override
+  public void onToolCalls(JsonArray toolCalls) {
+    append(StreamEvent.Type.TOOL_CALLS, new JsonObject().put("toolCalls", toolCalls));
+  }
+
+  @Override
+  public void onUsage(Usage usage) {
+    append(StreamEvent.Type.USAGE, new JsonObject().put("promptTokens", usage.promptTokens())
+      .put("completionTokens", usage.completionTokens()).put("totalTokens", usage.totalTokens()));
+  }
+
+  @Override
+  public void onEnd(StreamEnd streamEnd) {
+    JsonObject data = new JsonObject().put("reason", streamEnd.reason().wireName());
+    if (streamEnd.isError()) {
+      data.put("code", streamEnd.error().code()).put("message", streamEnd.error().message());
+    } else if (streamEnd.reason() == StreamEnd.Reason.CANCELLED) {
+      data.put("code", cancelCode);
+    }
+    endedAtNanos = System.nanoTime();
+    end = streamEnd;
+    append(StreamEvent.Type.END, data);
+    onEnded.accept(this);
+  }
+
+  private void append(StreamEvent.Type type, JsonObject data) {
+    StreamEvent event = new StreamEvent(id, nextSeq++, type, data);
+    replay.append(event);
+    for (Listener listener : listeners) {
+      listener.appended(event);
+    }
+  }
+}

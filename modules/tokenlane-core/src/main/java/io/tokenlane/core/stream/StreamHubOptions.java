@@ -1,0 +1,133 @@
+package io.tokenlane.core.stream;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * How the {@link StreamHub} keeps streams: replay buffer bounds, the detach grace and the resume window.
+ */
+public final class StreamHubOptions {
+
+  /** A stream with no client attached runs on for 30 s before it is cancelled. */
+  public static final long DEFAULT_DETACH_GRACE_MS = 30_000;
+  /** Events are kept for resume, and ended streams stay resumable, for 5 minutes. */
+  public static final long DEFAULT_RESUME_WINDOW_MS = 300_000;
+  /** At most 1024 events per stream are kept for resume. */
+  public static final int DEFAULT_REPLAY_CAPACITY = 1024;
+  /** At most 32 streams of one session run at once. */
+  public static final int DEFAULT_MAX_RUNNING_PER_SESSION = 32;
+
+  private long detachGraceMs = DEFAULT_DETACH_GRACE_MS;
+  private long resumeWindowMs = DEFAULT_RESUME_WINDOW_MS;
+  private int replayCapacity = DEFAULT_REPLAY_CAPACITY;
+  private int maxRunningPerSession = DEFAULT_MAX_RUNNING_PER_SESSION;
+
+  /** Defaults. */
+  public StreamHubOptions() {
+  }
+
+  /**
+   * A copy.
+   *
+   * @param other the options to copy
+   */
+  public StreamHubOptions(StreamHubOptions other) {
+    this.detachGraceMs = other.detachGraceMs;
+    this.resumeWindowMs = other.resumeWindowMs;
+    this.replayCapacity = other.replayCapacity;
+    this.maxRunningPerSession = other.maxRunningPerSession;
+  }
+
+  /**
+   * From JSON, with defaults for missing keys.
+   *
+   * @param json {@code detachGraceMs}, {@code resumeWindowMs}, {@code replayCapacity}, {@code maxRunningPerSession}
+   */
+  public StreamHubOptions(JsonObject json) {
+    setDetachGraceMs(json.getLong("detachGraceMs", DEFAULT_DETACH_GRACE_MS));
+    setResumeWindowMs(json.getLong("resumeWindowMs", DEFAULT_RESUME_WINDOW_MS));
+    setReplayCapacity(json.getInteger("replayCapacity", DEFAULT_REPLAY_CAPACITY));
+    setMaxRunningPerSession(json.getInteger("maxRunningPerSession", DEFAULT_MAX_RUNNING_PER_SESSION));
+  }
+
+  /** @return these options as JSON */
+  public JsonObject toJson() {
+    return new JsonObject().put("detachGraceMs", detachGraceMs).put("resumeWindowMs", resumeWindowMs)
+      .put("replayCapacity", replayCapacity).put("maxRunningPerSession", maxRunningPerSession);
+  }
+
+  /** @return how long a stream with no client attached runs on, in ms */
+  public long getDetachGraceMs() {
+    return detachGraceMs;
+  }
+
+  /**
+   * Sets how long a stream with no client attached runs on before it is cancelled upstream.
+   *
+   * @param detachGraceMs at least 1
+   * @return this
+   */
+  public StreamHubOptions setDetachGraceMs(long detachGraceMs) {
+    if (detachGraceMs < 1) {
+      throw new IllegalArgumentException("detachGraceMs must be at least 1");
+    }
+    this.detachGraceMs = detachGraceMs;
+    return this;
+  }
+
+  /** @return how long events and ended streams are kept for resume, in ms */
+  public long getResumeWindowMs() {
+    return resumeWindowMs;
+  }
+
+  /**
+   * Sets how long events are kept for resume, and how long an ended stream stays resumable.
+   *
+   * @param resumeWindowMs at least 1
+   * @return this
+   */
+  public StreamHubOptions setResumeWindowMs(long resumeWindowMs) {
+    if (resumeWindowMs < 1) {
+      throw new IllegalArgumentException("resumeWindowMs must be at least 1");
+    }
+    this.resumeWindowMs = resumeWindowMs;
+    return this;
+  }
+
+  /** @return most events kept per stream */
+  public int getReplayCapacity() {
+    return replayCapacity;
+  }
+
+  /**
+   * Sets how many events per stream are kept for resume; a reader further behind gets a reset.
+   *
+   * @param replayCapacity at least 2 (room for the last token and the end)
+   * @return this
+   */
+  public StreamHubOptions setReplayCapacity(int replayCapacity) {
+    if (replayCapacity < 2) {
+      throw new IllegalArgumentException("replayCapacity must be at least 2");
+    }
+    this.replayCapacity = replayCapacity;
+    return this;
+  }
+
+  /** @return most streams of one session running at once */
+  public int getMaxRunningPerSession() {
+    return maxRunningPerSession;
+  }
+
+  /**
+   * Sets how many streams of one session may run at once; more are refused with 429 {@code too_many_streams}.
+   *
+   * @param maxRunningPerSession at least 1
+   * @return this
+   */
+  public StreamHubOptions setMaxRunningPerSession(int maxRunningPerSession) {
+    if (maxRunningPerSession < 1) {
+      throw new IllegalArgumentException("maxRunningPerSession must be at least 1");
+    }
+    this.maxRunningPerSession = maxRunningPerSession;
+    return this;
+  }
+}

@@ -1,0 +1,97 @@
+package io.tokenlane.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code tokenlane-client-js} from Node (no browser, no dependency) against a real gateway: each transport forced,
+ * negotiation, abort, follow-up prompts on one socket, and resume from another client with the same session.
+ * The scenarios are in {@code modules/tokenlane-client-js/src/test/js/client-check.mjs}.
+ */
+class ClientJsTest {
+
+  private static final Path CLIENT_DIR = Path.of(System.getProperty("tokenlane.client.dir", "../tokenlane-client-js"));
+
+  private static Vertx vertx;
+  private static GatewayServer gateway;
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    gateway = GatewayServer.start(vertx, """
+      providers:
+        mock-fast:
+          type: mock
+          config: { tokensPerSecond: 0, length: 400 }
+        mock-typewriter:
+          type: mock
+          config: { ttftMs: 50, tokensPerSecond: 60, length: 300 }
+      models:
+        mock-fast: { provider: mock-fast }
+        mock-typewriter: { provider: mock-typewriter }
+      """);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private static JsonObject check(String scenario) throws Exception {
+    // Node 20 has a WebSocket global only behind this flag (Node 22 has it by default and accepts the flag).
+    Process node = new ProcessBuilder("node", "--experimental-websocket", "src/test/js/client-check.mjs", scenario,
+      gateway.baseUrl() + "/").directory(CLIENT_DIR.toFile()).redirectErrorStream(true).start();
+    String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertTrue(node.waitFor(60, TimeUnit.SECONDS), "node did not finish");
+    assertEquals(0, node.exitValue(), output);
+    List<String> lines = output.lines().filter(l -> l.startsWith("{")).toList();
+    JsonObject result = new JsonObject(lines.get(lines.size() - 1));
+    assertTrue(result.getBoolean("ok"), output);
+    return result;
+  }
+
+  @Test
+  void eachTransportDeliversTheSameWholeText() throws Exception {
+    String websocket = check("stream-websocket").getString("text");
+    assertEquals(websocket, check("stream-sse").getString("text"));
+    assertEquals(websocket, check("stream-long-polling").getString("text"));
+    assertTrue(websocket.length() > 100, websocket);
+  }
+
+  @Test
+  void negotiationPicksWebSocketFirst() throws Exception {
+    assertEquals("websocket", check("auto").getString("transport"));
+  }
+
+  @Test
+  void anAbortSignalCancelsOnEveryTransportAndNoTokenFollows() throws Exception {
+    JsonObject runs = check("abort").getJsonObject("runs");
+    assertEquals(3, runs.size(), runs.encode());
+    for (String transport : runs.fieldNames()) {
+      assertEquals(0, runs.getJsonObject(transport).getInteger("tokensAfterAbort"), transport);
+    }
+  }
+
+  @Test
+  void followUpPromptsShareOneWebSocket() throws Exception {
+    JsonObject result = check("follow-up");
+    assertEquals(1, result.getInteger("sockets"));
+  }
+
+  @Test
+  void anotherClientWithTheSameSessionResumesWithNothingLostOrRepeated() throws Exception {
+    JsonObject runs = check("resume").getJsonObject("runs");
+    assertEquals(3, runs.size(), runs.encode());
+  }
+}

@@ -1,0 +1,87 @@
+package io.tokenlane.server;
+
+import static io.tokenlane.server.NativeClient.prompt;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tokenlane.testkit.openai.FakeOpenAiUpstream;
+import io.tokenlane.testkit.openai.Script;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A client that stops reading does not slow the stream or other clients, and costs no more memory than the replay
+ * buffer: when it reads again it is told, with a reset, what it missed.
+ */
+class SlowClientTest {
+
+  private Vertx vertx;
+  private FakeOpenAiUpstream upstream;
+  private GatewayServer gateway;
+  private NativeClient client;
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    upstream = FakeOpenAiUpstream.start(vertx).await(10, TimeUnit.SECONDS);
+    gateway = GatewayServer.start(vertx, """
+      streams:
+        replayCapacity: 4
+      transports:
+        heartbeatMs: 10000
+      providers:
+        fake:
+          type: openai
+          config:
+            baseUrl: %s
+        firehose:
+          type: mock
+          config: { tokensPerSecond: 0, length: 2000000 }
+      models:
+        fake: { provider: fake, model: gpt-4o-mini }
+        firehose: { provider: firehose }
+      """.formatted(upstream.baseUrl()));
+    client = new NativeClient(vertx, gateway.port());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    client.close();
+    gateway.close();
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  // 2,000,000 tokens (~12 MB): more than the kernel's socket buffers on loopback can hide (up to 4 MB each way).
+  @Test
+  void aWebSocketThatStopsReadingFallsBehindIntoAResetWithoutSlowingAnotherStream() throws Exception {
+    RawWebSocket slow = RawWebSocket.connect(vertx, gateway.port(), client.session().getString("token"), 4096);
+    NativeClient.await("ready", () -> !slow.messages().isEmpty());
+    slow.socket.pause();
+    slow.sendText(prompt("firehose", "hi").put("type", "prompt").put("requestId", "big").encode());
+
+    upstream.enqueue(Script.tokens("meanwhile ", "fine"));
+    String otherToken = client.session().getString("token");
+    String other = client.start(otherToken, prompt("fake", "hi"));
+    assertEquals("meanwhile fine", NativeClient.text(client.sse(otherToken, other, null).awaitEnd()));
+
+    NativeClient.await("the firehose to finish while its client is paused",
+      () -> gateway.verticle.tokenlane().gateway().activeStreams() == 0);
+    slow.socket.resume();
+    NativeClient.await("the end", () -> slow.messages().stream().anyMatch(m -> "end".equals(m.getString("type"))));
+    List<JsonObject> events = slow.messages().stream().filter(m -> m.containsKey("seq")).toList();
+    assertTrue(events.stream().anyMatch(e -> "reset".equals(e.getString("type"))),
+      "the paused client fell out of the 4-event replay buffer and was told so");
+    long previous = 0;
+    for (JsonObject event : events) {
+      assertTrue(event.getLong("seq") > previous, "seq only grows, reset included");
+      previous = event.getLong("seq");
+    }
+    assertEquals("end", events.get(events.size() - 1).getString("type"));
+    slow.socket.close();
+  }
+}

@@ -1,0 +1,54 @@
+package io.tokenlane.transport.streams;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One periodic timer for every native connection of an API instance: each tick runs every connection's
+ * heartbeat on the connection's own event loop. No timer per connection.
+ */
+final class Heartbeats {
+
+  /** A connection that takes heartbeats. */
+  interface Beating {
+    /** @return the connection's context */
+    Context context();
+
+    /** Sends a heartbeat, or closes the connection if it is dead. Called on {@link #context()}. */
+    void beat();
+  }
+
+  private final Vertx vertx;
+  private final Set<Beating> connections = ConcurrentHashMap.newKeySet();
+  private final long timerId;
+
+  Heartbeats(Vertx vertx, long intervalMs) {
+    this.vertx = vertx;
+    this.timerId = vertx.setPeriodic(intervalMs, t -> tick());
+  }
+
+  void add(Beating connection) {
+    connections.add(connection);
+  }
+
+  void remove(Beating connection) {
+    connections.remove(connection);
+  }
+
+  int size() {
+    return connections.size();
+  }
+
+  private void tick() {
+    for (Beating connection : connections) {
+      connection.context().runOnContext(v -> connection.beat());
+    }
+  }
+
+  void close() {
+    vertx.cancelTimer(timerId);
+    connections.clear();
+  }
+}

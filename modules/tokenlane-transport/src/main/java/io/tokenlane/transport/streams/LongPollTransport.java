@@ -1,0 +1,84 @@
+package io.tokenlane.transport.streams;
+
+import io.tokenlane.core.stream.Attachment;
+import io.tokenlane.core.stream.HubStream;
+import io.tokenlane.core.stream.ReplayBuffer;
+import io.tokenlane.core.stream.StreamEvent;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * {@code GET /streams/:id/poll?after=&waitMs=&max=}: the events after a cursor, at once when there are some,
+ * else as soon as one arrives, else empty after {@code waitMs}. The cursor travels in the request: the server
+ * keeps no poll state.
+ */
+final class LongPollTransport {
+
+  /** Default and largest {@code max}. */
+  static final int DEFAULT_MAX_EVENTS = 256;
+  static final int MAX_EVENTS = 1000;
+  /** Default {@code waitMs}, capped by the configured maximum. */
+  static final long DEFAULT_WAIT_MS = 25_000;
+
+  private final Vertx vertx;
+  private final StreamsApi api;
+
+  LongPollTransport(Vertx vertx, StreamsApi api) {
+    this.vertx = vertx;
+    this.api = api;
+  }
+
+  void poll(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    HubStream stream = api.stream(ctx);
+    long after = StreamsApi.longParam(request, "after", 0, 0, Long.MAX_VALUE);
+    long maxWait = api.options().getMaxPollWaitMs();
+    long waitMs = StreamsApi.longParam(request, "waitMs", Math.min(DEFAULT_WAIT_MS, maxWait), 0, maxWait);
+    int max = (int) StreamsApi.longParam(request, "max", DEFAULT_MAX_EVENTS, 1, MAX_EVENTS);
+    ReplayBuffer.Replay replay = stream.read(after, max);
+    if (!replay.events().isEmpty() || replay.reset() || stream.end() != null || waitMs == 0) {
+      answer(ctx, stream, after, replay);
+      return;
+    }
+    long[] timer = {-1};
+    Attachment wait = stream.await(after, () -> {
+      vertx.cancelTimer(timer[0]);
+      answer(ctx, stream, after, stream.read(after, max));
+    });
+    timer[0] = vertx.setTimer(waitMs, t -> {
+      wait.close();
+      answer(ctx, stream, after, stream.read(after, max));
+    });
+    ctx.response().closeHandler(v -> {
+      vertx.cancelTimer(timer[0]);
+      wait.close();
+    });
+  }
+
+  private static void answer(RoutingContext ctx, HubStream stream, long after, ReplayBuffer.Replay replay) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
+    JsonArray events = new JsonArray();
+    long next = after;
+    boolean ended = false;
+    if (replay.reset()) {
+      long resumeFrom = replay.events().isEmpty() ? replay.lastSeq() + 1 : replay.events().get(0).seq();
+      StreamEvent reset = StreamEvent.reset(stream.id(), stream.requestId(), after, resumeFrom);
+      events.add(reset.toJson());
+      next = reset.seq();
+    }
+    for (StreamEvent event : replay.events()) {
+      events.add(event.toJson());
+      next = event.seq();
+      ended |= event.isEnd();
+    }
+    ended |= stream.end() != null && next >= stream.lastSeq();
+    ctx.response().putHeader("cache-control", "no-store");
+    ctx.json(new JsonObject().put("streamId", stream.id()).put("events", events)
+      .put("nextCursor", next).put("ended", ended));
+  }
+}

@@ -1,0 +1,149 @@
+package io.tokenlane.transport.streams;
+
+import io.tokenlane.core.GatewayException;
+import io.tokenlane.core.stream.EventSink;
+import io.tokenlane.core.stream.Follower;
+import io.tokenlane.core.stream.HubStream;
+import io.tokenlane.core.stream.StreamEvent;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * {@code GET /streams/:id/events}: a stream as Server-Sent Events, {@code id:} = seq on every event so a plain
+ * browser {@code EventSource} resumes by itself with {@code Last-Event-ID}.
+ */
+final class SseTransport {
+
+  /** What EventSource waits before reconnecting. */
+  static final int RETRY_MS = 1000;
+  private static final Buffer HEARTBEAT = Buffer.buffer(": heartbeat\n\n");
+
+  private final StreamsApi api;
+  private final Heartbeats heartbeats;
+
+  SseTransport(StreamsApi api, Heartbeats heartbeats) {
+    this.api = api;
+    this.heartbeats = heartbeats;
+  }
+
+  void events(RoutingContext ctx) {
+    HubStream stream = api.stream(ctx);
+    long cursor = cursor(ctx.request());
+    long last = stream.lastSeq();
+    if (cursor > last) {
+      throw new GatewayException(400, "invalid_request_error", "cursor_out_of_range", "lastSeq",
+        "the cursor " + cursor + " is outside this stream (0.." + last + ")");
+    }
+    HttpServerResponse response = ctx.response();
+    if (stream.end() != null && cursor >= last) {
+      // EventSource reconnects after the server closes; 204 is what tells it to stop.
+      response.setStatusCode(204).end();
+      return;
+    }
+    response.setChunked(true)
+      .putHeader("content-type", "text/event-stream; charset=utf-8")
+      .putHeader("cache-control", "no-cache, no-transform")
+      .putHeader("x-accel-buffering", "no");
+    JsonObject ready = new JsonObject().put("type", "ready").put("streamId", stream.id()).put("lastSeq", cursor);
+    response.write("retry: " + RETRY_MS + "\n\nevent: ready\ndata: " + ready.encode() + "\n\n");
+    Connection connection = new Connection(response);
+    heartbeats.add(connection);
+    response.closeHandler(v -> connection.closed());
+    connection.follower = stream.follow(cursor, connection);
+    response.drainHandler(v -> connection.drained());
+  }
+
+  private static long cursor(HttpServerRequest request) {
+    String lastEventId = request.getHeader("last-event-id");
+    if (lastEventId != null && !lastEventId.isBlank()) {
+      try {
+        long seq = Long.parseLong(lastEventId.trim());
+        if (seq >= 0) {
+          return seq;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new GatewayException(400, "invalid_request_error", "invalid_parameter", "Last-Event-ID",
+        "Last-Event-ID must be a seq of this stream");
+    }
+    return StreamsApi.longParam(request, "lastSeq", 0, 0, Long.MAX_VALUE);
+  }
+
+  /** One SSE connection following one stream. */
+  private final class Connection implements EventSink, Heartbeats.Beating {
+
+    private final HttpServerResponse response;
+    private final Context context = Vertx.currentContext();
+    private Follower follower;
+    private boolean done;
+    private int stalledBeats;
+
+    Connection(HttpServerResponse response) {
+      this.response = response;
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+      return response.writeQueueFull();
+    }
+
+    @Override
+    public void write(StreamEvent event) {
+      if (done) {
+        return;
+      }
+      Buffer frame = Buffer.buffer(64 + 2 * event.data().size())
+        .appendString("id: ").appendString(Long.toString(event.seq()))
+        .appendString("\ndata: ").appendString(event.toJson().encode(), StandardCharsets.UTF_8.name())
+        .appendString("\n\n");
+      if (event.isEnd()) {
+        done = true;
+        heartbeats.remove(this);
+        response.end(frame);
+      } else {
+        response.write(frame);
+      }
+    }
+
+    void drained() {
+      stalledBeats = 0;
+      follower.drained();
+    }
+
+    void closed() {
+      done = true;
+      heartbeats.remove(this);
+      if (follower != null) {
+        follower.close();
+      }
+    }
+
+    @Override
+    public Context context() {
+      return context;
+    }
+
+    @Override
+    public void beat() {
+      if (done) {
+        return;
+      }
+      if (response.writeQueueFull()) {
+        // Nothing drained for two whole intervals (a drain resets the count): the client is gone.
+        if (++stalledBeats >= 2) {
+          response.reset();
+        }
+        return;
+      }
+      stalledBeats = 0;
+      response.write(HEARTBEAT.copy());
+    }
+  }
+}

@@ -1,0 +1,237 @@
+package io.tokenlane.transport.streams;
+
+import io.tokenlane.core.GatewayException;
+import io.tokenlane.core.session.SessionTokens;
+import io.tokenlane.core.stream.HubStream;
+import io.tokenlane.core.stream.StreamHub;
+import io.tokenlane.core.stream.StreamHubOptions;
+import io.tokenlane.transport.TransportOptions;
+import io.tokenlane.transport.openai.OpenAiErrors;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/**
+ * The native streaming protocol v1 (docs/protocol.md): sessions, and streams over WebSocket, Server-Sent Events
+ * and long-polling, all backed by one {@link StreamHub}. Routes are relative to where the router is mounted
+ * ({@code /v1} on a standalone gateway).
+ */
+public final class StreamsApi implements AutoCloseable {
+
+  static final String SSE = "sse";
+  static final String LONG_POLLING = "long-polling";
+  static final String WEBSOCKET = "websocket";
+
+  private final Vertx vertx;
+  private final StreamHub hub;
+  private final SessionTokens tokens;
+  private final TransportOptions options;
+  private final Heartbeats heartbeats;
+  private final SseTransport sse;
+  private final LongPollTransport longPoll;
+  private final WebSocketTransport webSocket;
+
+  private StreamsApi(Vertx vertx, StreamHub hub, SessionTokens tokens, TransportOptions options) {
+    this.vertx = vertx;
+    this.hub = hub;
+    this.tokens = tokens;
+    this.options = new TransportOptions(options);
+    this.heartbeats = new Heartbeats(vertx, options.getHeartbeatMs());
+    this.sse = new SseTransport(this, heartbeats);
+    this.longPoll = new LongPollTransport(vertx, this);
+    this.webSocket = new WebSocketTransport(this, heartbeats);
+  }
+
+  /**
+   * Creates the API.
+   *
+   * @param vertx the Vert.x instance
+   * @param hub the streams
+   * @param tokens signs and checks session tokens
+   * @param options transport settings
+   * @return the API; {@link #close()} it when its server stops
+   */
+  public static StreamsApi create(Vertx vertx, StreamHub hub, SessionTokens tokens, TransportOptions options) {
+    return new StreamsApi(vertx, hub, tokens, options);
+  }
+
+  /**
+   * A router with {@code POST /sessions}, {@code POST /streams}, {@code GET /streams/:id/events},
+   * {@code GET /streams/:id/poll}, {@code DELETE /streams/:id} and {@code GET /ws}.
+   *
+   * @return a new router
+   */
+  public Router router() {
+    Router router = Router.router(vertx);
+    router.post("/sessions").handler(this::createSession);
+    router.post("/streams")
+      .handler(BodyHandler.create(false).setBodyLimit(options.getMaxBodyBytes()))
+      .handler(this::startStream);
+    router.get("/streams/:streamId/events").handler(ctx -> ifEnabled(ctx, SSE, sse::events));
+    router.get("/streams/:streamId/poll").handler(ctx -> ifEnabled(ctx, LONG_POLLING, longPoll::poll));
+    router.delete("/streams/:streamId").handler(this::cancelStream);
+    router.get("/ws").handler(ctx -> ifEnabled(ctx, WEBSOCKET, webSocket::upgrade));
+    router.route("/streams/*").failureHandler(StreamsApi::failure);
+    router.route("/sessions").failureHandler(StreamsApi::failure);
+    return router;
+  }
+
+  /** @return how many WebSocket and SSE connections are open */
+  public int openConnections() {
+    return heartbeats.size();
+  }
+
+  /** Closes every WebSocket with 1001 (going away) and stops the heartbeat timer. */
+  @Override
+  public void close() {
+    webSocket.closeAll();
+    heartbeats.close();
+  }
+
+  StreamHub hub() {
+    return hub;
+  }
+
+  TransportOptions options() {
+    return options;
+  }
+
+  private void createSession(RoutingContext ctx) {
+    SessionTokens.Session session = tokens.issue();
+    StreamHubOptions streams = hub.options();
+    JsonArray transports = new JsonArray();
+    for (String name : options.getTransports()) {
+      transports.add(new JsonObject().put("name", name).put("url", WEBSOCKET.equals(name) ? "ws" : "streams"));
+    }
+    ctx.response().setStatusCode(201).putHeader("cache-control", "no-store");
+    ctx.json(new JsonObject()
+      .put("sessionId", session.id())
+      .put("token", session.token())
+      .put("expiresAt", session.expiresAt())
+      .put("heartbeatMs", options.getHeartbeatMs())
+      .put("resumeWindowMs", streams.getResumeWindowMs())
+      .put("detachGraceMs", streams.getDetachGraceMs())
+      .put("maxFrameBytes", options.getMaxFrameBytes())
+      .put("transports", transports));
+  }
+
+  private void startStream(RoutingContext ctx) {
+    try {
+      String sessionId = session(ctx.request());
+      JsonObject prompt;
+      try {
+        prompt = ctx.body().asJsonObject();
+      } catch (DecodeException | ClassCastException e) {
+        prompt = null;
+      }
+      if (prompt == null) {
+        throw GatewayException.invalid(null, "the body must be a JSON object with model and messages");
+      }
+      StreamHub.Opened opened = hub.open(sessionId, Prompts.requestId(prompt), Prompts.body(prompt));
+      String id = opened.stream().id();
+      ctx.response().setStatusCode(opened.created() ? 201 : 200).putHeader("location", "streams/" + id);
+      ctx.json(new JsonObject().put("streamId", id)
+        .put("events", "streams/" + id + "/events").put("poll", "streams/" + id + "/poll"));
+    } catch (GatewayException e) {
+      OpenAiErrors.send(ctx.response(), e);
+    }
+  }
+
+  private void cancelStream(RoutingContext ctx) {
+    HubStream stream;
+    try {
+      stream = stream(ctx);
+    } catch (GatewayException e) {
+      OpenAiErrors.send(ctx.response(), e);
+      return;
+    }
+    stream.cancel().onComplete(done -> ctx.json(new JsonObject().put("streamId", stream.id())
+      .put("lastSeq", stream.lastSeq())
+      .put("reason", stream.end() == null ? null : stream.end().reason().wireName())));
+  }
+
+  private void ifEnabled(RoutingContext ctx, String transport, java.util.function.Consumer<RoutingContext> handler) {
+    if (!options.getTransports().contains(transport)) {
+      OpenAiErrors.send(ctx.response(), new GatewayException(404, "invalid_request_error", "transport_disabled", null,
+        "the " + transport + " transport is disabled on this gateway"));
+      return;
+    }
+    try {
+      handler.accept(ctx);
+    } catch (GatewayException e) {
+      OpenAiErrors.send(ctx.response(), e);
+    }
+  }
+
+  /**
+   * The session of a request: its token from {@code Authorization: Bearer} or {@code access_token}.
+   *
+   * @param request the request
+   * @return the session id
+   * @throws GatewayException 401 {@code invalid_token}
+   */
+  String session(HttpServerRequest request) {
+    String sessionId = tokens.verify(token(request));
+    if (sessionId == null) {
+      throw new GatewayException(401, "authentication_error", "invalid_token", null,
+        "a valid session token is required (Authorization: Bearer, or access_token); create one with POST sessions");
+    }
+    return sessionId;
+  }
+
+  /** @return the token the request presents, or {@code null} */
+  static String token(HttpServerRequest request) {
+    String header = request.getHeader("authorization");
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return header.substring(7).trim();
+    }
+    return request.getParam("access_token");
+  }
+
+  /** The stream named by the path, for the request's session. */
+  HubStream stream(RoutingContext ctx) {
+    return hub.get(session(ctx.request()), ctx.pathParam("streamId"));
+  }
+
+  /**
+   * A non-negative integer query parameter.
+   *
+   * @throws GatewayException 400 {@code invalid_parameter}
+   */
+  static long longParam(HttpServerRequest request, String name, long defaultValue, long min, long max) {
+    String value = request.getParam(name);
+    if (value == null || value.isEmpty()) {
+      return defaultValue;
+    }
+    try {
+      long parsed = Long.parseLong(value);
+      if (parsed >= min && parsed <= max) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new GatewayException(400, "invalid_request_error", "invalid_parameter", name,
+      name + " must be an integer from " + min + " to " + max);
+  }
+
+  private static void failure(RoutingContext ctx) {
+    int status = ctx.statusCode() < 400 ? 500 : ctx.statusCode();
+    String code = switch (status) {
+      case 413 -> "request_too_large";
+      case 400 -> "invalid_request";
+      default -> "internal_error";
+    };
+    if (status == 413) {
+      ctx.response().putHeader("connection", "close");
+    }
+    OpenAiErrors.send(ctx.response(), status, OpenAiErrors.body(
+      status == 413 ? "The request body is larger than the configured limit." : "The request failed.",
+      OpenAiErrors.typeOf(status), null, code));
+  }
+}

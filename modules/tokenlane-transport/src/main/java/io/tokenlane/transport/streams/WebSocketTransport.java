@@ -1,0 +1,280 @@
+package io.tokenlane.transport.streams;
+
+import io.tokenlane.core.GatewayException;
+import io.tokenlane.core.stream.EventSink;
+import io.tokenlane.core.stream.Follower;
+import io.tokenlane.core.stream.HubStream;
+import io.tokenlane.core.stream.StreamEvent;
+import io.tokenlane.core.stream.StreamHub;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code GET /ws}: one WebSocket per client carrying any number of streams at once, with prompts, cancels and
+ * resumes from the client.
+ */
+final class WebSocketTransport {
+
+  static final short GOING_AWAY = 1001;
+  static final short MESSAGE_TOO_BIG = 1009;
+  static final short PROTOCOL_ERROR = 4400;
+  static final short INVALID_TOKEN = 4401;
+  static final short HEARTBEAT_TIMEOUT = 4408;
+
+  private static final System.Logger LOG = System.getLogger(WebSocketTransport.class.getName());
+
+  private final StreamsApi api;
+  private final Heartbeats heartbeats;
+  private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+
+  WebSocketTransport(StreamsApi api, Heartbeats heartbeats) {
+    this.api = api;
+    this.heartbeats = heartbeats;
+  }
+
+  void upgrade(RoutingContext ctx) {
+    ctx.request().toWebSocket().onSuccess(ws -> {
+      String sessionId;
+      try {
+        sessionId = api.session(ctx.request());
+      } catch (GatewayException e) {
+        // After the upgrade, so that a browser sees the code (a refused upgrade looks like a network failure).
+        ws.close(INVALID_TOKEN, "invalid or expired session token");
+        return;
+      }
+      new Connection(ws, sessionId).open();
+    }).onFailure(e -> LOG.log(System.Logger.Level.DEBUG, "WebSocket upgrade failed: " + e.getMessage()));
+  }
+
+  void closeAll() {
+    for (Connection connection : connections) {
+      connection.context.runOnContext(v -> connection.ws.close(GOING_AWAY, "the gateway is shutting down"));
+    }
+  }
+
+  /** One client connection and the streams it follows. */
+  private final class Connection implements EventSink, Heartbeats.Beating {
+
+    private final ServerWebSocket ws;
+    private final String sessionId;
+    private final Context context = Vertx.currentContext();
+    private final Map<String, Follower> followers = new HashMap<>();
+    private final long heartbeatNanos = TimeUnit.MILLISECONDS.toNanos(api.options().getHeartbeatMs());
+    private long lastHeardNanos = System.nanoTime();
+    private boolean closed;
+
+    Connection(ServerWebSocket ws, String sessionId) {
+      this.ws = ws;
+      this.sessionId = sessionId;
+    }
+
+    void open() {
+      connections.add(this);
+      heartbeats.add(this);
+      ws.textMessageHandler(this::message);
+      ws.binaryMessageHandler(b -> protocolError("binary messages are not part of the protocol"));
+      ws.pongHandler(b -> lastHeardNanos = System.nanoTime());
+      ws.drainHandler(v -> {
+        // A client that drains is reading, even if its pongs wait behind the data.
+        lastHeardNanos = System.nanoTime();
+        // A copy: a follower that writes its end leaves the map.
+        List.copyOf(followers.values()).forEach(Follower::drained);
+      });
+      ws.exceptionHandler(this::failed);
+      ws.closeHandler(v -> closed());
+      send(new JsonObject().put("type", "ready").put("sessionId", sessionId)
+        .put("heartbeatMs", api.options().getHeartbeatMs()).put("maxFrameBytes", api.options().getMaxFrameBytes()));
+    }
+
+    private void message(String text) {
+      lastHeardNanos = System.nanoTime();
+      int max = api.options().getMaxFrameBytes();
+      if (text.length() > max || (text.length() * 3L > max && text.getBytes(StandardCharsets.UTF_8).length > max)) {
+        close(MESSAGE_TOO_BIG, "message larger than " + max + " bytes");
+        return;
+      }
+      Object parsed;
+      try {
+        parsed = Json.decodeValue(text);
+      } catch (DecodeException e) {
+        protocolError("message is not JSON");
+        return;
+      }
+      if (!(parsed instanceof JsonObject frame)) {
+        protocolError("message is not a JSON object");
+        return;
+      }
+      Object type = frame.getValue("type");
+      if (!(type instanceof String name)) {
+        protocolError("message has no type");
+        return;
+      }
+      switch (name) {
+        case "prompt" -> prompt(frame);
+        case "cancel" -> cancel(frame);
+        case "resume" -> resume(frame);
+        case "ping" -> send(new JsonObject().put("type", "pong"));
+        default -> protocolError("unknown message type '" + shorten(name) + "'");
+      }
+    }
+
+    private void prompt(JsonObject frame) {
+      String requestId = null;
+      try {
+        requestId = Prompts.requestId(frame);
+        StreamHub.Opened opened = api.hub().open(sessionId, requestId, Prompts.body(frame));
+        follow(opened.stream(), 0);
+      } catch (GatewayException e) {
+        error(e, requestId, null);
+      }
+    }
+
+    private void cancel(JsonObject frame) {
+      String streamId = frame.getValue("streamId") instanceof String id ? id : null;
+      try {
+        stream(streamId).cancel();
+      } catch (GatewayException e) {
+        error(e, null, streamId);
+      }
+    }
+
+    private void resume(JsonObject frame) {
+      String streamId = frame.getValue("streamId") instanceof String id ? id : null;
+      try {
+        Object lastSeq = frame.getValue("lastSeq", 0);
+        if (!(lastSeq instanceof Number seq) || seq.doubleValue() < 0 || seq.doubleValue() != Math.rint(seq.doubleValue())) {
+          throw GatewayException.invalid("lastSeq", "lastSeq must be a non-negative integer");
+        }
+        follow(stream(streamId), seq.longValue());
+      } catch (GatewayException e) {
+        error(e, null, streamId);
+      }
+    }
+
+    private HubStream stream(String streamId) {
+      if (streamId == null) {
+        throw GatewayException.invalid("streamId", "streamId must be a string");
+      }
+      return api.hub().get(sessionId, streamId);
+    }
+
+    private void follow(HubStream stream, long afterSeq) {
+      // The new follower first: a refused cursor leaves the current one in place.
+      Follower follower = stream.follow(afterSeq, this);
+      Follower previous = followers.remove(stream.id());
+      if (previous != null) {
+        previous.close();
+      }
+      if (stream.end() == null || follower.cursor() < stream.lastSeq()) {
+        followers.put(stream.id(), follower);
+      }
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+      return closed || ws.writeQueueFull();
+    }
+
+    @Override
+    public void write(StreamEvent event) {
+      if (closed) {
+        return;
+      }
+      ws.writeTextMessage(event.toJson().encode());
+      if (event.isEnd()) {
+        followers.remove(event.streamId());
+      }
+    }
+
+    private void send(JsonObject message) {
+      if (!closed) {
+        ws.writeTextMessage(message.encode());
+      }
+    }
+
+    private void error(GatewayException e, String requestId, String streamId) {
+      JsonObject error = new JsonObject().put("type", "error");
+      if (requestId != null) {
+        error.put("requestId", requestId);
+      }
+      if (streamId != null) {
+        error.put("streamId", streamId);
+      }
+      error.put("code", e.code()).put("message", e.getMessage());
+      if (e.param() != null) {
+        error.put("param", e.param());
+      }
+      send(error);
+    }
+
+    private void protocolError(String reason) {
+      close(PROTOCOL_ERROR, reason);
+    }
+
+    private void failed(Throwable e) {
+      String message = String.valueOf(e.getMessage());
+      if (message.contains("max message size")) {
+        close(MESSAGE_TOO_BIG, "message larger than " + api.options().getMaxFrameBytes() + " bytes");
+      } else {
+        LOG.log(System.Logger.Level.DEBUG, "WebSocket failed: " + message);
+      }
+    }
+
+    private void close(short code, String reason) {
+      if (!closed) {
+        ws.close(code, reason);
+        closed();
+      }
+    }
+
+    private void closed() {
+      if (closed && followers.isEmpty()) {
+        return;
+      }
+      closed = true;
+      connections.remove(this);
+      heartbeats.remove(this);
+      followers.values().forEach(Follower::close);
+      followers.clear();
+    }
+
+    @Override
+    public Context context() {
+      return context;
+    }
+
+    @Override
+    public void beat() {
+      if (closed) {
+        return;
+      }
+      if (System.nanoTime() - lastHeardNanos > 2 * heartbeatNanos) {
+        close(HEARTBEAT_TIMEOUT, "no frame from the client for two heartbeat intervals");
+        return;
+      }
+      if (!ws.writeQueueFull()) {
+        ws.writePing(Buffer.buffer("hb"));
+        send(new JsonObject().put("type", "heartbeat").put("time", System.currentTimeMillis()));
+      }
+    }
+
+    /** A client's value quoted in a close reason, which must stay under 123 bytes. */
+    private String shorten(String value) {
+      String cut = value.length() > 32 ? value.substring(0, 32) + "..." : value;
+      return cut.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+  }
+}
