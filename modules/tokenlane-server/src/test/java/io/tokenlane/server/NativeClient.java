@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -17,6 +18,10 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +40,8 @@ final class NativeClient implements AutoCloseable {
   private final int port;
   private final HttpClient http;
   private final WebSocketClient webSockets;
+  private final java.net.http.HttpClient jdk = java.net.http.HttpClient.newBuilder()
+    .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
 
   NativeClient(Vertx vertx, int port) {
     this(vertx, port, new WebSocketClientOptions());
@@ -51,7 +58,7 @@ final class NativeClient implements AutoCloseable {
   }
 
   /** A response read whole. */
-  record Reply(int status, io.vertx.core.MultiMap headers, String body) {
+  record Reply(int status, MultiMap headers, String body) {
     JsonObject json() {
       return new JsonObject(body);
     }
@@ -61,18 +68,27 @@ final class NativeClient implements AutoCloseable {
     }
   }
 
+  /**
+   * One whole request, with the JDK's HTTP client: a second, independent HTTP implementation next to the Vert.x
+   * clients used for streams.
+   */
   Reply request(HttpMethod method, String uri, String token, String body) throws Exception {
-    RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI(uri);
+    HttpRequest.Builder request = HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + port + uri))
+      .timeout(Duration.ofMillis(TIMEOUT_MS))
+      .method(method.name(), body == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofString(body));
     if (token != null) {
-      options.putHeader("authorization", "Bearer " + token);
+      request.header("authorization", "Bearer " + token);
     }
     if (body != null) {
-      options.putHeader("content-type", "application/json");
+      request.header("content-type", "application/json");
     }
-    return http.request(options)
-      .compose(request -> body == null ? request.send() : request.send(body))
-      .compose(response -> response.body().map(b -> new Reply(response.statusCode(), response.headers(), b.toString())))
-      .await(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    HttpResponse<String> response = jdk.send(request.build(),
+      HttpResponse.BodyHandlers.ofString());
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+    response.headers().map().forEach(headers::add);
+    return new Reply(response.statusCode(), headers, response.body());
   }
 
   /** @return a new session's JSON */
@@ -212,7 +228,7 @@ final class NativeClient implements AutoCloseable {
   static final class Sse {
     Future<HttpClientResponse> response;
     volatile int status;
-    volatile io.vertx.core.MultiMap headers;
+    volatile MultiMap headers;
     volatile boolean ended;
     private final StringBuilder raw = new StringBuilder();
 
