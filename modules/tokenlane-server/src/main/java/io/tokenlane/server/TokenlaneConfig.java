@@ -63,7 +63,9 @@ public final class TokenlaneConfig {
     ConfigField.integer("replayCapacity").defaultValue((long) StreamHubOptions.DEFAULT_REPLAY_CAPACITY).min(2)
       .max(1_000_000).description("most events kept per stream for resume; a client further behind gets a reset"),
     ConfigField.integer("maxRunningPerSession").defaultValue((long) StreamHubOptions.DEFAULT_MAX_RUNNING_PER_SESSION)
-      .min(1).max(100_000).description("most streams of one session running at once"));
+      .min(1).max(100_000).description("most streams of one session running at once"),
+    ConfigField.integer("maxStreams").defaultValue((long) StreamHubOptions.DEFAULT_MAX_STREAMS).min(1)
+      .max(10_000_000).description("most streams one instance keeps, running or resumable; then 503 over_capacity"));
   static final ConfigSchema TRANSPORTS_SCHEMA = ConfigSchema.of(
     ConfigField.stringList("enabled").defaultValue(new JsonArray(TransportOptions.ALL_TRANSPORTS))
       .description("native transports offered, in order of preference: websocket, sse, long-polling"),

@@ -1,6 +1,7 @@
 package io.tokenlane.server;
 
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -10,6 +11,10 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +28,8 @@ final class GatewayServer implements AutoCloseable {
 
   final Vertx vertx;
   final HttpClient client;
+  private final java.net.http.HttpClient jdk = java.net.http.HttpClient.newBuilder()
+    .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
   final TokenlaneVerticle verticle;
   final String deploymentId;
 
@@ -58,7 +65,7 @@ final class GatewayServer implements AutoCloseable {
   }
 
   /** A whole response. */
-  record Reply(int status, io.vertx.core.MultiMap headers, String body) {
+  record Reply(int status, MultiMap headers, String body) {
     JsonObject json() {
       return new JsonObject(body);
     }
@@ -105,13 +112,24 @@ final class GatewayServer implements AutoCloseable {
     return request(HttpMethod.POST, path, body.encode());
   }
 
+  /**
+   * A whole request with the JDK's HTTP client (one connection per request, HTTP/1.1): whole-request tests don't
+   * depend on the Vert.x client, which occasionally hung a request here under load (see the constructor).
+   */
   Future<Reply> send(HttpMethod method, String path, Buffer body) {
-    RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port()).setURI(path)
-      .putHeader("content-type", "application/json");
-    return client.request(options)
-      .compose(request -> body == null ? request.send() : request.send(body))
-      .compose(response -> response.body().map(bytes -> new Reply(response.statusCode(), response.headers(),
-        bytes.toString())));
+    HttpRequest request = HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + port() + path))
+      .timeout(Duration.ofSeconds(30))
+      .header("content-type", "application/json")
+      .method(method.name(), body == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofByteArray(body.getBytes()))
+      .build();
+    return Future.fromCompletionStage(jdk.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+      .thenApply(response -> {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        response.headers().map().forEach(headers::add);
+        return new Reply(response.statusCode(), headers, response.body());
+      }));
   }
 
   /**

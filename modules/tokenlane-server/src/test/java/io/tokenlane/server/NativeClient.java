@@ -120,7 +120,7 @@ final class NativeClient implements AutoCloseable {
     long cursor = after;
     long deadline = System.currentTimeMillis() + TIMEOUT_MS;
     while (System.currentTimeMillis() < deadline) {
-      Reply reply = poll(token, streamId, cursor, 5000);
+      Reply reply = poll(token, streamId, cursor, 1000);
       assertEquals(200, reply.status(), reply.body());
       JsonObject batch = reply.json();
       batch.getJsonArray("events").forEach(e -> events.add((JsonObject) e));

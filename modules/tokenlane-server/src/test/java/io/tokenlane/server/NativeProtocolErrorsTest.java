@@ -264,6 +264,29 @@ class NativeProtocolErrorsTest {
   }
 
   @Test
+  void clientsClosingTheirWebSocketMidStreamNeitherFailTheStreamNorLeakItsSlot() throws Exception {
+    upstream.defaultScript(Script.tokens("a ", "b ", "c ", "d ", "e ", "f ", "g ", "h ", "i ", "j ")
+      .delay(Duration.ofMillis(3)));
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      NativeClient.Ws ws = client.ws(token);
+      ws.awaitReady();
+      ws.send(prompt("fake", "hi").put("type", "prompt").put("requestId", "r" + i));
+      String id = ws.awaitStart("r" + i);
+      await("a few events", () -> ws.events(id).size() >= 3);
+      ws.socket().close((short) 1000).await(5, TimeUnit.SECONDS);
+      ids.add(id);
+    }
+    for (String id : ids) {
+      List<JsonObject> events = client.pollToEnd(token, id, 0);
+      assertEquals("stop", events.get(events.size() - 1).getString("reason"), "closing is not failing: " + events);
+    }
+    for (int i = 0; i < 3; i++) {
+      client.start(token, prompt("fake", "again"));
+    }
+  }
+
+  @Test
   void aWebSocketThatAnswersNothingIsClosedAsDeadWith4408() throws Exception {
     RawWebSocket ws = RawWebSocket.connect(vertx, gateway.port(), token, 0);
     // Never answers the server's pings: after two 200 ms heartbeats without a frame the server gives up.

@@ -32,6 +32,7 @@ class SlowClientTest {
     gateway = GatewayServer.start(vertx, """
       streams:
         replayCapacity: 4
+        resumeWindowMs: 1500
       transports:
         heartbeatMs: 10000
       providers:
@@ -54,6 +55,26 @@ class SlowClientTest {
     client.close();
     gateway.close();
     vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void resumingAnEndedStreamAtItsEndDoesNotKeepItPastItsResumeWindow() throws Exception {
+    upstream.enqueue(Script.tokens("a", "b"));
+    NativeClient.Ws ws = client.ws(client.session().getString("token"));
+    ws.awaitReady();
+    ws.send(prompt("fake", "hi").put("type", "prompt").put("requestId", "r1"));
+    String id = ws.awaitStart("r1");
+    List<JsonObject> events = ws.awaitEnd(id);
+    long end = events.get(events.size() - 1).getLong("seq");
+    for (int i = 0; i < 3; i++) {
+      ws.send(new JsonObject().put("type", "resume").put("streamId", id).put("lastSeq", end));
+    }
+    ws.send(new JsonObject().put("type", "ping"));
+    ws.awaitMessage(m -> "pong".equals(m.getString("type")));
+    assertEquals(events, ws.events(id), "nothing after the end, however often one resumes there");
+    ws.socket().close().await(5, TimeUnit.SECONDS);
+    NativeClient.await("the stream to be forgotten after its 1.5 s resume window",
+      () -> gateway.verticle.tokenlane().streams().size() == 0);
   }
 
   // 2,000,000 tokens (~12 MB): more than the kernel's socket buffers on loopback can hide (up to 4 MB each way).

@@ -14,6 +14,7 @@ import io.tokenlane.spi.Usage;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -26,6 +27,8 @@ import java.util.function.Consumer;
  * context.
  */
 final class HubStreamImpl implements HubStream, StreamObserver {
+
+  private static final System.Logger LOG = System.getLogger(HubStreamImpl.class.getName());
 
   /** Something attached to the stream that wants to hear about new events. */
   interface Listener extends Attachment {
@@ -106,6 +109,12 @@ final class HubStreamImpl implements HubStream, StreamObserver {
   public Follower follow(long afterSeq, EventSink sink) {
     checkCursor(afterSeq);
     StreamFollower follower = new StreamFollower(this, afterSeq, sink);
+    // end() before lastSeq(): the end is published after its event is appended.
+    if (end != null && afterSeq >= replay.lastSeq()) {
+      // Nothing will ever come: a follower that is done at once, never attached (it would pin the stream).
+      follower.finished();
+      return follower;
+    }
     attach(follower);
     follower.start();
     return follower;
@@ -142,7 +151,7 @@ final class HubStreamImpl implements HubStream, StreamObserver {
   /**
    * Cancels with a code saying why.
    *
-   * @param code {@code cancelled_by_client} or {@code detached}
+   * @param code why, for the end event
    * @return completes once the end is appended
    */
   Future<Void> cancel(String code) {
@@ -150,12 +159,32 @@ final class HubStreamImpl implements HubStream, StreamObserver {
       cancelOnHome(code);
       return Future.succeededFuture();
     }
+    // Completed on the caller's context, so that its continuation (an HTTP answer) runs on its own event loop.
+    Context caller = Vertx.currentContext();
     Promise<Void> done = Promise.promise();
     home.runOnContext(v -> {
       cancelOnHome(code);
-      done.complete();
+      if (caller == null) {
+        done.complete();
+      } else {
+        caller.runOnContext(x -> done.complete());
+      }
     });
     return done.future();
+  }
+
+  /**
+   * Cancels with {@code detached} if no client came back: checked again on the home context, since the sweeper
+   * decided on its own thread and a client may have attached since.
+   *
+   * @param graceNanos the detach grace
+   */
+  void cancelDetached(long graceNanos) {
+    home.runOnContext(v -> {
+      if (detachedLongerThan(graceNanos, System.nanoTime())) {
+        cancelOnHome("detached");
+      }
+    });
   }
 
   private void cancelOnHome(String code) {
@@ -227,17 +256,27 @@ final class HubStreamImpl implements HubStream, StreamObserver {
     } else if (streamEnd.reason() == StreamEnd.Reason.CANCELLED) {
       data.put("code", cancelCode);
     }
-    endedAtNanos = System.nanoTime();
-    end = streamEnd;
-    append(StreamEvent.Type.END, data);
-    onEnded.accept(this);
+    try {
+      // Appended before it is published: a reader that sees end() != null finds the end event in the buffer.
+      append(StreamEvent.Type.END, data);
+    } finally {
+      endedAtNanos = System.nanoTime();
+      end = streamEnd;
+      onEnded.accept(this);
+    }
   }
 
   private void append(StreamEvent.Type type, JsonObject data) {
     StreamEvent event = new StreamEvent(id, nextSeq++, type, data);
     replay.append(event);
     for (Listener listener : listeners) {
-      listener.appended(event);
+      try {
+        listener.appended(event);
+      } catch (RuntimeException e) {
+        // One broken connection must not fail the stream for the others: it is detached, and can resume.
+        LOG.log(System.Logger.Level.WARNING, "a client of stream " + id + " failed and was detached: " + e);
+        listener.close();
+      }
     }
   }
 }

@@ -53,29 +53,42 @@ public final class LocalStreamHub implements StreamHub {
       throw new IllegalStateException("open() must be called on an event loop");
     }
     String key = requestId == null ? null : sessionId + '\n' + requestId;
+    String id = SessionTokens.randomId("st-");
     if (key != null) {
-      HubStreamImpl existing = streamFor(byRequestId.get(key));
-      if (existing != null) {
-        return new Opened(existing, false);
+      // Claimed before the upstream call, atomically: the same prompt sent twice at once starts one stream.
+      String claimed = byRequestId.putIfAbsent(key, id);
+      if (claimed != null) {
+        HubStreamImpl existing = streamFor(claimed);
+        if (existing != null) {
+          return new Opened(existing, false);
+        }
+        byRequestId.put(key, id);
       }
     }
-    if (!reserve(sessionId)) {
-      throw new GatewayException(429, "rate_limit_error", "too_many_streams", null,
-        "this session already runs " + options.getMaxRunningPerSession() + " streams");
+    try {
+      if (streams.size() >= options.getMaxStreams() && !evictEnded()) {
+        throw new GatewayException(503, "server_error", "over_capacity", null,
+          "the gateway keeps its maximum of " + options.getMaxStreams() + " streams; try again later");
+      }
+      if (!reserve(sessionId)) {
+        throw new GatewayException(429, "rate_limit_error", "too_many_streams", null,
+          "this session already runs " + options.getMaxRunningPerSession() + " streams");
+      }
+    } catch (GatewayException e) {
+      forget(key, id);
+      throw e;
     }
-    String id = SessionTokens.randomId("st-");
     ReplayBuffer replay = new ReplayBuffer(options.getReplayCapacity(), options.getResumeWindowMs(), System::nanoTime);
     HubStreamImpl stream = new HubStreamImpl(id, sessionId, requestId, context, replay, this::ended);
     stream.appendStart(body.getString("model"));
+    streams.put(id, stream);
     try {
       stream.started(gateway.open(body, id, stream));
     } catch (RuntimeException e) {
+      streams.remove(id);
       release(sessionId);
+      forget(key, id);
       throw e;
-    }
-    streams.put(id, stream);
-    if (key != null) {
-      byRequestId.put(key, id);
     }
     return new Opened(stream, true);
   }
@@ -103,6 +116,33 @@ public final class LocalStreamHub implements StreamHub {
   @Override
   public void close() {
     vertx.cancelTimer(timerId);
+  }
+
+  private void forget(String key, String id) {
+    if (key != null) {
+      byRequestId.remove(key, id);
+    }
+  }
+
+  /**
+   * Makes room at the global bound: forgets ended streams nobody follows, before their resume window is over.
+   *
+   * @return whether there is room now
+   */
+  private boolean evictEnded() {
+    for (HubStreamImpl stream : streams.values()) {
+      if (stream.end() != null && stream.attachedCount() == 0) {
+        remove(stream);
+      }
+    }
+    return streams.size() < options.getMaxStreams();
+  }
+
+  private void remove(HubStreamImpl stream) {
+    streams.remove(stream.id());
+    if (stream.requestId() != null) {
+      byRequestId.remove(stream.sessionId() + '\n' + stream.requestId(), stream.id());
+    }
   }
 
   private HubStreamImpl streamFor(String streamId) {
@@ -134,13 +174,10 @@ public final class LocalStreamHub implements StreamHub {
       if (stream.end() == null) {
         if (stream.detachedLongerThan(grace, now)) {
           LOG.log(System.Logger.Level.DEBUG, "stream " + stream.id() + " detached for longer than the grace: cancelling");
-          stream.cancel("detached");
+          stream.cancelDetached(grace);
         }
       } else if (now - stream.endedAtNanos() > window && stream.attachedCount() == 0) {
-        streams.remove(stream.id());
-        if (stream.requestId() != null) {
-          byRequestId.remove(stream.sessionId() + '\n' + stream.requestId(), stream.id());
-        }
+        remove(stream);
       }
     }
   }

@@ -3,6 +3,7 @@ package io.tokenlane.core.impl;
 import io.tokenlane.core.stream.StreamEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A long-poll waiting for the first event after its cursor: runs its callback once, on its own context, and
@@ -14,6 +15,7 @@ final class PollWait implements HubStreamImpl.Listener {
   private final long afterSeq;
   private final Runnable ready;
   private final Context context;
+  private final AtomicBoolean scheduled = new AtomicBoolean();
   private boolean fired;
 
   PollWait(HubStreamImpl stream, long afterSeq, Runnable ready) {
@@ -31,7 +33,9 @@ final class PollWait implements HubStreamImpl.Listener {
     if (event != null && event.seq() <= afterSeq) {
       return;
     }
-    context.runOnContext(v -> fire());
+    if (scheduled.compareAndSet(false, true)) {
+      context.runOnContext(v -> fire());
+    }
   }
 
   private void fire() {

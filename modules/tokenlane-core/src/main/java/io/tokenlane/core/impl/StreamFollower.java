@@ -42,6 +42,11 @@ final class StreamFollower implements Follower, HubStreamImpl.Listener {
     pump();
   }
 
+  /** Marks a follower that has nothing to follow as done, without detaching (it never attached). */
+  void finished() {
+    closed = true;
+  }
+
   @Override
   public HubStream stream() {
     return stream;

@@ -16,7 +16,11 @@ public final class StreamHubOptions {
   /** At most 32 streams of one session run at once. */
   public static final int DEFAULT_MAX_RUNNING_PER_SESSION = 32;
 
+  /** At most 100,000 streams (running, or ended and resumable) are kept by one instance. */
+  public static final int DEFAULT_MAX_STREAMS = 100_000;
+
   private long detachGraceMs = DEFAULT_DETACH_GRACE_MS;
+  private int maxStreams = DEFAULT_MAX_STREAMS;
   private long resumeWindowMs = DEFAULT_RESUME_WINDOW_MS;
   private int replayCapacity = DEFAULT_REPLAY_CAPACITY;
   private int maxRunningPerSession = DEFAULT_MAX_RUNNING_PER_SESSION;
@@ -35,24 +39,28 @@ public final class StreamHubOptions {
     this.resumeWindowMs = other.resumeWindowMs;
     this.replayCapacity = other.replayCapacity;
     this.maxRunningPerSession = other.maxRunningPerSession;
+    this.maxStreams = other.maxStreams;
   }
 
   /**
    * From JSON, with defaults for missing keys.
    *
-   * @param json {@code detachGraceMs}, {@code resumeWindowMs}, {@code replayCapacity}, {@code maxRunningPerSession}
+   * @param json {@code detachGraceMs}, {@code resumeWindowMs}, {@code replayCapacity}, {@code maxRunningPerSession},
+   *     {@code maxStreams}
    */
   public StreamHubOptions(JsonObject json) {
     setDetachGraceMs(json.getLong("detachGraceMs", DEFAULT_DETACH_GRACE_MS));
     setResumeWindowMs(json.getLong("resumeWindowMs", DEFAULT_RESUME_WINDOW_MS));
     setReplayCapacity(json.getInteger("replayCapacity", DEFAULT_REPLAY_CAPACITY));
     setMaxRunningPerSession(json.getInteger("maxRunningPerSession", DEFAULT_MAX_RUNNING_PER_SESSION));
+    setMaxStreams(json.getInteger("maxStreams", DEFAULT_MAX_STREAMS));
   }
 
   /** @return these options as JSON */
   public JsonObject toJson() {
     return new JsonObject().put("detachGraceMs", detachGraceMs).put("resumeWindowMs", resumeWindowMs)
-      .put("replayCapacity", replayCapacity).put("maxRunningPerSession", maxRunningPerSession);
+      .put("replayCapacity", replayCapacity).put("maxRunningPerSession", maxRunningPerSession)
+      .put("maxStreams", maxStreams);
   }
 
   /** @return how long a stream with no client attached runs on, in ms */
@@ -128,6 +136,26 @@ public final class StreamHubOptions {
       throw new IllegalArgumentException("maxRunningPerSession must be at least 1");
     }
     this.maxRunningPerSession = maxRunningPerSession;
+    return this;
+  }
+
+  /** @return most streams kept by one instance, running or ended and resumable */
+  public int getMaxStreams() {
+    return maxStreams;
+  }
+
+  /**
+   * Sets how many streams one instance keeps at most. At the bound, ended streams nobody follows are forgotten
+   * early; if that is not enough, new streams get 503 {@code over_capacity}.
+   *
+   * @param maxStreams at least 1
+   * @return this
+   */
+  public StreamHubOptions setMaxStreams(int maxStreams) {
+    if (maxStreams < 1) {
+      throw new IllegalArgumentException("maxStreams must be at least 1");
+    }
+    this.maxStreams = maxStreams;
     return this;
   }
 }

@@ -1,5 +1,6 @@
 package io.tokenlane.transport.streams;
 
+import io.tokenlane.core.GatewayException;
 import io.tokenlane.core.stream.Attachment;
 import io.tokenlane.core.stream.HubStream;
 import io.tokenlane.core.stream.ReplayBuffer;
@@ -38,6 +39,10 @@ final class LongPollTransport {
     long maxWait = api.options().getMaxPollWaitMs();
     long waitMs = StreamsApi.longParam(request, "waitMs", Math.min(DEFAULT_WAIT_MS, maxWait), 0, maxWait);
     int max = (int) StreamsApi.longParam(request, "max", DEFAULT_MAX_EVENTS, 1, MAX_EVENTS);
+    if (after > stream.lastSeq()) {
+      throw new GatewayException(400, "invalid_request_error", "cursor_out_of_range", "after",
+        "the cursor " + after + " is outside this stream (0.." + stream.lastSeq() + ")");
+    }
     ReplayBuffer.Replay replay = stream.read(after, max);
     if (!replay.events().isEmpty() || replay.reset() || stream.end() != null || waitMs == 0) {
       answer(ctx, stream, after, replay);

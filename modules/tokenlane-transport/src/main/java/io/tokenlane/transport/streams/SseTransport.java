@@ -35,13 +35,15 @@ final class SseTransport {
   void events(RoutingContext ctx) {
     HubStream stream = api.stream(ctx);
     long cursor = cursor(ctx.request());
+    // end() before lastSeq(): the end is published after its event is appended.
+    boolean ended = stream.end() != null;
     long last = stream.lastSeq();
     if (cursor > last) {
       throw new GatewayException(400, "invalid_request_error", "cursor_out_of_range", "lastSeq",
         "the cursor " + cursor + " is outside this stream (0.." + last + ")");
     }
     HttpServerResponse response = ctx.response();
-    if (stream.end() != null && cursor >= last) {
+    if (ended && cursor >= last) {
       // EventSource reconnects after the server closes; 204 is what tells it to stop.
       response.setStatusCode(204).end();
       return;
@@ -54,9 +56,10 @@ final class SseTransport {
     response.write("retry: " + RETRY_MS + "\n\nevent: ready\ndata: " + ready.encode() + "\n\n");
     Connection connection = new Connection(response);
     heartbeats.add(connection);
+    // Handlers before follow(): the whole stream, end included, may be written (and the response ended) in it.
     response.closeHandler(v -> connection.closed());
-    connection.follower = stream.follow(cursor, connection);
     response.drainHandler(v -> connection.drained());
+    connection.follower = stream.follow(cursor, connection);
   }
 
   private static long cursor(HttpServerRequest request) {
@@ -114,7 +117,9 @@ final class SseTransport {
 
     void drained() {
       stalledBeats = 0;
-      follower.drained();
+      if (follower != null) {
+        follower.drained();
+      }
     }
 
     void closed() {

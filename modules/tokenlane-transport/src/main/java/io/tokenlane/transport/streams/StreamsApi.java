@@ -224,7 +224,7 @@ public final class StreamsApi implements AutoCloseable {
     int status = ctx.statusCode() < 400 ? 500 : ctx.statusCode();
     String code = switch (status) {
       case 413 -> "request_too_large";
-      case 400 -> "invalid_request";
+      case 400 -> "invalid_value";
       default -> "internal_error";
     };
     if (status == 413) {

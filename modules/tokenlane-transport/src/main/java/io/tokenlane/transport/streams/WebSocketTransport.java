@@ -66,7 +66,7 @@ final class WebSocketTransport {
   }
 
   /** One client connection and the streams it follows. */
-  private final class Connection implements EventSink, Heartbeats.Beating {
+  private final class Connection implements Heartbeats.Beating {
 
     private final ServerWebSocket ws;
     private final String sessionId;
@@ -74,6 +74,7 @@ final class WebSocketTransport {
     private final Map<String, Follower> followers = new HashMap<>();
     private final long heartbeatNanos = TimeUnit.MILLISECONDS.toNanos(api.options().getHeartbeatMs());
     private long lastHeardNanos = System.nanoTime();
+    private int stalledBeats;
     private boolean closed;
 
     Connection(ServerWebSocket ws, String sessionId) {
@@ -82,24 +83,36 @@ final class WebSocketTransport {
     }
 
     void open() {
-      connections.add(this);
-      heartbeats.add(this);
+      // Handlers first: a client may already have closed.
       ws.textMessageHandler(this::message);
       ws.binaryMessageHandler(b -> protocolError("binary messages are not part of the protocol"));
       ws.pongHandler(b -> lastHeardNanos = System.nanoTime());
-      ws.drainHandler(v -> {
-        // A client that drains is reading, even if its pongs wait behind the data.
-        lastHeardNanos = System.nanoTime();
-        // A copy: a follower that writes its end leaves the map.
-        List.copyOf(followers.values()).forEach(Follower::drained);
-      });
+      ws.drainHandler(v -> drained());
       ws.exceptionHandler(this::failed);
       ws.closeHandler(v -> closed());
+      if (ws.isClosed()) {
+        closed();
+        return;
+      }
+      connections.add(this);
+      heartbeats.add(this);
       send(new JsonObject().put("type", "ready").put("sessionId", sessionId)
         .put("heartbeatMs", api.options().getHeartbeatMs()).put("maxFrameBytes", api.options().getMaxFrameBytes()));
     }
 
+    private void drained() {
+      // A client that drains is reading, even if its pongs wait behind the data.
+      lastHeardNanos = System.nanoTime();
+      stalledBeats = 0;
+      ws.resume();
+      // A copy: a follower that writes its end leaves the map.
+      List.copyOf(followers.values()).forEach(Follower::drained);
+    }
+
     private void message(String text) {
+      if (closed) {
+        return;
+      }
       lastHeardNanos = System.nanoTime();
       int max = api.options().getMaxFrameBytes();
       if (text.length() > max || (text.length() * 3L > max && text.getBytes(StandardCharsets.UTF_8).length > max)) {
@@ -128,6 +141,10 @@ final class WebSocketTransport {
         case "resume" -> resume(frame);
         case "ping" -> send(new JsonObject().put("type", "pong"));
         default -> protocolError("unknown message type '" + shorten(name) + "'");
+      }
+      if (!closed && ws.writeQueueFull()) {
+        // Answers pile up unread: read no more requests until the client reads (the drain resumes).
+        ws.pause();
       }
     }
 
@@ -173,34 +190,60 @@ final class WebSocketTransport {
 
     private void follow(HubStream stream, long afterSeq) {
       // The new follower first: a refused cursor leaves the current one in place.
-      Follower follower = stream.follow(afterSeq, this);
-      Follower previous = followers.remove(stream.id());
+      StreamSink sink = new StreamSink(stream.id());
+      Follower follower = stream.follow(afterSeq, sink);
+      Follower previous = followers.get(stream.id());
       if (previous != null) {
         previous.close();
+        followers.remove(stream.id(), previous);
       }
-      if (stream.end() == null || follower.cursor() < stream.lastSeq()) {
+      sink.follower = follower;
+      boolean nothingMore = stream.end() != null && follower.cursor() >= stream.lastSeq();
+      if (!sink.done && !nothingMore) {
         followers.put(stream.id(), follower);
       }
     }
 
-    @Override
-    public boolean writeQueueFull() {
-      return closed || ws.writeQueueFull();
+    boolean writeQueueFull() {
+      // After the client's close frame, Vert.x throws on writeQueueFull until the close handler ran.
+      return closed || ws.isClosed() || ws.writeQueueFull();
     }
 
-    @Override
-    public void write(StreamEvent event) {
-      if (closed) {
-        return;
+    void write(StreamEvent event) {
+      if (!closed && !ws.isClosed()) {
+        ws.writeTextMessage(event.toJson().encode());
       }
-      ws.writeTextMessage(event.toJson().encode());
-      if (event.isEnd()) {
-        followers.remove(event.streamId());
+    }
+
+    /** The sink of one follower, so that its end removes that follower and no other. */
+    private final class StreamSink implements EventSink {
+      private final String streamId;
+      private Follower follower;
+      private boolean done;
+
+      StreamSink(String streamId) {
+        this.streamId = streamId;
+      }
+
+      @Override
+      public boolean writeQueueFull() {
+        return Connection.this.writeQueueFull();
+      }
+
+      @Override
+      public void write(StreamEvent event) {
+        Connection.this.write(event);
+        if (event.isEnd()) {
+          done = true;
+          if (follower != null) {
+            followers.remove(streamId, follower);
+          }
+        }
       }
     }
 
     private void send(JsonObject message) {
-      if (!closed) {
+      if (!closed && !ws.isClosed()) {
         ws.writeTextMessage(message.encode());
       }
     }
@@ -265,10 +308,16 @@ final class WebSocketTransport {
         close(HEARTBEAT_TIMEOUT, "no frame from the client for two heartbeat intervals");
         return;
       }
-      if (!ws.writeQueueFull()) {
-        ws.writePing(Buffer.buffer("hb"));
-        send(new JsonObject().put("type", "heartbeat").put("time", System.currentTimeMillis()));
+      if (ws.writeQueueFull()) {
+        // Nothing drained for two whole intervals (a drain resets the count): the client is gone or stuck.
+        if (++stalledBeats >= 2) {
+          close(HEARTBEAT_TIMEOUT, "the client read nothing for two heartbeat intervals");
+        }
+        return;
       }
+      stalledBeats = 0;
+      ws.writePing(Buffer.buffer("hb"));
+      send(new JsonObject().put("type", "heartbeat").put("time", System.currentTimeMillis()));
     }
 
     /** A client's value quoted in a close reason, which must stay under 123 bytes. */
