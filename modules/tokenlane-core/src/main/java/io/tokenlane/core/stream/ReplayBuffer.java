@@ -1,8 +1,7 @@
 package io.tokenlane.core.stream;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.LongSupplier;
 
@@ -27,11 +26,17 @@ public final class ReplayBuffer {
   public record Replay(List<StreamEvent> events, boolean reset, long lastSeq) {
   }
 
+  private static final int INITIAL_SLOTS = 16;
+
   private final int capacity;
   private final long ttlNanos;
   private final LongSupplier clock;
-  private final ArrayDeque<StreamEvent> events = new ArrayDeque<>();
-  private final ArrayDeque<Long> appendedAt = new ArrayDeque<>();
+  // A ring, grown on demand up to the capacity: an idle stream holds a few slots, not `capacity` of them, and a
+  // read at any cursor is an index computation, not a scan.
+  private StreamEvent[] events;
+  private long[] appendedAt;
+  private int head;
+  private int size;
   private long lastSeq;
 
   /**
@@ -48,6 +53,9 @@ public final class ReplayBuffer {
     this.capacity = capacity;
     this.ttlNanos = ttlMillis * 1_000_000L;
     this.clock = nanoClock;
+    int slots = Math.min(INITIAL_SLOTS, capacity);
+    this.events = new StreamEvent[slots];
+    this.appendedAt = new long[slots];
   }
 
   /**
@@ -62,12 +70,15 @@ public final class ReplayBuffer {
     }
     long now = clock.getAsLong();
     evict(now);
-    if (events.size() == capacity) {
-      events.removeFirst();
-      appendedAt.removeFirst();
+    if (size == capacity) {
+      dropOldest();
+    } else if (size == events.length) {
+      grow();
     }
-    events.addLast(event);
-    appendedAt.addLast(now);
+    int slot = (head + size) % events.length;
+    events[slot] = event;
+    appendedAt[slot] = now;
+    size++;
     lastSeq = event.seq();
   }
 
@@ -87,16 +98,15 @@ public final class ReplayBuffer {
       throw new IllegalArgumentException("cursor " + afterSeq + " is outside the stream (0.." + lastSeq + ")");
     }
     evict(clock.getAsLong());
-    long oldest = events.isEmpty() ? lastSeq + 1 : events.peekFirst().seq();
+    long oldest = size == 0 ? lastSeq + 1 : events[head].seq();
     boolean reset = afterSeq + 1 < oldest;
-    List<StreamEvent> out = new ArrayList<>(Math.min(max, events.size()));
-    for (Iterator<StreamEvent> it = events.iterator(); it.hasNext() && out.size() < max; ) {
-      StreamEvent event = it.next();
-      if (event.seq() > afterSeq) {
-        out.add(event);
-      }
+    int skip = (int) Math.max(0, afterSeq + 1 - oldest);
+    int count = Math.min(max, size - skip);
+    List<StreamEvent> out = new ArrayList<>(Math.max(count, 0));
+    for (int i = 0; i < count; i++) {
+      out.add(events[(head + skip + i) % events.length]);
     }
-    return new Replay(List.copyOf(out), reset, lastSeq);
+    return new Replay(Collections.unmodifiableList(out), reset, lastSeq);
   }
 
   /** @return the newest seq appended, 0 before the first */
@@ -106,15 +116,32 @@ public final class ReplayBuffer {
 
   /** @return how many events are held now */
   public synchronized int size() {
-    return events.size();
+    return size;
   }
 
   private void evict(long now) {
     // A stream's end is never aged out: a reader who comes back late still learns how the stream ended.
-    while (!appendedAt.isEmpty() && now - appendedAt.peekFirst() > ttlNanos
-      && !(events.size() == 1 && events.peekFirst().type() == StreamEvent.Type.END)) {
-      appendedAt.removeFirst();
-      events.removeFirst();
+    while (size > 0 && now - appendedAt[head] > ttlNanos && !(size == 1 && events[head].isEnd())) {
+      dropOldest();
     }
+  }
+
+  private void dropOldest() {
+    events[head] = null;
+    head = (head + 1) % events.length;
+    size--;
+  }
+
+  private void grow() {
+    int slots = (int) Math.min(capacity, events.length * 2L);
+    StreamEvent[] grownEvents = new StreamEvent[slots];
+    long[] grownAt = new long[slots];
+    for (int i = 0; i < size; i++) {
+      grownEvents[i] = events[(head + i) % events.length];
+      grownAt[i] = appendedAt[(head + i) % events.length];
+    }
+    events = grownEvents;
+    appendedAt = grownAt;
+    head = 0;
   }
 }

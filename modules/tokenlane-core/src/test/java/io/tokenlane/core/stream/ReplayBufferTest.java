@@ -64,6 +64,26 @@ class ReplayBufferTest {
   }
 
   @Test
+  void readsAtAnyCursorAreRightAfterTheRingGrewAndWrappedAround() {
+    ReplayBuffer ring = new ReplayBuffer(40, 10_000, now::get);
+    for (long seq = 1; seq <= 100; seq++) {
+      ring.append(token(seq));
+      long oldest = Math.max(1, seq - 39);
+      for (long cursor = oldest - 1; cursor <= seq; cursor++) {
+        ReplayBuffer.Replay replay = ring.read(cursor, 7);
+        assertFalse(replay.reset(), "cursor " + cursor + " after seq " + seq);
+        List<Long> expected = new java.util.ArrayList<>();
+        for (long next = cursor + 1; next <= Math.min(seq, cursor + 7); next++) {
+          expected.add(next);
+        }
+        assertEquals(expected, seqs(replay), "cursor " + cursor + " after seq " + seq);
+      }
+    }
+    assertEquals(40, ring.size());
+    assertTrue(ring.read(59, 10).reset(), "61 is the oldest: 60 was evicted");
+  }
+
+  @Test
   void theEndIsNeverAgedOutSoALateReaderStillLearnsHowTheStreamEnded() {
     buffer.append(token(1));
     buffer.append(new StreamEvent("s", 2, StreamEvent.Type.END, new JsonObject().put("reason", "stop")));
