@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 class NativeProtocolErrorsTest {
 
+  private NativeGateway fixture;
   private Vertx vertx;
   private FakeOpenAiUpstream upstream;
   private GatewayServer gateway;
@@ -36,9 +37,7 @@ class NativeProtocolErrorsTest {
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx();
-    upstream = FakeOpenAiUpstream.start(vertx).await(10, TimeUnit.SECONDS);
-    gateway = GatewayServer.start(vertx, """
+    fixture = NativeGateway.start("""
       http:
         host: 127.0.0.1
         port: 0
@@ -54,19 +53,20 @@ class NativeProtocolErrorsTest {
         fake:
           type: openai
           config:
-            baseUrl: %s
+            baseUrl: ${UPSTREAM}
       models:
         fake: { provider: fake, model: gpt-4o-mini }
-      """.formatted(upstream.baseUrl()));
-    client = new NativeClient(vertx, gateway.port());
-    token = client.session().getString("token");
+      """);
+    vertx = fixture.vertx;
+    upstream = fixture.upstream;
+    gateway = fixture.gateway;
+    client = fixture.client;
+    token = fixture.token;
   }
 
   @AfterEach
   void stop() throws Exception {
-    client.close();
-    gateway.close();
-    vertx.close().await(10, TimeUnit.SECONDS);
+    fixture.close();
   }
 
   // ---- tokens and sessions ----

@@ -33,6 +33,7 @@ class NativeStreamsTest {
   private static final String[] TOKENS = IntStream.range(0, 40).mapToObj(i -> "t" + i + " ").toArray(String[]::new);
   private static final String FULL_TEXT = String.join("", TOKENS);
 
+  private NativeGateway fixture;
   private Vertx vertx;
   private FakeOpenAiUpstream upstream;
   private GatewayServer gateway;
@@ -41,9 +42,7 @@ class NativeStreamsTest {
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx();
-    upstream = FakeOpenAiUpstream.start(vertx).await(10, TimeUnit.SECONDS);
-    gateway = GatewayServer.start(vertx, """
+    fixture = NativeGateway.start("""
       streams:
         detachGraceMs: 600
         resumeWindowMs: 60000
@@ -53,19 +52,20 @@ class NativeStreamsTest {
         fake:
           type: openai
           config:
-            baseUrl: %s
+            baseUrl: ${UPSTREAM}
       models:
         fake: { provider: fake, model: gpt-4o-mini }
-      """.formatted(upstream.baseUrl()));
-    client = new NativeClient(vertx, gateway.port());
-    token = client.session().getString("token");
+      """);
+    vertx = fixture.vertx;
+    upstream = fixture.upstream;
+    gateway = fixture.gateway;
+    client = fixture.client;
+    token = fixture.token;
   }
 
   @AfterEach
   void stop() throws Exception {
-    client.close();
-    gateway.close();
-    vertx.close().await(10, TimeUnit.SECONDS);
+    fixture.close();
   }
 
   private static Script slowTokens() {

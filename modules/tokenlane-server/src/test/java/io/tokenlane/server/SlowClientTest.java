@@ -20,16 +20,16 @@ import org.junit.jupiter.api.Test;
  */
 class SlowClientTest {
 
+  private NativeGateway fixture;
   private Vertx vertx;
   private FakeOpenAiUpstream upstream;
   private GatewayServer gateway;
   private NativeClient client;
+  private String token;
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx();
-    upstream = FakeOpenAiUpstream.start(vertx).await(10, TimeUnit.SECONDS);
-    gateway = GatewayServer.start(vertx, """
+    fixture = NativeGateway.start("""
       streams:
         replayCapacity: 4
         resumeWindowMs: 1500
@@ -39,22 +39,24 @@ class SlowClientTest {
         fake:
           type: openai
           config:
-            baseUrl: %s
+            baseUrl: ${UPSTREAM}
         firehose:
           type: mock
           config: { tokensPerSecond: 0, length: 2000000 }
       models:
         fake: { provider: fake, model: gpt-4o-mini }
         firehose: { provider: firehose }
-      """.formatted(upstream.baseUrl()));
-    client = new NativeClient(vertx, gateway.port());
+      """);
+    vertx = fixture.vertx;
+    upstream = fixture.upstream;
+    gateway = fixture.gateway;
+    client = fixture.client;
+    token = fixture.token;
   }
 
   @AfterEach
   void stop() throws Exception {
-    client.close();
-    gateway.close();
-    vertx.close().await(10, TimeUnit.SECONDS);
+    fixture.close();
   }
 
   @Test
