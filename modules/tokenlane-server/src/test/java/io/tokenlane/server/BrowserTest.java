@@ -28,6 +28,7 @@ class BrowserTest {
   private static final String PROMPT = "Tell me about streaming gateways.";
   private static final String[] SLOW_TOKENS = IntStream.range(0, 150).mapToObj(i -> "w" + i + " ").toArray(String[]::new);
 
+  private static NativeGateway fixture;
   private static Vertx vertx;
   private static FakeOpenAiUpstream upstream;
   private static GatewayServer gateway;
@@ -38,10 +39,7 @@ class BrowserTest {
   static void start() throws Exception {
     BrowserHarness.requireChromium();
     BrowserHarness.npmInstallOnce();
-    vertx = Vertx.vertx();
-    upstream = FakeOpenAiUpstream.start(vertx).await(10, TimeUnit.SECONDS);
-    upstream.defaultScript(Script.tokens(SLOW_TOKENS).delay(Duration.ofMillis(40)));
-    gateway = GatewayServer.start(vertx, """
+    fixture = NativeGateway.start("""
       transports:
         heartbeatMs: 2000
       providers:
@@ -51,23 +49,25 @@ class BrowserTest {
         upstream:
           type: openai
           config:
-            baseUrl: %s
+            baseUrl: ${UPSTREAM}
       models:
         mock-fast: { provider: mock-fast }
         slow-upstream: { provider: upstream, model: gpt-4o-mini }
-      """.formatted(upstream.baseUrl()));
-    client = new NativeClient(vertx, gateway.port());
+      """);
+    vertx = fixture.vertx;
+    upstream = fixture.upstream;
+    gateway = fixture.gateway;
+    client = fixture.client;
+    upstream.defaultScript(Script.tokens(SLOW_TOKENS).delay(Duration.ofMillis(40)));
     // The mock is deterministic per prompt: what the page must show, read over long-poll by a Java client.
-    String token = client.session().getString("token");
-    expectedFastText = NativeClient.text(client.pollToEnd(token, client.start(token, prompt("mock-fast", PROMPT)), 0));
+    expectedFastText = NativeClient.text(client.pollToEnd(fixture.token,
+      client.start(fixture.token, prompt("mock-fast", PROMPT)), 0));
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (vertx != null) {
-      client.close();
-      gateway.close();
-      vertx.close().await(10, TimeUnit.SECONDS);
+    if (fixture != null) {
+      fixture.close();
     }
   }
 

@@ -155,6 +155,13 @@ final class NativeClient implements AutoCloseable {
     return sse;
   }
 
+  /** Opens a WebSocket to /v1/ws and waits for its {@code ready}. */
+  Ws readyWs(String token) {
+    Ws ws = ws(token);
+    ws.awaitReady();
+    return ws;
+  }
+
   /** Opens a WebSocket to /v1/ws. */
   Ws ws(String token) {
     WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
@@ -304,6 +311,12 @@ final class NativeClient implements AutoCloseable {
     /** The events of one stream, in arrival order. */
     List<JsonObject> events(String streamId) {
       return messages().stream().filter(m -> streamId.equals(m.getString("streamId")) && m.containsKey("seq")).toList();
+    }
+
+    /** Sends a prompt frame and waits for its {@code start}; returns the stream id. */
+    String prompt(JsonObject prompt, String requestId) throws Exception {
+      send(prompt.copy().put("type", "prompt").put("requestId", requestId));
+      return awaitStart(requestId);
     }
 
     /** Waits for the {@code start} event of a prompt; returns the stream id. */

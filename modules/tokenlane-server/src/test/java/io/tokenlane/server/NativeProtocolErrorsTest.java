@@ -8,17 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tokenlane.testkit.openai.FakeOpenAiUpstream;
 import io.tokenlane.testkit.openai.Script;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,18 +22,11 @@ import org.junit.jupiter.api.Test;
  * WebSocket close code with a reason), learns nothing about other sessions, and harms no other stream. Also the
  * bounds: replay capacity (reset), running streams per session, dead connections.
  */
-class NativeProtocolErrorsTest {
+class NativeProtocolErrorsTest extends NativeTestBase {
 
-  private NativeGateway fixture;
-  private Vertx vertx;
-  private FakeOpenAiUpstream upstream;
-  private GatewayServer gateway;
-  private NativeClient client;
-  private String token;
-
-  @BeforeEach
-  void start() throws Exception {
-    fixture = NativeGateway.start("""
+  @Override
+  protected String yaml() {
+    return """
       http:
         host: 127.0.0.1
         port: 0
@@ -56,17 +45,7 @@ class NativeProtocolErrorsTest {
             baseUrl: ${UPSTREAM}
       models:
         fake: { provider: fake, model: gpt-4o-mini }
-      """);
-    vertx = fixture.vertx;
-    upstream = fixture.upstream;
-    gateway = fixture.gateway;
-    client = fixture.client;
-    token = fixture.token;
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    fixture.close();
+      """;
   }
 
   // ---- tokens and sessions ----
@@ -187,15 +166,13 @@ class NativeProtocolErrorsTest {
     String[] reasons = {"message is not JSON", "message is not a JSON object", "message has no type",
       "unknown message type 'explode'"};
     for (int i = 0; i < bad.length; i++) {
-      NativeClient.Ws ws = client.ws(token);
-      ws.awaitReady();
+      NativeClient.Ws ws = client.readyWs(token);
       ws.socket().writeTextMessage(bad[i]);
       ws.awaitClose();
       assertEquals((short) 4400, ws.closeCode, bad[i]);
       assertEquals(reasons[i], ws.closeReason);
     }
-    NativeClient.Ws binary = client.ws(token);
-    binary.awaitReady();
+    NativeClient.Ws binary = client.readyWs(token);
     binary.socket().writeBinaryMessage(Buffer.buffer("x"));
     binary.awaitClose();
     assertEquals((short) 4400, binary.closeCode);
@@ -203,8 +180,7 @@ class NativeProtocolErrorsTest {
 
   @Test
   void aMessageOverTheFrameLimitClosesWith1009() throws Exception {
-    NativeClient.Ws ws = client.ws(token);
-    ws.awaitReady();
+    NativeClient.Ws ws = client.readyWs(token);
     ws.socket().writeTextMessage(prompt("fake", "x".repeat(2000)).put("type", "prompt").encode());
     ws.awaitClose();
     assertEquals((short) 1009, ws.closeCode);
@@ -222,8 +198,7 @@ class NativeProtocolErrorsTest {
 
   @Test
   void requestErrorsOnAWebSocketAreErrorFramesAndTheConnectionLivesOn() throws Exception {
-    NativeClient.Ws ws = client.ws(token);
-    ws.awaitReady();
+    NativeClient.Ws ws = client.readyWs(token);
     ws.send(prompt("nope", "hi").put("type", "prompt").put("requestId", "r1"));
     JsonObject noModel = ws.awaitMessage(m -> "error".equals(m.getString("type")) && "r1".equals(m.getString("requestId")));
     assertEquals("model_not_found", noModel.getString("code"));
@@ -231,8 +206,7 @@ class NativeProtocolErrorsTest {
     JsonObject unknown = ws.awaitMessage(m -> "st-unknown".equals(m.getString("streamId")));
     assertEquals("stream_not_found", unknown.getString("code"));
     upstream.enqueue(Script.stall());
-    ws.send(prompt("fake", "hi").put("type", "prompt").put("requestId", "r2"));
-    String id = ws.awaitStart("r2");
+    String id = ws.prompt(prompt("fake", "hi"), "r2");
     ws.send(new JsonObject().put("type", "resume").put("streamId", id).put("lastSeq", 50));
     JsonObject beyond = ws.awaitMessage(m -> "cursor_out_of_range".equals(m.getString("code")));
     assertEquals(id, beyond.getString("streamId"));
@@ -252,8 +226,7 @@ class NativeProtocolErrorsTest {
     String id = client.start(otherToken, prompt("fake", "hi"));
     NativeClient.Sse sse = client.sse(otherToken, id, null);
     for (String garbage : new String[] {"{", "{\"type\":1}", "x".repeat(3000)}) {
-      NativeClient.Ws ws = client.ws(token);
-      ws.awaitReady();
+      NativeClient.Ws ws = client.readyWs(token);
       ws.socket().writeTextMessage(garbage);
       ws.awaitClose();
     }
@@ -269,10 +242,8 @@ class NativeProtocolErrorsTest {
       .delay(Duration.ofMillis(3)));
     List<String> ids = new java.util.ArrayList<>();
     for (int i = 0; i < 20; i++) {
-      NativeClient.Ws ws = client.ws(token);
-      ws.awaitReady();
-      ws.send(prompt("fake", "hi").put("type", "prompt").put("requestId", "r" + i));
-      String id = ws.awaitStart("r" + i);
+      NativeClient.Ws ws = client.readyWs(token);
+      String id = ws.prompt(prompt("fake", "hi"), "r" + i);
       await("a few events", () -> ws.events(id).size() >= 3);
       ws.socket().close((short) 1000).await(5, TimeUnit.SECONDS);
       ids.add(id);

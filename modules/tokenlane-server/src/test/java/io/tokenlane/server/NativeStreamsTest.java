@@ -10,9 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tokenlane.testkit.openai.FakeOpenAiUpstream;
 import io.tokenlane.testkit.openai.Script;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -20,29 +18,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The native protocol end to end, per transport, with Vert.x clients on loopback and a fake OpenAI upstream that
  * shows when the gateway closes its request: full text, gap-free seq, cancel, resume, transport switches, detach.
  */
-class NativeStreamsTest {
+class NativeStreamsTest extends NativeTestBase {
 
   private static final String[] TOKENS = IntStream.range(0, 40).mapToObj(i -> "t" + i + " ").toArray(String[]::new);
   private static final String FULL_TEXT = String.join("", TOKENS);
 
-  private NativeGateway fixture;
-  private Vertx vertx;
-  private FakeOpenAiUpstream upstream;
-  private GatewayServer gateway;
-  private NativeClient client;
-  private String token;
-
-  @BeforeEach
-  void start() throws Exception {
-    fixture = NativeGateway.start("""
+  @Override
+  protected String yaml() {
+    return """
       streams:
         detachGraceMs: 600
         resumeWindowMs: 60000
@@ -55,17 +44,7 @@ class NativeStreamsTest {
             baseUrl: ${UPSTREAM}
       models:
         fake: { provider: fake, model: gpt-4o-mini }
-      """);
-    vertx = fixture.vertx;
-    upstream = fixture.upstream;
-    gateway = fixture.gateway;
-    client = fixture.client;
-    token = fixture.token;
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    fixture.close();
+      """;
   }
 
   private static Script slowTokens() {
@@ -214,10 +193,8 @@ class NativeStreamsTest {
   @Test
   void webSocketStreamsAPromptWithGapFreeSeq() throws Exception {
     upstream.enqueue(Script.tokens(TOKENS));
-    NativeClient.Ws ws = client.ws(token);
-    ws.awaitReady();
-    ws.send(prompt("fake", "hi").put("type", "prompt").put("requestId", "r1"));
-    String id = ws.awaitStart("r1");
+    NativeClient.Ws ws = client.readyWs(token);
+    String id = ws.prompt(prompt("fake", "hi"), "r1");
     List<JsonObject> events = ws.awaitEnd(id);
     assertWholeStream(events);
     assertEquals(FULL_TEXT, text(events));
@@ -226,12 +203,9 @@ class NativeStreamsTest {
   @Test
   void followUpPromptsRunAtOnceOnOneWebSocket() throws Exception {
     upstream.enqueue(slowTokens()).enqueue(Script.tokens("second ", "answer"));
-    NativeClient.Ws ws = client.ws(token);
-    ws.awaitReady();
-    ws.send(prompt("fake", "first").put("type", "prompt").put("requestId", "r1"));
-    String first = ws.awaitStart("r1");
-    ws.send(prompt("fake", "second").put("type", "prompt").put("requestId", "r2"));
-    String second = ws.awaitStart("r2");
+    NativeClient.Ws ws = client.readyWs(token);
+    String first = ws.prompt(prompt("fake", "first"), "r1");
+    String second = ws.prompt(prompt("fake", "second"), "r2");
     assertNotEquals(first, second);
     List<JsonObject> secondEvents = ws.awaitEnd(second);
     assertEquals("second answer", text(secondEvents));
@@ -245,10 +219,8 @@ class NativeStreamsTest {
   @Test
   void webSocketCancelStopsTheUpstreamAndNoTokenFollowsTheEnd() throws Exception {
     upstream.enqueue(slowTokens());
-    NativeClient.Ws ws = client.ws(token);
-    ws.awaitReady();
-    ws.send(prompt("fake", "hi").put("type", "prompt").put("requestId", "r1"));
-    String id = ws.awaitStart("r1");
+    NativeClient.Ws ws = client.readyWs(token);
+    String id = ws.prompt(prompt("fake", "hi"), "r1");
     await("some tokens", () -> ws.events(id).size() >= 4);
     ws.send(new JsonObject().put("type", "cancel").put("streamId", id));
     upstream.awaitClientClosed().await(10, TimeUnit.SECONDS);
@@ -263,17 +235,14 @@ class NativeStreamsTest {
   @Test
   void aNewWebSocketResumesFromLastSeqWithNothingLostOrRepeated() throws Exception {
     upstream.enqueue(slowTokens());
-    NativeClient.Ws first = client.ws(token);
-    first.awaitReady();
-    first.send(prompt("fake", "hi").put("type", "prompt").put("requestId", "r1"));
-    String id = first.awaitStart("r1");
+    NativeClient.Ws first = client.readyWs(token);
+    String id = first.prompt(prompt("fake", "hi"), "r1");
     await("some tokens", () -> first.events(id).size() >= 5);
     first.socket().close().await(5, TimeUnit.SECONDS);
     List<JsonObject> before = first.events(id);
     long last = before.get(before.size() - 1).getLong("seq");
 
-    NativeClient.Ws second = client.ws(token);
-    second.awaitReady();
+    NativeClient.Ws second = client.readyWs(token);
     second.send(new JsonObject().put("type", "resume").put("streamId", id).put("lastSeq", last));
     List<JsonObject> after = second.awaitEnd(id);
     assertEquals(last + 1, after.get(0).getLong("seq"));
@@ -287,10 +256,8 @@ class NativeStreamsTest {
   @Test
   void resendingAPromptWithTheSameRequestIdReturnsTheSameStream() throws Exception {
     upstream.enqueue(slowTokens());
-    NativeClient.Ws ws = client.ws(token);
-    ws.awaitReady();
-    ws.send(prompt("fake", "hi").put("type", "prompt").put("requestId", "same"));
-    String id = ws.awaitStart("same");
+    NativeClient.Ws ws = client.readyWs(token);
+    String id = ws.prompt(prompt("fake", "hi"), "same");
     JsonObject body = prompt("fake", "hi").put("requestId", "same");
     NativeClient.Reply again = client.request(HttpMethod.POST, "/v1/streams", token, body.encode());
     assertEquals(200, again.status(), again.body());
@@ -304,10 +271,8 @@ class NativeStreamsTest {
   @Test
   void aStreamSwitchesFromWebSocketToSseToLongPollMidStreamAndEveryTokenArrivesOnce() throws Exception {
     upstream.enqueue(slowTokens());
-    NativeClient.Ws ws = client.ws(token);
-    ws.awaitReady();
-    ws.send(prompt("fake", "hi").put("type", "prompt").put("requestId", "r1"));
-    String id = ws.awaitStart("r1");
+    NativeClient.Ws ws = client.readyWs(token);
+    String id = ws.prompt(prompt("fake", "hi"), "r1");
     await("some tokens over WebSocket", () -> ws.events(id).size() >= 5);
     ws.socket().close().await(5, TimeUnit.SECONDS);
     List<JsonObject> received = new ArrayList<>(ws.events(id));

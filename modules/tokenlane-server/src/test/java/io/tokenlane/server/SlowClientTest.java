@@ -4,32 +4,21 @@ import static io.tokenlane.server.NativeClient.prompt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tokenlane.testkit.openai.FakeOpenAiUpstream;
 import io.tokenlane.testkit.openai.Script;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * A client that stops reading does not slow the stream or other clients, and costs no more memory than the replay
  * buffer: when it reads again it is told, with a reset, what it missed.
  */
-class SlowClientTest {
+class SlowClientTest extends NativeTestBase {
 
-  private NativeGateway fixture;
-  private Vertx vertx;
-  private FakeOpenAiUpstream upstream;
-  private GatewayServer gateway;
-  private NativeClient client;
-  private String token;
-
-  @BeforeEach
-  void start() throws Exception {
-    fixture = NativeGateway.start("""
+  @Override
+  protected String yaml() {
+    return """
       streams:
         replayCapacity: 4
         resumeWindowMs: 1500
@@ -46,17 +35,7 @@ class SlowClientTest {
       models:
         fake: { provider: fake, model: gpt-4o-mini }
         firehose: { provider: firehose }
-      """);
-    vertx = fixture.vertx;
-    upstream = fixture.upstream;
-    gateway = fixture.gateway;
-    client = fixture.client;
-    token = fixture.token;
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    fixture.close();
+      """;
   }
 
   @Test
@@ -64,8 +43,7 @@ class SlowClientTest {
     upstream.enqueue(Script.tokens("a", "b"));
     NativeClient.Ws ws = client.ws(client.session().getString("token"));
     ws.awaitReady();
-    ws.send(prompt("fake", "hi").put("type", "prompt").put("requestId", "r1"));
-    String id = ws.awaitStart("r1");
+    String id = ws.prompt(prompt("fake", "hi"), "r1");
     List<JsonObject> events = ws.awaitEnd(id);
     long end = events.get(events.size() - 1).getLong("seq");
     for (int i = 0; i < 3; i++) {
