@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A client that stops reading does not slow the stream or other clients, and costs no more memory than the replay
- * buffer: when it reads again it is told, with a reset, what it missed.
+ * buffer: when it reads again it is told, with a reset, what it missed. And the other bounds on what an instance
+ * keeps: the number of streams, and ended streams past their resume window.
  */
 class SlowClientTest extends NativeTestBase {
 
@@ -22,6 +23,7 @@ class SlowClientTest extends NativeTestBase {
       streams:
         replayCapacity: 4
         resumeWindowMs: 1500
+        maxStreams: 3
       transports:
         heartbeatMs: 10000
       providers:
@@ -36,6 +38,22 @@ class SlowClientTest extends NativeTestBase {
         fake: { provider: fake, model: gpt-4o-mini }
         firehose: { provider: firehose }
       """;
+  }
+
+  @Test
+  void atTheInstanceBoundEndedStreamsMakeRoomAndRunningOnesGet503() throws Exception {
+    upstream.defaultScript(Script.stall());
+    String token = client.session().getString("token");
+    String first = client.start(token, prompt("fake", "hi"));
+    client.start(token, prompt("fake", "hi"));
+    client.start(client.session().getString("token"), prompt("fake", "hi"));
+    NativeClient.Reply full = client.request(io.vertx.core.http.HttpMethod.POST, "/v1/streams", token,
+      prompt("fake", "hi").encode());
+    NativeClient.assertStatus(503, full);
+    assertEquals("over_capacity", full.errorCode());
+    assertEquals(200, client.cancel(token, first).status());
+    client.start(token, prompt("fake", "hi"));
+    assertEquals(404, client.poll(token, first, 0, 0).status(), "the ended stream made room");
   }
 
   @Test

@@ -16,8 +16,8 @@ public final class StreamHubOptions {
   /** At most 32 streams of one session run at once. */
   public static final int DEFAULT_MAX_RUNNING_PER_SESSION = 32;
 
-  /** At most 100,000 streams (running, or ended and resumable) are kept by one instance. */
-  public static final int DEFAULT_MAX_STREAMS = 100_000;
+  /** At most 20,000 streams (running, or ended and resumable) are kept by one instance: ~10-20 KB each. */
+  public static final int DEFAULT_MAX_STREAMS = 20_000;
 
   private long detachGraceMs = DEFAULT_DETACH_GRACE_MS;
   private int maxStreams = DEFAULT_MAX_STREAMS;
