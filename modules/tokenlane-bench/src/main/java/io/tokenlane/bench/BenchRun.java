@@ -1,0 +1,83 @@
+package io.tokenlane.bench;
+
+import io.tokenlane.bench.load.LoadGenerator;
+import io.tokenlane.bench.phase.PathReport;
+import io.tokenlane.bench.phase.PathRunner;
+import io.tokenlane.bench.phase.Stage;
+import io.tokenlane.bench.report.MachineInfo;
+import io.tokenlane.bench.report.RunResult;
+import io.tokenlane.bench.target.Targets;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** One run: every path in turn, each against a fresh fake upstream and target, on one load generator. */
+public final class BenchRun {
+
+  /** Connections per load-generator event loop: enough for the largest level and idle-memory run. */
+  private static final int MAX_CONNECTIONS = 20_000;
+
+  private final BenchOptions options;
+  private final Console console;
+  private Path gatewayJar;
+
+  public BenchRun(BenchOptions options, Console console) {
+    this.options = options;
+    this.console = console;
+  }
+
+  /** @return the figures of every path, measured or not */
+  public RunResult run() throws IOException {
+    Instant started = Instant.now();
+    Path work = options.work() != null ? Files.createDirectories(options.work())
+      : Files.createTempDirectory("tokenlane-bench-");
+    BenchPlan plan = options.plan();
+    console.step("tokenlane-bench %s: %d paths, levels %s, work dir %s", plan.mode(), options.paths().size(),
+      plan.levels(), work);
+    MachineInfo machine = MachineInfo.probe();
+    gatewayJar = snapshot(options.jar(), work);
+    List<PathReport> reports = new ArrayList<>();
+    try (LoadGenerator load = new LoadGenerator(Math.max(1, machine.cores()), MAX_CONNECTIONS);
+         Stage stage = plan.shared() ? Stage.shared(work) : Stage.fresh(work)) {
+      PathRunner runner = new PathRunner(plan, load, console, work, stage);
+      for (BenchPath path : options.paths()) {
+        reports.add(runner.run(path, prepare(path, work), profiles(path)));
+      }
+    }
+    console.step("done in %.0f s", console.seconds());
+    return new RunResult(plan, machine, reports, command(), started, console.seconds());
+  }
+
+  /** Full runs profile every Tokenlane transport; quicker ones only the OpenAI API (profiling takes a few seconds). */
+  private boolean profiles(BenchPath path) {
+    BenchPlan plan = options.plan();
+    return plan.profile() && path.isTokenlane() && (plan.mode().equals("full") || path == BenchPath.TOKENLANE_OPENAI);
+  }
+
+  private Targets.Prepared prepare(BenchPath path, Path work) {
+    return switch (path.hop()) {
+      case DIRECT -> Targets.direct();
+      case NGINX -> Targets.nginx(work.resolve("nginx"));
+      case TOKENLANE -> Targets.tokenlane(gatewayJar, work.resolve(path.id()), List.of());
+      case PORTKEY -> {
+        console.step("%-21s checking the install in %s", path.id(), options.portkeyDir());
+        yield Targets.portkey(options.portkeyDir(), work.resolve("portkey"), options.install());
+      }
+    };
+  }
+
+  /** A copy of the gateway's jar for this run: a build in the same tree must not swap it halfway. */
+  private static Path snapshot(Path jar, Path work) throws IOException {
+    if (jar == null || !Files.isRegularFile(jar)) {
+      return jar;
+    }
+    return Files.copy(jar, work.resolve("tokenlane.jar"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private String command() {
+    return "java -jar modules/tokenlane-bench/target/tokenlane-bench.jar " + String.join(" ", options.args());
+  }
+}

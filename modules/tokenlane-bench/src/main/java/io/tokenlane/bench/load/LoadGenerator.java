@@ -1,0 +1,206 @@
+package io.tokenlane.bench.load;
+
+import io.tokenlane.bench.BenchPath;
+import io.tokenlane.bench.target.Endpoint;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
+
+/**
+ * The load generator: many concurrent streams on a few event loops (one per core), no thread per stream. Its
+ * methods block the calling thread (the runner's) until the run is over.
+ */
+public final class LoadGenerator implements AutoCloseable {
+
+  /** A stream that has not ended this long after it started is failed and cancelled. */
+  private static final long STREAM_TIMEOUT_MS = 120_000;
+  /** Clients opening at once per event loop while idle streams are set up. */
+  private static final int OPENING_PER_LOOP = 64;
+
+  private final Vertx vertx;
+  private final List<Worker> workers = new ArrayList<>();
+
+  /**
+   * @param eventLoops event loops (and so workers)
+   * @param maxConnections most connections per worker and target
+   */
+  public LoadGenerator(int eventLoops, int maxConnections) {
+    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
+    for (int i = 0; i < eventLoops; i++) {
+      workers.add(new Worker(vertx, vertx.getOrCreateContext(), maxConnections));
+    }
+  }
+
+  /**
+   * A closed loop: {@code concurrency} clients, each starting its next stream as soon as the previous ended.
+   * Clients connect first (not measured), then start at random moments within {@code ramp}; the window opens
+   * after the ramp and lasts {@code window}; streams started in it are measured, and the run waits for them.
+   *
+   * @param delayNanos the upstream's pause between tokens, for gaps; 0 records none
+   * @param windowEdge called on this thread at the window's start and end, with the time
+   * @return what was measured
+   */
+  public LoadResult closedLoop(BenchPath path, Endpoint endpoint, int concurrency, Duration ramp, Duration window,
+                               long delayNanos, LongConsumer windowEdge) {
+    List<StreamClient> clients = openClients(path, endpoint, concurrency);
+    long windowStart = System.nanoTime() + ramp.toNanos();
+    long windowEnd = windowStart + window.toNanos();
+    workers.forEach(worker -> onLoop(worker, () -> worker.recorder = new Recorder(windowStart, windowEnd)));
+    List<Future<Void>> users = new ArrayList<>();
+    for (int i = 0; i < clients.size(); i++) {
+      Worker worker = workers.get(i % workers.size());
+      StreamClient client = clients.get(i);
+      long startAt = System.nanoTime() + ThreadLocalRandom.current().nextLong(Math.max(1, ramp.toNanos()));
+      users.add(Future.future(done -> worker.context.runOnContext(v ->
+        vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(startAt - System.nanoTime())),
+          t -> next(worker, client, windowEnd, delayNanos, done)))));
+    }
+    sleepUntil(windowStart);
+    windowEdge.accept(System.nanoTime());
+    sleepUntil(windowEnd);
+    windowEdge.accept(System.nanoTime());
+    settle(users, STREAM_TIMEOUT_MS + 10_000);
+    Recorder merged = new Recorder(windowStart, windowEnd);
+    workers.forEach(worker -> merged.add(worker.recorder));
+    return LoadResult.of(merged, window.toNanos() / 1e9);
+  }
+
+  private void next(Worker worker, StreamClient client, long stopAt, long delayNanos, Promise<Void> done) {
+    if (System.nanoTime() >= stopAt) {
+      client.close();
+      done.complete();
+      return;
+    }
+    RunningStream run = client.start(new StreamProbe(worker.recorder, delayNanos));
+    long timeout = vertx.setTimer(STREAM_TIMEOUT_MS, t -> {
+      run.fail("no end within " + STREAM_TIMEOUT_MS + " ms");
+      run.cancel();
+    });
+    run.done().onComplete(ended -> {
+      vertx.cancelTimer(timeout);
+      if (ended.succeeded()) {
+        next(worker, client, stopAt, delayNanos, done);
+      } else {
+        // A failing path must not spin: a short pause before the next try.
+        vertx.setTimer(20, t -> next(worker, client, stopAt, delayNanos, done));
+      }
+    });
+  }
+
+  /** Opens {@code count} clients (sessions, WebSockets), spread over the workers; failures are dropped. */
+  private List<StreamClient> openClients(BenchPath path, Endpoint endpoint, int count) {
+    List<Future<StreamClient>> opening = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Worker worker = workers.get(i % workers.size());
+      opening.add(Future.<StreamClient>future(promise -> worker.context.runOnContext(v -> {
+        StreamClient client = worker.client(path, endpoint);
+        client.open().map(client).onComplete(promise);
+      })));
+    }
+    settle(opening, 120_000);
+    List<StreamClient> clients = new ArrayList<>();
+    String failure = null;
+    for (Future<StreamClient> future : opening) {
+      if (future.succeeded()) {
+        clients.add(future.result());
+      } else {
+        failure = String.valueOf(future.cause() == null ? "timeout" : future.cause().getMessage());
+      }
+    }
+    if (clients.isEmpty()) {
+      throw new IllegalStateException("no client could connect: " + failure);
+    }
+    return clients;
+  }
+
+  /**
+   * Opens {@code count} streams and waits until each received its first token (the upstream script should then
+   * stall). Opening is paced ({@value #OPENING_PER_LOOP} at a time per event loop) so that connects do not storm.
+   *
+   * @return the streams that got their first token in time
+   */
+  public List<HeldStream> hold(BenchPath path, Endpoint endpoint, int count, Duration timeout) {
+    AtomicInteger next = new AtomicInteger();
+    List<Future<List<HeldStream>>> openers = new ArrayList<>();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (Worker worker : workers) {
+      for (int i = 0; i < OPENING_PER_LOOP; i++) {
+        openers.add(Future.future(promise -> worker.context.runOnContext(v ->
+          openNext(worker, path, endpoint, next, count, deadline, new ArrayList<>(), promise))));
+      }
+    }
+    settle(openers, timeout.toMillis() + 10_000);
+    List<HeldStream> held = new ArrayList<>();
+    openers.stream().filter(Future::succeeded).forEach(opener -> held.addAll(opener.result()));
+    return held;
+  }
+
+  private void openNext(Worker worker, BenchPath path, Endpoint endpoint, AtomicInteger next, int count, long deadline,
+                        List<HeldStream> held, Promise<List<HeldStream>> done) {
+    if (next.getAndIncrement() >= count || System.nanoTime() > deadline) {
+      done.complete(held);
+      return;
+    }
+    StreamClient client = worker.client(path, endpoint);
+    client.open()
+      .compose(v -> {
+        RunningStream run = client.start(new StreamProbe(new Recorder(0, 0), 0));
+        return run.firstToken().map(first -> new HeldStream(worker, client, run));
+      })
+      .onComplete(opened -> {
+        if (opened.succeeded()) {
+          held.add(opened.result());
+        } else {
+          client.close();
+        }
+        // Through the event loop: a target that refuses at once must not grow the stack by one frame per stream.
+        worker.context.runOnContext(v -> openNext(worker, path, endpoint, next, count, deadline, held, done));
+      });
+  }
+
+  /** Waits until every future completed (or the time is up); failures are read from each future after. */
+  private static void settle(List<? extends Future<?>> futures, long timeoutMs) {
+    try {
+      Future.join(futures).await(timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      // Some failed or did not complete: the caller looks at each one.
+    }
+  }
+
+  /** Runs {@code action} on the worker's event loop and waits for it. */
+  private static void onLoop(Worker worker, Runnable action) {
+    Future.<Void>future(promise -> worker.context.runOnContext(v -> {
+      action.run();
+      promise.complete();
+    })).await();
+  }
+
+  private static void sleepUntil(long nanos) {
+    long left;
+    while ((left = nanos - System.nanoTime()) > 0) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(left);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // Exiting anyway.
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package io.tokenlane.bench.load;
+
+import io.tokenlane.bench.BenchPath;
+import io.tokenlane.bench.target.Endpoint;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+
+/**
+ * One event loop of the load generator with its own HTTP and WebSocket clients and its own recorder, so that
+ * nothing is shared between loops while a run lasts. Connections opened from this loop stay on it.
+ */
+final class Worker {
+
+  final Context context;
+  final HttpClientAgent http;
+  final WebSocketClient webSockets;
+  Recorder recorder = new Recorder(0, 0);
+
+  Worker(Vertx vertx, Context context, int maxConnections) {
+    this.context = context;
+    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+        .setKeepAliveTimeout(600).setIdleTimeout(0),
+      new PoolOptions().setHttp1MaxSize(maxConnections).setMaxWaitQueueSize(-1));
+    this.webSockets = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(maxConnections)
+      .setTcpNoDelay(true));
+  }
+
+  StreamClient client(BenchPath path, Endpoint endpoint) {
+    return switch (path.transport()) {
+      case OPENAI_SSE -> new OpenAiSseClient(http, endpoint);
+      case NATIVE_SSE -> new NativeSseClient(http, endpoint);
+      case WEBSOCKET -> new WebSocketStreamClient(http, webSockets, endpoint);
+      case LONG_POLL -> new LongPollClient(http, endpoint);
+    };
+  }
+}

@@ -1,0 +1,49 @@
+package io.tokenlane.bench.phase;
+
+import io.tokenlane.bench.Console;
+import io.tokenlane.bench.proc.ProcStats;
+import java.time.Duration;
+
+/**
+ * Waits, between paths, for other work on the machine (a build, someone's tests) to calm down, so that a path is
+ * not measured on cores somebody else is using. Nothing of the bench's runs at that moment.
+ */
+final class QuietMachine {
+
+  /** Busy cores from others below which the machine counts as quiet. */
+  static final double QUIET_CORES = 0.3;
+
+  private QuietMachine() {
+  }
+
+  /** @return the cores others kept busy during the last second of the wait */
+  static double await(Console console, Duration max) {
+    long deadline = System.nanoTime() + max.toNanos();
+    double busy = busyCores();
+    boolean told = false;
+    while (busy > QUIET_CORES && System.nanoTime() < deadline) {
+      if (!told) {
+        console.step("waiting for the machine to quiet down: %.2f cores busy with other work (up to %d s)", busy,
+          max.toSeconds());
+        told = true;
+      }
+      busy = busyCores();
+    }
+    if (told) {
+      console.step(busy > QUIET_CORES ? "still %.2f cores busy with other work: measuring anyway" : "quiet (%.2f)", busy);
+    }
+    return busy;
+  }
+
+  private static double busyCores() {
+    double before = ProcStats.machineCpuSeconds();
+    long start = System.nanoTime();
+    try {
+      Thread.sleep(1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+    return (ProcStats.machineCpuSeconds() - before) / ((System.nanoTime() - start) / 1e9);
+  }
+}

@@ -1,0 +1,130 @@
+package io.tokenlane.bench.phase;
+
+import io.tokenlane.bench.BenchPath;
+import io.tokenlane.bench.target.Endpoint;
+import io.tokenlane.bench.target.Target;
+import io.tokenlane.bench.upstream.UpstreamProcess;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Where a path's processes come from: started fresh for each path and stopped after it (measurements), or started
+ * once and shared by every path of the run (the smoke test, where time matters more than isolation).
+ */
+public interface Stage extends AutoCloseable {
+
+  /**
+   * A path's running upstream and target.
+   *
+   * @param fresh whether a process was started for this path (its JIT is cold)
+   */
+  record Lease(UpstreamProcess upstream, Target target, Endpoint endpoint, boolean fresh) {
+  }
+
+  /** @return a stage starting fresh processes for each path */
+  static Stage fresh(Path workDir) {
+    return new Fresh(workDir);
+  }
+
+  /** @return a stage sharing one upstream and one target per kind of hop across the run */
+  static Stage shared(Path workDir) {
+    return new Shared(workDir);
+  }
+
+  /** Starts (or finds) the path's upstream and target. */
+  Lease acquire(BenchPath path, Target target) throws IOException;
+
+  /** Done with the path. */
+  void release(Lease lease);
+
+  /** @return whether processes outlive a path (then memory runs do not restart the target) */
+  boolean shared();
+
+  @Override
+  void close();
+
+  /** Fresh processes per path. */
+  final class Fresh implements Stage {
+
+    private final Path workDir;
+
+    private Fresh(Path workDir) {
+      this.workDir = workDir;
+    }
+
+    @Override
+    public Lease acquire(BenchPath path, Target target) throws IOException {
+      UpstreamProcess upstream = UpstreamProcess.start(workDir);
+      try {
+        return new Lease(upstream, target, target.start(upstream.port()), true);
+      } catch (IOException | RuntimeException e) {
+        target.close();
+        upstream.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public void release(Lease lease) {
+      lease.target().close();
+      lease.upstream().close();
+    }
+
+    @Override
+    public boolean shared() {
+      return false;
+    }
+
+    @Override
+    public void close() {
+      // nothing outlives a path
+    }
+  }
+
+  /** One upstream, one target per kind of hop. */
+  final class Shared implements Stage {
+
+    private final Path workDir;
+    private final Map<BenchPath.Hop, Lease> leases = new EnumMap<>(BenchPath.Hop.class);
+    private UpstreamProcess upstream;
+
+    private Shared(Path workDir) {
+      this.workDir = workDir;
+    }
+
+    @Override
+    public Lease acquire(BenchPath path, Target target) throws IOException {
+      boolean fresh = upstream == null;
+      if (upstream == null) {
+        upstream = UpstreamProcess.start(workDir);
+      }
+      Lease lease = leases.get(path.hop());
+      if (lease == null) {
+        lease = new Lease(upstream, target, target.start(upstream.port()), true);
+        leases.put(path.hop(), lease);
+        return lease;
+      }
+      return new Lease(upstream, lease.target(), lease.endpoint(), fresh);
+    }
+
+    @Override
+    public void release(Lease lease) {
+      // kept for the next path
+    }
+
+    @Override
+    public boolean shared() {
+      return true;
+    }
+
+    @Override
+    public void close() {
+      leases.values().forEach(lease -> lease.target().close());
+      if (upstream != null) {
+        upstream.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package io.tokenlane.bench.proc;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** CPU time and resident memory of processes, from {@code /proc} (Linux). */
+public final class ProcStats {
+
+  /** {@code getconf CLK_TCK}: 100 on every Linux the bench targets. */
+  private static final double TICKS_PER_SECOND = 100.0;
+
+  private ProcStats() {
+  }
+
+  /**
+   * User + system CPU seconds used so far by these processes (0 for one that is gone).
+   *
+   * @param pids process ids
+   * @return seconds of CPU
+   */
+  public static double cpuSeconds(List<Long> pids) {
+    long ticks = 0;
+    for (long pid : pids) {
+      ticks += cpuTicks(Path.of("/proc", Long.toString(pid), "stat"));
+    }
+    return ticks / TICKS_PER_SECOND;
+  }
+
+  /** @return CPU seconds used by the whole machine (all cores, busy time only) */
+  public static double machineCpuSeconds() {
+    try {
+      String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      long busy = 0;
+      // cpu user nice system idle iowait irq softirq steal: everything but idle and iowait.
+      for (int i = 1; i < Math.min(fields.length, 9); i++) {
+        if (i != 4 && i != 5) {
+          busy += Long.parseLong(fields[i]);
+        }
+      }
+      return busy / TICKS_PER_SECOND;
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  private static long cpuTicks(Path stat) {
+    try {
+      String text = Files.readString(stat);
+      String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ");
+      // After the command: state is field 3 of the man page, utime 14 and stime 15.
+      return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * Resident set size of these processes together ({@code VmRSS}).
+   *
+   * @param pids process ids
+   * @return bytes
+   */
+  public static long rssBytes(List<Long> pids) {
+    long total = 0;
+    for (long pid : pids) {
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+          if (line.startsWith("VmRSS:")) {
+            total += Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // gone
+      }
+    }
+    return total;
+  }
+}

@@ -1,0 +1,81 @@
+package io.tokenlane.bench.report;
+
+import io.tokenlane.bench.BenchPath;
+import io.tokenlane.bench.phase.HeapAfterLoad;
+import io.tokenlane.bench.phase.MemoryFigures;
+import io.tokenlane.bench.phase.PathReport;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The report's last word: the costs the run found, largest first, from its own figures. */
+final class ClosingNote {
+
+  private ClosingNote() {
+  }
+
+  static String text(RunResult run) {
+    List<String> findings = new ArrayList<>();
+    double direct = Goals.bestRate(run.get(BenchPath.DIRECT));
+    PathReport openAi = run.get(BenchPath.TOKENLANE_OPENAI);
+    if (openAi != null && openAi.measured() && !Double.isNaN(direct)) {
+      findings.add(String.format(Locale.ROOT, "Throughput: Tokenlane's OpenAI API delivers %s of direct's tokens per "
+        + "second at saturation. %s", Fmt.percent(Goals.bestRate(openAi) / direct), Goals.profileWhy(run)));
+    }
+    int level = run.referenceLevel();
+    double worstAdded = Double.NaN;
+    BenchPath worst = null;
+    for (PathReport report : run.measured()) {
+      double added = run.added(report.path(), level, f -> f.ttft().p99());
+      if (report.path().isTokenlane() && (worst == null || added > worstAdded)) {
+        worstAdded = added;
+        worst = report.path();
+      }
+    }
+    if (worst != null) {
+      findings.add(String.format(Locale.ROOT, "Latency: at %,d streams the slowest transport to a first token is %s "
+        + "(%s at p99 over direct).", level, worst.id(), Fmt.addedMs(worstAdded)));
+    }
+    for (PathReport report : run.measured()) {
+      MemoryFigures top = Goals.largest(report);
+      if (report.path().isTokenlane() && top != null && !Double.isNaN(top.heapPerStream())) {
+        findings.add(String.format(Locale.ROOT, "Memory on %s: %s of heap per idle stream, mostly %s.",
+          report.path().id(), Fmt.kb(top.heapPerStream()), Goals.growthText(top)));
+        break;
+      }
+    }
+    String retention = retention(run);
+    if (!retention.isEmpty()) {
+      findings.add(0, "Memory under sustained load: " + retention);
+    }
+    return findings.isEmpty() ? "Tokenlane was not measured in this run." : String.join("\n\n", findings);
+  }
+
+  /** Ended streams kept for resume, projected with the gateway's defaults; empty when not measured. */
+  static String retention(RunResult run) {
+    HeapAfterLoad worst = null;
+    PathReport worstPath = null;
+    for (PathReport report : run.measured()) {
+      HeapAfterLoad after = report.heapAfterLoad();
+      if (after != null && after.streamsKept() > 100 && !Double.isNaN(after.bytesPerKeptStream())
+        && (worst == null || after.bytesPerKeptStream() > worst.bytesPerKeptStream())) {
+        worst = after;
+        worstPath = report;
+      }
+    }
+    if (worst == null) {
+      return "";
+    }
+    double room = DEFAULT_HEAP - worst.freshBytes();
+    double fits = room / worst.bytesPerKeptStream();
+    return String.format(Locale.ROOT, "an ended native stream stays in the hub for its resume window (5 minutes by "
+        + "default) and holds %s of heap there (%s: %,d kept after the load phases; largest classes %s). A 512 MB "
+        + "gateway has room for about %,.0f of them beside its running streams, so `streams.maxStreams` (the bound on "
+        + "streams kept) must stay well below that; above `maxStreams` / 300 s ended streams per second, the bound "
+        + "forgets them before their resume window is over.", Fmt.kb(worst.bytesPerKeptStream()), worstPath.path().id(),
+      worst.streamsKept(), worst.growth().stream().limit(3).map(growth -> Goals.simpleClass(growth.className()))
+        .toList().toString().replace("[", "").replace("]", ""), fits);
+  }
+
+  private static final double DEFAULT_HEAP = 512 * 1048576.0;
+}

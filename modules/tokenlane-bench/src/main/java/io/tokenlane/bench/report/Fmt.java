@@ -1,0 +1,57 @@
+package io.tokenlane.bench.report;
+
+import java.util.Locale;
+
+/** Number formats of the report. */
+final class Fmt {
+
+  private Fmt() {
+  }
+
+  /** Milliseconds with sensible precision. */
+  static String ms(double value) {
+    if (Double.isNaN(value)) {
+      return "n/a";
+    }
+    double abs = Math.abs(value);
+    String digits = abs >= 100 ? "%.0f" : abs >= 10 ? "%.1f" : "%.2f";
+    return String.format(Locale.ROOT, digits + " ms", value);
+  }
+
+  /** A signed difference in milliseconds. */
+  static String addedMs(double value) {
+    return Double.isNaN(value) ? "n/a" : (value >= 0 ? "+" : "−") + ms(Math.abs(value));
+  }
+
+  static String ratio(double value) {
+    return Double.isNaN(value) || Double.isInfinite(value) ? "n/a" : String.format(Locale.ROOT, "%.2f×", value);
+  }
+
+  static String percent(double fraction) {
+    return Double.isNaN(fraction) ? "n/a" : String.format(Locale.ROOT, "%.0f%%", fraction * 100);
+  }
+
+  static String rate(double value) {
+    return Double.isNaN(value) ? "n/a" : String.format(Locale.ROOT, "%,.0f", value);
+  }
+
+  static String cores(double value) {
+    return Double.isNaN(value) ? "n/a" : String.format(Locale.ROOT, "%.2f", value);
+  }
+
+  static String kb(double bytes) {
+    return Double.isNaN(bytes) ? "n/a" : String.format(Locale.ROOT, "%.1f KB", bytes / 1024);
+  }
+
+  static String mb(double bytes) {
+    return Double.isNaN(bytes) || bytes < 0 ? "n/a" : String.format(Locale.ROOT, "%.1f MB", bytes / 1048576);
+  }
+
+  static String count(double value) {
+    return Double.isNaN(value) ? "n/a" : String.format(Locale.ROOT, "%,.0f", value);
+  }
+
+  static String decimal(double value) {
+    return Double.isNaN(value) ? "n/a" : String.format(Locale.ROOT, "%.2f", value);
+  }
+}

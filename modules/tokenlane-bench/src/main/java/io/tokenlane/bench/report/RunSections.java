@@ -1,0 +1,171 @@
+package io.tokenlane.bench.report;
+
+import io.tokenlane.bench.BenchPath;
+import io.tokenlane.bench.BenchPlan;
+import io.tokenlane.bench.phase.LatencyFigures;
+import io.tokenlane.bench.phase.PathReport;
+import io.tokenlane.bench.phase.ThroughputFigures;
+import io.tokenlane.bench.proc.JfrProfile;
+import io.tokenlane.bench.target.TokenlaneTarget;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The report's sections about the run itself: the upstream alone, the profile, failures, method, machine, the end. */
+final class RunSections {
+
+  private RunSections() {
+  }
+
+  static void write(Md md, RunResult run) {
+    upstreamAlone(md, run);
+    profiles(md, run);
+    failures(md, run);
+    method(md, run);
+    machine(md, run);
+    closing(md, run);
+  }
+
+  private static void upstreamAlone(Md md, RunResult run) {
+    PathReport direct = run.get(BenchPath.DIRECT);
+    ThroughputFigures alone = direct == null ? null : direct.bestThroughput();
+    if (alone == null) {
+      return;
+    }
+    md.heading(2, "The fake upstream alone, and why it is not the bottleneck");
+    BenchPlan plan = run.plan();
+    int top = run.referenceLevel();
+    LatencyFigures paced = direct.latencyAt(top);
+    md.line(String.format(Locale.ROOT, "- Paced, the first token is due %d ms after the request (one delay after the role "
+        + "chunk). Direct measures a TTFT p50 of %s at %d stream and %s at %,d, where the upstream used %s cores.",
+      plan.paced().delayMs(), Fmt.ms(run.latency(BenchPath.DIRECT, plan.levels().get(0), f -> f.ttft().p50())),
+      plan.levels().get(0), Fmt.ms(run.latency(BenchPath.DIRECT, top, f -> f.ttft().p50())), top,
+      paced == null ? "n/a" : Fmt.cores(paced.cpu().upstream())));
+    md.line(String.format(Locale.ROOT, "- Saturated by the load generator alone, the upstream delivers %s tokens/s (%s "
+        + "streams/s) using %s cores; it serves from one event loop.", Fmt.rate(alone.tokensPerSecond()),
+      Fmt.rate(alone.streamsPerSecond()), Fmt.cores(alone.cpu().upstream())));
+    List<String> limitedBy = new ArrayList<>();
+    for (PathReport report : run.measured()) {
+      ThroughputFigures f = report.bestThroughput();
+      if (report.path() == BenchPath.DIRECT || f == null) {
+        continue;
+      }
+      boolean busy = f.cpu().upstream() >= 0.9 * alone.cpu().upstream();
+      if (busy) {
+        limitedBy.add(report.path().id());
+      }
+      md.line(String.format(Locale.ROOT, "- %s at saturation: %s tokens/s (%s of the upstream alone), the upstream "
+          + "using %s cores%s.", report.path().id(), Fmt.rate(f.tokensPerSecond()),
+        Fmt.percent(f.tokensPerSecond() / alone.tokensPerSecond()), Fmt.cores(f.cpu().upstream()),
+        busy ? ": as busy as alone, so this path runs at the upstream's pace" : ", spare capacity"));
+    }
+    md.line("");
+    md.paragraph(limitedBy.isEmpty()
+      ? "On every other path the upstream had spare capacity at saturation: what limited those paths is what sits in "
+        + "between (and the cores it shares with the upstream and the load generator), not the upstream."
+      : "The upstream had spare capacity on every path except " + String.join(", ", limitedBy) + ", which deliver "
+        + "about what the upstream can produce: for those, the figure is a floor, not their limit.");
+  }
+
+  private static void profiles(Md md, RunResult run) {
+    List<PathReport> profiled = run.measured().stream().filter(report -> report.profile() != null).toList();
+    if (profiled.isEmpty()) {
+      return;
+    }
+    md.heading(2, "Where the gateway's CPU goes");
+    md.paragraph("JFR execution samples (`jcmd JFR.start settings=profile`) of the gateway's JVM after its "
+      + "measurements, under the saturation load, once the code JFR deoptimizes has recompiled (async-profiler is not "
+      + "available here). Samples are attributed to the "
+      + "first frame from the top of the stack that belongs to a known area (JDK frames are attributed to their caller, "
+      + "except socket I/O); then to the innermost Tokenlane method on the stack (which of our code caused the work); "
+      + "then the hottest methods by self samples.");
+    for (PathReport report : profiled) {
+      JfrProfile profile = report.profile();
+      md.heading(3, report.path().id() + " (" + report.profileWhat() + ", " + profile.samples() + " samples)");
+      List<List<String>> rows = new ArrayList<>();
+      for (JfrProfile.Share area : profile.areas()) {
+        rows.add(List.of(area.name(), Fmt.percent(area.fraction())));
+      }
+      md.table(List.of("area", "share of samples"), rows);
+      rows = new ArrayList<>();
+      for (JfrProfile.Share caller : profile.callers().subList(0, Math.min(10, profile.callers().size()))) {
+        rows.add(List.of(caller.name().startsWith("(") ? caller.name() : "`" + caller.name() + "`",
+          Fmt.percent(caller.fraction())));
+      }
+      md.table(List.of("Tokenlane method on the stack (innermost)", "share of samples"), rows);
+      rows = new ArrayList<>();
+      for (JfrProfile.Share frame : profile.topFrames().subList(0, Math.min(10, profile.topFrames().size()))) {
+        rows.add(List.of("`" + frame.name() + "`", Fmt.percent(frame.fraction())));
+      }
+      md.table(List.of("hottest methods (self)", "share"), rows);
+    }
+  }
+
+  private static void failures(Md md, RunResult run) {
+    List<String> lines = new ArrayList<>();
+    for (PathReport report : run.paths()) {
+      if (report.status() != PathReport.Status.OK) {
+        lines.add("- **" + report.path().id() + "**: " + report.status().name().toLowerCase(Locale.ROOT).replace('_', ' ')
+          + " — " + report.note());
+      }
+      for (LatencyFigures f : report.latency()) {
+        f.errors().forEach((message, count) -> lines.add("- " + report.path().id() + " at " + f.concurrency()
+          + " streams: " + count + " × `" + message + "`"));
+      }
+      for (ThroughputFigures f : report.throughput()) {
+        f.errors().forEach((message, count) -> lines.add("- " + report.path().id() + " saturated at " + f.concurrency()
+          + ": " + count + " × `" + message + "`"));
+      }
+    }
+    if (!lines.isEmpty()) {
+      md.heading(2, "Paths not measured and failures");
+      lines.stream().limit(40).forEach(md::line);
+      md.line("");
+    }
+  }
+
+  private static void method(Md md, RunResult run) {
+    md.heading(2, "Method");
+    List<String> lines = new ArrayList<>();
+    for (BenchPath path : run.paths().stream().map(PathReport::path).toList()) {
+      lines.add("- **" + path.id() + "**: " + path.description());
+    }
+    lines.forEach(md::line);
+    md.line("");
+    md.paragraph("Three processes share the machine's cores: the fake upstream (the test kit's `FakeOpenAiUpstream`, "
+      + "exact OpenAI chunk format, in its own JVM), the target (the gateway's jar in its own JVM with "
+      + TokenlaneTarget.HEAP + ", nginx, or Portkey on Node), and the load generator (Vert.x HTTP and WebSocket clients "
+      + "on one event loop per core, no thread per stream). "
+      + (run.plan().shared()
+        ? "In this mode one upstream serves the whole run and one gateway process serves its four transports, in turn. "
+        : "Each path gets a fresh upstream and target. ")
+      + "Before its levels, each path warms up with bursts in one-second rounds until their rate is steady (the JIT of "
+      + "a new JVM needs tens of seconds of load on two cores; at most " + run.plan().warmupMax().toSeconds()
+      + " s for a new JVM here), then opens as many connections as its largest level. Time to first token runs from "
+      + "sending the request (the POST that starts the stream, on the native transports) to the first token event. "
+      + "Every token is 4 bytes, so an event that carries several (Tokenlane joins tokens that arrive together) counts "
+      + "them all.");
+    md.paragraph("Gateway configuration: one `openai` provider with `baseUrl` at the fake upstream, `maxConnections: "
+      + "30000` and `streams.maxRunningPerSession: 100000` (so that the limits measured are the gateway's, not its "
+      + "quotas); every other key at its default. nginx: `worker_processes auto`, `proxy_buffering off`, HTTP/1.1 "
+      + "keep-alive to the upstream. Portkey: `--headless`, routed with `x-portkey-provider: openai` and "
+      + "`x-portkey-custom-host`.");
+  }
+
+  private static void machine(Md md, RunResult run) {
+    md.heading(2, "Machine");
+    List<List<String>> rows = new ArrayList<>();
+    for (Map.Entry<String, String> fact : run.machine().facts().entrySet()) {
+      rows.add(List.of(fact.getKey(), fact.getValue()));
+    }
+    md.table(List.of("", ""), rows);
+    md.paragraph("*Other* in the CPU columns is the machine's busy time not used by the three processes of the run: "
+      + "anything else running on the machine at the time, which the figures then include.");
+  }
+
+  private static void closing(Md md, RunResult run) {
+    md.heading(2, "Closing note: the biggest cost found");
+    md.paragraph(ClosingNote.text(run));
+  }
+}
