@@ -1,0 +1,42 @@
+package io.tokenlane.bench.target;
+
+import io.tokenlane.bench.proc.HeapHistogram;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * What sits between the load generator and the fake upstream on one path: nothing (direct), nginx, Tokenlane or
+ * Portkey. Started against one upstream, stopped after the path is measured.
+ */
+public interface Target extends AutoCloseable {
+
+  /**
+   * Starts the target in front of the upstream.
+   *
+   * @param upstreamPort the fake upstream's chat port
+   * @return where to send requests
+   * @throws IOException when it cannot start; the path is then reported as failed
+   */
+  Endpoint start(int upstreamPort) throws IOException;
+
+  /** @return the target's processes, for CPU and RSS; empty for direct */
+  List<Long> pids();
+
+  /**
+   * Live heap after a full GC, for a JVM target.
+   *
+   * @return the histogram, or {@code null} when the target is not a JVM
+   */
+  default HeapHistogram liveHeap() throws IOException {
+    return null;
+  }
+
+  /** @return the JVM's pid for profiling, or -1 */
+  default long jvmPid() {
+    return -1;
+  }
+
+  /** Stops what {@link #start} started. */
+  @Override
+  void close();
+}

@@ -1,0 +1,100 @@
+package io.tokenlane.bench.target;
+
+import io.tokenlane.bench.proc.ChildProcess;
+import io.tokenlane.bench.proc.HeapHistogram;
+import io.tokenlane.bench.proc.Jcmd;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The gateway's runnable jar in its own JVM ({@code -Xmx512m}), with one {@code openai} provider pointed at the
+ * fake upstream and the model {@value #MODEL} routed to it. Limits that would cap the load, not measure it, are
+ * lifted: upstream connections and streams per session. Every other key keeps its default.
+ */
+public final class TokenlaneTarget implements Target {
+
+  /** The model every path asks for. */
+  public static final String MODEL = "gpt-4o-mini";
+  /** The gateway JVM's heap, as the issue's memory target states it. */
+  public static final String HEAP = "-Xmx512m";
+
+
+  private final Path jar;
+  private final Path dir;
+  private final List<String> jvmFlags;
+  private ChildProcess gateway;
+
+  TokenlaneTarget(Path jar, Path dir, List<String> jvmFlags) {
+    this.jar = jar;
+    this.dir = dir;
+    this.jvmFlags = jvmFlags;
+  }
+
+  @Override
+  public Endpoint start(int upstreamPort) throws IOException {
+    int port = Ports.free();
+    Files.createDirectories(dir);
+    Path config = dir.resolve("tokenlane.yaml");
+    Files.writeString(config, config(port, upstreamPort));
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(HEAP);
+    command.addAll(jvmFlags);
+    command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "--config", config.toString()));
+    gateway = ChildProcess.start("tokenlane", command, dir, dir.resolve("tokenlane.log"), Map.of());
+    gateway.awaitLine(Pattern.compile("Tokenlane listening on"), Duration.ofSeconds(60));
+    return new Endpoint("127.0.0.1", port, "/v1/chat/completions", "/v1/", Map.of());
+  }
+
+  String config(int port, int upstreamPort) {
+    return """
+      http:
+        host: 127.0.0.1
+        port: %1$d
+      plugins:
+        directory: %3$s/plugins
+      providers:
+        fake:
+          type: openai
+          config:
+            baseUrl: http://127.0.0.1:%2$d/v1
+            maxConnections: 30000
+            idleTimeoutMs: 600000
+      models:
+        %4$s:
+          provider: fake
+      streams:
+        maxRunningPerSession: 100000
+      shutdown:
+        graceMs: 0
+      """.formatted(port, upstreamPort, dir.toAbsolutePath(), MODEL);
+  }
+
+  @Override
+  public List<Long> pids() {
+    return gateway == null ? List.of() : List.of(gateway.pid());
+  }
+
+  @Override
+  public HeapHistogram liveHeap() throws IOException {
+    return Jcmd.liveHeap(gateway.pid());
+  }
+
+  @Override
+  public long jvmPid() {
+    return gateway == null ? -1 : gateway.pid();
+  }
+
+  @Override
+  public void close() {
+    if (gateway != null) {
+      gateway.close();
+    }
+  }
+}
