@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
@@ -167,15 +168,16 @@ final class NativeClient implements AutoCloseable {
     WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
       .setURI("/v1/ws" + (token == null ? "" : "?access_token=" + token));
     Ws ws = new Ws();
-    ws.socket = webSockets.connect(options).map(socket -> {
-      socket.textMessageHandler(text -> ws.received(new JsonObject(text)));
-      socket.closeHandler(v -> {
-        ws.closeCode = socket.closeStatusCode();
-        ws.closeReason = socket.closeReason();
-        ws.closed = true;
-      });
-      return socket;
+    // Handlers set before connecting: set after, a message arriving with the handshake answer (the server's
+    // "ready") can be delivered before them and lost.
+    ClientWebSocket socket = webSockets.webSocket();
+    socket.textMessageHandler(text -> ws.received(new JsonObject(text)));
+    socket.closeHandler(v -> {
+      ws.closeCode = socket.closeStatusCode();
+      ws.closeReason = socket.closeReason();
+      ws.closed = true;
     });
+    ws.socket = socket.connect(options);
     return ws;
   }
 
