@@ -20,6 +20,10 @@ public final class BenchMain {
   public static void main(String[] args) {
     // A target closing idle pooled connections (Node closes them after 5 s) is not news on the console.
     CONNECTIONS.setLevel(java.util.logging.Level.OFF);
+    if (java.util.Arrays.asList(args).contains("--help")) {
+      System.out.print(BenchOptions.USAGE);
+      return;
+    }
     BenchOptions options;
     try {
       options = BenchOptions.parse(args);
@@ -30,9 +34,11 @@ public final class BenchMain {
       return;
     }
     try {
-      RunResult result = new BenchRun(options, new Console(System.out)).run();
+      BenchRun run = new BenchRun(options, new Console(System.out));
+      RunResult result = run.run();
+      Path copy = ReportWriter.write(result, run.workDir().resolve("report"));
       Path readme = ReportWriter.write(result, options.out());
-      System.out.println("report: " + readme.toAbsolutePath());
+      System.out.println("report: " + readme.toAbsolutePath() + " (a copy in " + copy.getParent() + ")");
       System.exit(0);
     } catch (Exception e) {
       System.err.println("tokenlane-bench: the run failed: " + e);

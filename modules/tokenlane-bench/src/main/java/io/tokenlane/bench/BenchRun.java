@@ -23,6 +23,7 @@ public final class BenchRun {
   private final BenchOptions options;
   private final Console console;
   private Path gatewayJar;
+  private Path workDir;
 
   public BenchRun(BenchOptions options, Console console) {
     this.options = options;
@@ -34,6 +35,7 @@ public final class BenchRun {
     Instant started = Instant.now();
     Path work = options.work() != null ? Files.createDirectories(options.work())
       : Files.createTempDirectory("tokenlane-bench-");
+    workDir = work;
     BenchPlan plan = options.plan();
     console.step("tokenlane-bench %s: %d paths, levels %s, work dir %s", plan.mode(), options.paths().size(),
       plan.levels(), work);
@@ -49,6 +51,11 @@ public final class BenchRun {
     }
     console.step("done in %.0f s", console.seconds());
     return new RunResult(plan, machine, reports, command(), started, console.seconds());
+  }
+
+  /** @return the scratch directory of the last run (logs, JFR files, a copy of the report) */
+  public Path workDir() {
+    return workDir;
   }
 
   /** Full runs profile every Tokenlane transport; quicker ones only the OpenAI API (profiling takes a few seconds). */

@@ -47,10 +47,13 @@ final class LatencyPhase {
     return before > 0 && Math.abs(rates[last] - before) <= 0.15 * before;
   }
 
-  /** Measures one level; once more when other work on the machine disturbed it. */
+  /** Measures one level; again (twice at most) when other work on the machine disturbed it. */
   static LatencyFigures run(PhaseContext ctx, int concurrency) throws IOException {
     LatencyFigures figures = measure(ctx, concurrency);
-    return ctx.again(figures.cpu()) ? measure(ctx, concurrency) : figures;
+    for (int retry = 0; retry < PhaseContext.RETRIES && ctx.again(figures.cpu()); retry++) {
+      figures = measure(ctx, concurrency);
+    }
+    return figures;
   }
 
   private static LatencyFigures measure(PhaseContext ctx, int concurrency) throws IOException {

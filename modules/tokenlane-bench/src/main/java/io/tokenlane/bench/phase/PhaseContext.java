@@ -12,6 +12,9 @@ import java.nio.file.Path;
 /** What a phase works with: the path, its running target and upstream, the load generator, the plan. */
 final class PhaseContext {
 
+  /** Measurements taken again at most, when other work disturbed them. */
+  static final int RETRIES = 2;
+
   final BenchPath path;
   final BenchPlan plan;
   final LoadGenerator load;

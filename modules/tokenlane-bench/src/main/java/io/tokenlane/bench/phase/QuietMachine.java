@@ -16,21 +16,26 @@ final class QuietMachine {
   private QuietMachine() {
   }
 
+  /** Seconds in a row the machine must be quiet: builds and test runs pause for a second between steps. */
+  static final int QUIET_SECONDS = 3;
+
   /** @return the cores others kept busy during the last second of the wait */
   static double await(Console console, Duration max) {
     long deadline = System.nanoTime() + max.toNanos();
     double busy = busyCores();
+    int quiet = busy <= QUIET_CORES ? 1 : 0;
     boolean told = false;
-    while (busy > QUIET_CORES && System.nanoTime() < deadline) {
-      if (!told) {
+    while (quiet < QUIET_SECONDS && System.nanoTime() < deadline) {
+      if (!told && busy > QUIET_CORES) {
         console.step("waiting for the machine to quiet down: %.2f cores busy with other work (up to %d s)", busy,
           max.toSeconds());
         told = true;
       }
       busy = busyCores();
+      quiet = busy <= QUIET_CORES ? quiet + 1 : 0;
     }
     if (told) {
-      console.step(busy > QUIET_CORES ? "still %.2f cores busy with other work: measuring anyway" : "quiet (%.2f)", busy);
+      console.step(quiet < QUIET_SECONDS ? "still %.2f cores busy with other work: measuring anyway" : "quiet (%.2f)", busy);
     }
     return busy;
   }

@@ -17,10 +17,13 @@ final class ThroughputPhase {
   private ThroughputPhase() {
   }
 
-  /** Measures one level; once more when other work on the machine disturbed it. */
+  /** Measures one level; again (twice at most) when other work on the machine disturbed it. */
   static ThroughputFigures run(PhaseContext ctx, int concurrency) throws IOException {
     ThroughputFigures figures = measure(ctx, concurrency);
-    return ctx.again(figures.cpu()) ? measure(ctx, concurrency) : figures;
+    for (int retry = 0; retry < PhaseContext.RETRIES && ctx.again(figures.cpu()); retry++) {
+      figures = measure(ctx, concurrency);
+    }
+    return figures;
   }
 
   private static ThroughputFigures measure(PhaseContext ctx, int concurrency) throws IOException {
