@@ -28,6 +28,17 @@ public interface Gateway {
   }
 
   /**
+   * How many event loops a Vert.x instance has: the default number of HTTP server and provider verticle
+   * instances, one per loop.
+   *
+   * @param vertx the Vert.x instance
+   * @return its event-loop count
+   */
+  static int eventLoops(Vertx vertx) {
+    return GatewayImpl.eventLoops(vertx);
+  }
+
+  /**
    * A public model.
    *
    * @param id the public name

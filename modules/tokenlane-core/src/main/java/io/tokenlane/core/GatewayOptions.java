@@ -32,8 +32,9 @@ public final class GatewayOptions {
       .description("folder of third-party plugin jars; a missing folder means none"));
   static final ConfigSchema PROVIDER_SCHEMA = ConfigSchema.of(
     ConfigField.string("type").required().description("the plugin id, such as mock or openai"),
-    ConfigField.integer("instances").defaultValue(1L).min(1).max(MAX_PROVIDER_INSTANCES)
-      .description("verticle instances to deploy, spread over event loops"),
+    ConfigField.integer("instances").defaultValue(0L).min(0).max(MAX_PROVIDER_INSTANCES)
+      .description("verticle instances to deploy; 0: one per event loop, so that each stream's upstream work runs"
+        + " on its client's event loop (one for plugins that block)"),
     ConfigField.object("config").description("the plugin's own settings, checked against its schema"));
   static final ConfigSchema MODEL_SCHEMA = ConfigSchema.of(
     ConfigField.string("provider").required().description("the provider instance serving this model"),
@@ -47,7 +48,7 @@ public final class GatewayOptions {
    *
    * @param name the instance name (the key under {@code providers:})
    * @param type the plugin id
-   * @param instances how many verticles to deploy
+   * @param instances how many verticles to deploy; 0 for one per event loop
    * @param config the plugin configuration; typed and defaulted once {@link #validatePlugins} accepted it
    */
   public record ProviderOptions(String name, String type, int instances, JsonObject config) {
@@ -222,8 +223,8 @@ public final class GatewayOptions {
    * @return this
    */
   public GatewayOptions addProvider(ProviderOptions provider) {
-    if (provider.instances() < 1 || provider.instances() > MAX_PROVIDER_INSTANCES) {
-      throw new IllegalArgumentException("instances must be within 1.." + MAX_PROVIDER_INSTANCES);
+    if (provider.instances() < 0 || provider.instances() > MAX_PROVIDER_INSTANCES) {
+      throw new IllegalArgumentException("instances must be within 0.." + MAX_PROVIDER_INSTANCES);
     }
     providers.put(provider.name(), provider);
     return this;

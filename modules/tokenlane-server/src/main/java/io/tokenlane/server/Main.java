@@ -1,6 +1,7 @@
 package io.tokenlane.server;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -102,7 +103,7 @@ public final class Main {
   }
 
   private static int serve(TokenlaneConfig config, PrintStream err) {
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.builder().with(vertxOptions(config)).build();
     TokenlaneVerticle verticle = new TokenlaneVerticle(config);
     try {
       vertx.deployVerticle(verticle).await(60, TimeUnit.SECONDS);
@@ -118,6 +119,15 @@ public final class Main {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx, verticle, config), "tokenlane-shutdown"));
     return 0;
+  }
+
+  /**
+   * Thread per core, as nginx and Envoy run their workers: one event loop per core by default, and the native
+   * epoll transport where the platform has it (Vert.x falls back to NIO elsewhere).
+   */
+  static VertxOptions vertxOptions(TokenlaneConfig config) {
+    int eventLoops = config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
+    return new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true);
   }
 
   /** SIGTERM: undeploy gracefully (streams get the grace period), then close Vert.x, bounded in time. */

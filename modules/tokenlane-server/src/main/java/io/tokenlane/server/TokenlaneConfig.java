@@ -45,7 +45,12 @@ public final class TokenlaneConfig {
     ConfigField.integer("maxBodyBytes").defaultValue(TransportOptions.DEFAULT_MAX_BODY_BYTES).min(1)
       .description("largest request body; larger ones get 413"),
     ConfigField.integer("keepAliveMs").defaultValue(TransportOptions.DEFAULT_KEEP_ALIVE_MS).min(100)
-      .description("silence after which an event stream gets a keep-alive comment"));
+      .description("silence after which an event stream gets a keep-alive comment"),
+    ConfigField.integer("instances").defaultValue(0L).min(0).max(1024)
+      .description("HTTP server instances sharing the port; 0: one per event loop, so every core serves clients"),
+    ConfigField.integer("eventLoops").defaultValue(0L).min(0).max(1024)
+      .description("event-loop threads of the standalone server; 0: one per CPU core (an embedding application's"
+        + " Vert.x keeps its own)"));
   static final ConfigSchema SHUTDOWN_SCHEMA = ConfigSchema.of(
     ConfigField.integer("graceMs").defaultValue(DEFAULT_SHUTDOWN_GRACE_MS).min(0)
       .description("how long open streams may take to finish on SIGTERM"));
@@ -88,6 +93,8 @@ public final class TokenlaneConfig {
 
   private final String host;
   private final int port;
+  private final int httpInstances;
+  private final int eventLoops;
   private final TransportOptions transport;
   private final GatewayOptions gateway;
   private final long shutdownGraceMs;
@@ -95,10 +102,12 @@ public final class TokenlaneConfig {
   private final byte[] sessionSecret;
   private final long sessionTtlMs;
 
-  private TokenlaneConfig(String host, int port, TransportOptions transport, GatewayOptions gateway,
+  private TokenlaneConfig(JsonObject http, TransportOptions transport, GatewayOptions gateway,
                           long shutdownGraceMs, StreamHubOptions streams, byte[] sessionSecret, long sessionTtlMs) {
-    this.host = host;
-    this.port = port;
+    this.host = http.getString("host");
+    this.port = http.getLong("port", 0L).intValue();
+    this.httpInstances = http.getLong("instances", 0L).intValue();
+    this.eventLoops = http.getLong("eventLoops", 0L).intValue();
     this.transport = transport;
     this.gateway = gateway;
     this.shutdownGraceMs = shutdownGraceMs;
@@ -169,7 +178,7 @@ public final class TokenlaneConfig {
         .setMaxPollWaitMs(transports.getLong("maxPollWaitMs"));
       streams = new StreamHubOptions(streamsJson);
     }
-    return new TokenlaneConfig(http.getString("host"), http.getLong("port", 0L).intValue(), transport, gateway,
+    return new TokenlaneConfig(http, transport, gateway,
       shutdown.getLong("graceMs", DEFAULT_SHUTDOWN_GRACE_MS), streams, secret,
       sessions.getLong("ttlMs", DEFAULT_SESSION_TTL_MS));
   }
@@ -191,6 +200,16 @@ public final class TokenlaneConfig {
   /** @return the port to listen on, 0 for any free port */
   public int port() {
     return port;
+  }
+
+  /** @return HTTP server instances, 0 for one per event loop */
+  public int httpInstances() {
+    return httpInstances;
+  }
+
+  /** @return event-loop threads of the standalone server, 0 for one per CPU core */
+  public int eventLoops() {
+    return eventLoops;
   }
 
   /** @return the transport settings */

@@ -1,22 +1,24 @@
 package io.tokenlane.server;
 
+import io.tokenlane.core.Gateway;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Tokenlane as a verticle: starts the gateway and serves its HTTP API on the configured host and port. Deploy it
- * in an existing Vert.x application with {@code vertx.deployVerticle(new TokenlaneVerticle(config))}; undeploying
- * it stops gracefully.
+ * Tokenlane as a verticle: starts the gateway and serves its HTTP API on the configured host and port, with one
+ * HTTP server instance per event loop ({@code http.instances}). Deploy it in an existing Vert.x application with
+ * {@code vertx.deployVerticle(new TokenlaneVerticle(config))}; undeploying it stops gracefully.
  */
 public final class TokenlaneVerticle extends VerticleBase {
 
   private static final System.Logger LOG = System.getLogger(TokenlaneVerticle.class.getName());
 
   private final TokenlaneConfig config;
+  private final AtomicInteger actualPort = new AtomicInteger();
   private Tokenlane tokenlane;
-  private HttpServer server;
 
   /**
    * Creates the verticle.
@@ -29,27 +31,35 @@ public final class TokenlaneVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    int instances = config.httpInstances() > 0 ? config.httpInstances() : Gateway.eventLoops(vertx);
     return Tokenlane.start(vertx, config)
       .compose(started -> {
         tokenlane = started;
-        // Messages over the limit are refused by the transport with 1009 and a reason; frames (pieces of a
-        // message) get Netty's own, larger limit.
-        int maxMessage = config.transport().getMaxFrameBytes();
-        server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false)
-            .setMaxWebSocketFrameSize(Math.max(maxMessage, HttpServerOptions.DEFAULT_MAX_WEBSOCKET_FRAME_SIZE))
-            .setMaxWebSocketMessageSize(maxMessage))
-          .requestHandler(started.router());
-        return server.listen(config.port(), config.host());
+        HttpServerOptions options = serverOptions(config);
+        // Port 0 asks for a free port: as -1, all instances share the one Vert.x picks, instead of one each.
+        int port = config.port() == 0 ? -1 : config.port();
+        return vertx.deployVerticle(() -> new HttpServerVerticle(started, options, config.host(), port, actualPort::set),
+          new DeploymentOptions().setInstances(instances));
       })
-      .onSuccess(listening -> LOG.log(System.Logger.Level.INFO, "Tokenlane listening on http://" + config.host() + ":"
-        + listening.actualPort() + " with models " + String.join(", ", config.gateway().getModels().keySet())))
+      .onSuccess(servers -> LOG.log(System.Logger.Level.INFO, "Tokenlane listening on http://" + config.host() + ":"
+        + actualPort.get() + " (" + instances + " HTTP server instances on " + Gateway.eventLoops(vertx)
+        + " event loops) with models " + String.join(", ", config.gateway().getModels().keySet())))
       .recover(failure -> (tokenlane == null ? Future.<Void>succeededFuture() : tokenlane.close())
         .transform(ignored -> Future.failedFuture(failure)));
   }
 
+  private static HttpServerOptions serverOptions(TokenlaneConfig config) {
+    // Messages over the limit are refused by the transport with 1009 and a reason; frames (pieces of a message)
+    // get Netty's own, larger limit.
+    int maxMessage = config.transport().getMaxFrameBytes();
+    return new HttpServerOptions().setCompressionSupported(false)
+      .setMaxWebSocketFrameSize(Math.max(maxMessage, HttpServerOptions.DEFAULT_MAX_WEBSOCKET_FRAME_SIZE))
+      .setMaxWebSocketMessageSize(maxMessage);
+  }
+
   /** @return the port the server listens on (useful with port 0) */
   public int actualPort() {
-    return server.actualPort();
+    return actualPort.get();
   }
 
   /** @return the running Tokenlane */
@@ -62,9 +72,9 @@ public final class TokenlaneVerticle extends VerticleBase {
    * the configured grace to finish (the rest end with a {@code shutting_down} error event), the providers are
    * undeployed, then this verticle.
    *
-   * <p>A plain {@code vertx.undeploy} is not graceful: Vert.x undeploys the provider verticles (this verticle's
-   * children) before {@link #stop()} runs, so open streams end at once with an {@code upstream_unavailable}
-   * error event.
+   * <p>A plain {@code vertx.undeploy} is not graceful: Vert.x undeploys the provider and HTTP server verticles
+   * (this verticle's children) before {@link #stop()} runs, so open streams end at once with an
+   * {@code upstream_unavailable} error event.
    *
    * @return completes once undeployed
    */
@@ -74,6 +84,6 @@ public final class TokenlaneVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return tokenlane.close().eventually(() -> server.close());
+    return tokenlane.close();
   }
 }

@@ -1,9 +1,11 @@
 package io.tokenlane.spi;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
 
@@ -37,6 +39,20 @@ public final class ChatRequest {
    * @throws IllegalArgumentException when {@code model} or {@code messages} are missing or of the wrong type
    */
   public static ChatRequest of(JsonObject body, String requestId) {
+    return adopt(Objects.requireNonNull(body, "body").copy(), requestId);
+  }
+
+  /**
+   * Wraps a chat-completions body without copying it: the caller hands the body over and must not change it, nor
+   * anything in it, afterwards. What the gateway uses, so that a prompt is not copied on its way upstream.
+   *
+   * @param body an object with at least a string {@code model} and a non-empty {@code messages} array
+   * @param requestId the gateway's id for this request
+   * @return the request
+   * @throws IllegalArgumentException when {@code model} or {@code messages} are missing or of the wrong type
+   * @since 1.1
+   */
+  public static ChatRequest adopt(JsonObject body, String requestId) {
     Objects.requireNonNull(body, "body");
     if (!(body.getValue("model") instanceof String)) {
       throw new IllegalArgumentException("model must be a string");
@@ -44,17 +60,35 @@ public final class ChatRequest {
     if (!(body.getValue("messages") instanceof JsonArray) || body.getJsonArray("messages").isEmpty()) {
       throw new IllegalArgumentException("messages must be a non-empty array");
     }
-    return new ChatRequest(body.copy(), Objects.requireNonNull(requestId, "requestId"));
+    return new ChatRequest(body, Objects.requireNonNull(requestId, "requestId"));
   }
 
   /**
    * The same request for another model name.
    *
    * @param model the model name to put in {@code model}
-   * @return a new request
+   * @return a new request, sharing this one's (immutable) nested values
    */
   public ChatRequest withModel(String model) {
-    return new ChatRequest(body.copy().put("model", model), requestId);
+    return new ChatRequest(shallowCopy().put("model", model), requestId);
+  }
+
+  /**
+   * The request as a JSON body, encoded once, with top-level fields replaced: what an OpenAI-compatible plugin
+   * sends upstream, without copying the conversation first.
+   *
+   * @param overrides top-level fields to put over the request's (such as {@code "stream": true})
+   * @return the encoded body
+   * @since 1.1
+   */
+  public Buffer toBuffer(JsonObject overrides) {
+    JsonObject merged = shallowCopy();
+    overrides.forEach(field -> merged.put(field.getKey(), field.getValue()));
+    return merged.toBuffer();
+  }
+
+  private JsonObject shallowCopy() {
+    return new JsonObject(new LinkedHashMap<>(body.getMap()));
   }
 
   /**

@@ -1,5 +1,7 @@
 package io.tokenlane.spi;
 
+import io.vertx.core.ThreadingModel;
+
 /**
  * The entry point of a provider plugin, discovered with {@link java.util.ServiceLoader}.
  *
@@ -43,6 +45,23 @@ public interface ProviderFactory {
    */
   default String description() {
     return id();
+  }
+
+  /**
+   * How the gateway runs this plugin's verticles.
+   *
+   * <p>{@link ThreadingModel#EVENT_LOOP} (the default) is for plugins that never block: the gateway deploys one
+   * verticle per event loop (unless the provider's {@code instances} says otherwise) and calls each stream on the
+   * verticle that shares the client connection's event loop, so a token goes from the upstream connection to the
+   * client without a thread hop. {@link ThreadingModel#WORKER} is for plugins built on a blocking SDK: their
+   * verticles run on worker threads (one instance unless configured), and the gateway carries their chunks to
+   * each client's event loop.
+   *
+   * @return the threading model
+   * @since 1.1
+   */
+  default ThreadingModel threadingModel() {
+    return ThreadingModel.EVENT_LOOP;
   }
 
   /**

@@ -11,12 +11,15 @@ package io.tokenlane.spi;
  * the gateway's (a plugin built for 1.0 runs on a 1.3 gateway; a plugin built for 1.3 does not run on 1.0,
  * nor one built for 2.0 on any 1.x).
  *
+ * <p>1.1 added {@link StreamSink#chunk} with {@link OpenAiChunk}, {@link ProviderFactory#threadingModel()} and
+ * {@link ChatRequest#adopt}/{@link ChatRequest#toBuffer}; plugins built for 1.0 load unchanged.
+ *
  * @since 1.0
  */
 public final class SpiVersion {
 
   /** The SPI version of this jar, {@code major.minor}. */
-  public static final String CURRENT = "1.0";
+  public static final String CURRENT = "1.1";
 
   private SpiVersion() {
   }

@@ -22,6 +22,32 @@ public interface StreamSink {
   void text(String delta);
 
   /**
+   * One chunk of an OpenAI-compatible upstream, as it came. The gateway forwards its bytes to clients that speak
+   * the same API (rewriting only the id and the model) and reads its fields for everything else, so a plugin for
+   * an OpenAI-compatible upstream hands over each chunk instead of calling {@link #text}, {@link #toolCalls} and
+   * {@link #usage} with what it found in it. The plugin still makes the terminal call itself.
+   *
+   * <p>The default implementation, for sinks that predate it, makes those calls with choice 0's text, tool-call
+   * deltas and the chunk's usage.
+   *
+   * @param chunk the chunk
+   * @since 1.1
+   */
+  default void chunk(OpenAiChunk chunk) {
+    if (chunk.hasText()) {
+      text(chunk.text());
+    }
+    JsonArray toolCalls = chunk.toolCalls();
+    if (toolCalls != null) {
+      toolCalls(toolCalls);
+    }
+    Usage usage = chunk.usage();
+    if (usage != null) {
+      usage(usage);
+    }
+  }
+
+  /**
    * Tool-call deltas in OpenAI's {@code choices[].delta.tool_calls} shape, passed through untouched.
    *
    * @param toolCalls the deltas

@@ -1,5 +1,6 @@
 package io.tokenlane.core.impl;
 
+import io.netty.util.concurrent.EventExecutor;
 import io.tokenlane.core.Gateway;
 import io.tokenlane.core.GatewayException;
 import io.tokenlane.core.GatewayOptions;
@@ -18,10 +19,14 @@ import io.tokenlane.spi.ProviderVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -81,32 +86,82 @@ public final class GatewayImpl implements Gateway {
       return Future.failedFuture("provider '" + provider.name() + "': no plugin '" + provider.type() + "'");
     }
     ProviderFactory factory = plugin.factory();
+    ThreadingModel threading = threadingOf(factory);
+    int instances = provider.instances() > 0 ? provider.instances()
+      : threading == ThreadingModel.EVENT_LOOP ? eventLoops(vertx) : 1;
     List<ProviderVerticle> verticles = new ArrayList<>();
-    List<Future<String>> deployed = new ArrayList<>();
+    List<Future<Thread>> deployed = new ArrayList<>();
     // The plugin's class loader as context class loader, so libraries a plugin bundles can find its resources.
-    DeploymentOptions deployment = new DeploymentOptions().setClassLoader(factory.getClass().getClassLoader());
+    DeploymentOptions deployment = new DeploymentOptions().setClassLoader(factory.getClass().getClassLoader())
+      .setThreadingModel(threading);
     try {
       redactor.addSecrets(factory.configSchema(), provider.config());
-      for (int i = 0; i < provider.instances(); i++) {
+      for (int i = 0; i < instances; i++) {
         ProviderVerticle verticle = factory.create(ProviderContext.of(provider.name(), provider.config()));
         verticles.add(verticle);
-        deployed.add(vertx.deployVerticle(verticle, deployment).onSuccess(this::recordDeployment));
+        deployed.add(vertx.deployVerticle(verticle, deployment)
+          .onSuccess(this::recordDeployment)
+          .compose(id -> threading == ThreadingModel.EVENT_LOOP ? threadOf(verticle) : Future.succeededFuture()));
       }
     } catch (RuntimeException e) {
       deployed.add(Future.failedFuture(e));
     }
     return Future.join(deployed)
       .<Void>map(all -> {
+        Map<Thread, ProviderVerticle> byEventLoop = new HashMap<>();
+        for (int i = 0; i < verticles.size(); i++) {
+          Thread thread = all.resultAt(i);
+          if (thread != null) {
+            byEventLoop.putIfAbsent(thread, verticles.get(i));
+          }
+        }
+        ProviderInstance instance = new ProviderInstance(provider.name(), verticles, byEventLoop);
         synchronized (providers) {
-          providers.put(provider.name(), new ProviderInstance(provider.name(), verticles));
+          providers.put(provider.name(), instance);
         }
         LOG.log(System.Logger.Level.INFO, "provider " + provider.name() + " (plugin " + factory.id() + " from "
-          + plugin.source() + ") deployed, " + provider.instances() + " instance(s)");
+          + plugin.source() + ") deployed, " + instances + " instance(s)" + (threading == ThreadingModel.EVENT_LOOP
+          ? " on " + instance.eventLoops() + " of " + eventLoops(vertx) + " event loops" : ", " + threading));
         return null;
       })
       // No cause attached: its message, from the plugin, could hold a secret the redactor does not know about.
       .recover(e -> Future.failedFuture(new IllegalStateException("provider '" + provider.name() + "' (plugin "
         + factory.id() + ") failed to start: " + redactor.redact(String.valueOf(e.getMessage())))));
+  }
+
+  private static ThreadingModel threadingOf(ProviderFactory factory) {
+    try {
+      ThreadingModel model = factory.threadingModel();
+      return model == ThreadingModel.WORKER ? ThreadingModel.WORKER : ThreadingModel.EVENT_LOOP;
+    } catch (AbstractMethodError e) {
+      // Not possible with a 1.0 plugin (the method is a default one), but a plugin compiled oddly must not stop us.
+      return ThreadingModel.EVENT_LOOP;
+    }
+  }
+
+  /** The event-loop thread a verticle was deployed on, as seen from inside its context. */
+  private static Future<Thread> threadOf(ProviderVerticle verticle) {
+    Promise<Thread> thread = Promise.promise();
+    verticle.providerContext().runOnContext(v -> thread.complete(Thread.currentThread()));
+    return thread.future();
+  }
+
+  /**
+   * The number of event loops of a Vert.x instance: one provider verticle per loop lets every stream stay on its
+   * client's loop.
+   *
+   * @param vertx the instance
+   * @return its event-loop count
+   */
+  public static int eventLoops(Vertx vertx) {
+    if (vertx instanceof VertxInternal internal) {
+      int count = 0;
+      for (EventExecutor ignored : internal.nettyEventLoopGroup()) {
+        count++;
+      }
+      return count;
+    }
+    return VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
   }
 
   private synchronized void recordDeployment(String id) {
@@ -133,10 +188,13 @@ public final class GatewayImpl implements Gateway {
     synchronized (providers) {
       provider = providers.get(route.provider());
     }
-    ProviderVerticle verticle = provider.pick();
-    ChatRequest request = ChatRequest.of(body.copy().put("model", route.upstreamModel()), streamId);
+    ProviderInstance.Pick pick = provider.pick();
+    ProviderVerticle verticle = pick.verticle();
+    // A shallow copy: the nested messages are shared, never changed, and not copied on the way upstream.
+    JsonObject upstreamBody = new JsonObject(new LinkedHashMap<>(body.getMap())).put("model", route.upstreamModel());
+    ChatRequest request = ChatRequest.adopt(upstreamBody, streamId);
     StreamBridge bridge = new StreamBridge(streamId, vertx.getOrCreateContext(), verticle.providerContext(),
-      observer, redactor, this::ended);
+      pick.sameThread(), observer, redactor, this::ended);
     active.add(bridge);
     if (closing) {
       // close() started between the first check and the add: it may have seen no stream and begun undeploying.

@@ -13,8 +13,10 @@ import io.tokenlane.core.stream.StreamObserver;
 import io.tokenlane.spi.Usage;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -23,8 +25,13 @@ import java.util.function.Consumer;
 
 /**
  * One hub stream. It observes the gateway's stream on its home context (the one that opened it), numbers each
- * event, appends it to the replay buffer and signals the listeners, each of which serves its client on its own
- * context.
+ * event, encodes it once, appends it to the replay buffer and signals the listeners, each of which serves its
+ * client on its own context.
+ *
+ * <p>Backpressure: the stream tells the gateway its queue is full while a follower (a WebSocket or SSE connection)
+ * is a whole replay buffer behind, so the provider pauses its upstream read instead of evicting what that follower
+ * has not read; it resumes once the slowest follower is half-way caught up. Long-polling holds no connection and
+ * pushes nothing back: a poller slower than the stream reads from the replay buffer and gets a reset past it.
  */
 final class HubStreamImpl implements HubStream, StreamObserver {
 
@@ -34,6 +41,11 @@ final class HubStreamImpl implements HubStream, StreamObserver {
   interface Listener extends Attachment {
     /** Called on the home context after {@code event} was appended. */
     void appended(StreamEvent event);
+
+    /** @return the last seq this reader has, or -1 when it holds nothing back (any thread) */
+    default long readerCursor() {
+      return -1;
+    }
   }
 
   private final String id;
@@ -42,6 +54,8 @@ final class HubStreamImpl implements HubStream, StreamObserver {
   private final Context home;
   private final Thread homeThread;
   private final ReplayBuffer replay;
+  private final int capacity;
+  private final byte[] envelopePrefix;
   private final Consumer<HubStreamImpl> onEnded;
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private ActiveStream active;
@@ -51,8 +65,11 @@ final class HubStreamImpl implements HubStream, StreamObserver {
   private String cancelCode = "cancelled_by_client";
   private int attached;
   private long detachedSinceNanos;
+  // Backpressure: whether the provider was told to pause, and how to resume it.
+  private volatile boolean paused;
+  private Handler<Void> drainHandler;
 
-  HubStreamImpl(String id, String sessionId, String requestId, Context home, ReplayBuffer replay,
+  HubStreamImpl(String id, String sessionId, String requestId, Context home, ReplayBuffer replay, int capacity,
                 Consumer<HubStreamImpl> onEnded) {
     this.id = id;
     this.sessionId = sessionId;
@@ -60,6 +77,8 @@ final class HubStreamImpl implements HubStream, StreamObserver {
     this.home = home;
     this.homeThread = Thread.currentThread();
     this.replay = replay;
+    this.capacity = capacity;
+    this.envelopePrefix = StreamEvent.envelopePrefix(id);
     this.onEnded = onEnded;
     this.detachedSinceNanos = System.nanoTime();
   }
@@ -209,10 +228,13 @@ final class HubStreamImpl implements HubStream, StreamObserver {
     attached++;
   }
 
-  synchronized void detach(Listener listener) {
-    if (listeners.remove(listener) && --attached == 0) {
-      detachedSinceNanos = System.nanoTime();
+  void detach(Listener listener) {
+    synchronized (this) {
+      if (listeners.remove(listener) && --attached == 0) {
+        detachedSinceNanos = System.nanoTime();
+      }
     }
+    readerAdvanced();
   }
 
   /** A poll answered at once is a client coming back: the detach grace starts again from now. */
@@ -233,8 +255,8 @@ final class HubStreamImpl implements HubStream, StreamObserver {
   // StreamObserver: called on the home context, in order, exactly one onEnd.
 
   @Override
-  public void onText(String text) {
-    append(StreamEvent.Type.TOKEN, new JsonObject().put("text", text));
+  public void onText(Buffer text) {
+    append(StreamEvent.token(envelopePrefix, nextSeq++, text));
   }
 
   @Override
@@ -262,12 +284,66 @@ final class HubStreamImpl implements HubStream, StreamObserver {
     } finally {
       endedAtNanos = System.nanoTime();
       end = streamEnd;
+      paused = false;
       onEnded.accept(this);
     }
   }
 
+  @Override
+  public boolean writeQueueFull() {
+    if (!behind(capacity)) {
+      return false;
+    }
+    // Flag first, then look again: a reader moves its cursor and then reads the flag (readerAdvanced), so one
+    // of the two always sees the other and a pause cannot miss its resume.
+    paused = true;
+    if (behind(capacity)) {
+      return true;
+    }
+    paused = false;
+    return false;
+  }
+
+  @Override
+  public void drainHandler(Handler<Void> handler) {
+    drainHandler = handler;
+  }
+
+  /** Whether some reader is {@code events} or more behind the newest event. */
+  private boolean behind(long events) {
+    long slowest = slowestReader();
+    return slowest >= 0 && replay.lastSeq() - slowest >= events;
+  }
+
+  private long slowestReader() {
+    long slowest = -1;
+    for (Listener listener : listeners) {
+      long cursor = listener.readerCursor();
+      if (cursor >= 0 && (slowest < 0 || cursor < slowest)) {
+        slowest = cursor;
+      }
+    }
+    return slowest;
+  }
+
+  /** A reader moved on or left: resumes the provider, on the home context, once the slowest is half-way back. */
+  void readerAdvanced() {
+    if (paused && !behind(Math.max(1, capacity / 2))) {
+      paused = false;
+      home.runOnContext(v -> {
+        Handler<Void> handler = drainHandler;
+        if (handler != null && end == null) {
+          handler.handle(null);
+        }
+      });
+    }
+  }
+
   private void append(StreamEvent.Type type, JsonObject data) {
-    StreamEvent event = new StreamEvent(id, nextSeq++, type, data);
+    append(StreamEvent.of(id, nextSeq++, type, data));
+  }
+
+  private void append(StreamEvent event) {
     replay.append(event);
     for (Listener listener : listeners) {
       try {

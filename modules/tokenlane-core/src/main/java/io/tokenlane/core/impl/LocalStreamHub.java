@@ -79,7 +79,8 @@ public final class LocalStreamHub implements StreamHub {
       throw e;
     }
     ReplayBuffer replay = new ReplayBuffer(options.getReplayCapacity(), options.getResumeWindowMs(), System::nanoTime);
-    HubStreamImpl stream = new HubStreamImpl(id, sessionId, requestId, context, replay, this::ended);
+    HubStreamImpl stream = new HubStreamImpl(id, sessionId, requestId, context, replay, options.getReplayCapacity(),
+      this::ended);
     stream.appendStart(body.getString("model"));
     streams.put(id, stream);
     try {

@@ -1,10 +1,12 @@
 package io.tokenlane.core.impl;
 
 import io.tokenlane.core.stream.ActiveStream;
+import io.tokenlane.core.stream.JsonText;
 import io.tokenlane.core.stream.StreamEnd;
 import io.tokenlane.core.stream.StreamObserver;
 import io.tokenlane.spi.ChatRequest;
 import io.tokenlane.spi.FinishReason;
+import io.tokenlane.spi.OpenAiChunk;
 import io.tokenlane.spi.ProviderError;
 import io.tokenlane.spi.ProviderStream;
 import io.tokenlane.spi.ProviderVerticle;
@@ -12,26 +14,28 @@ import io.tokenlane.spi.StreamSink;
 import io.tokenlane.spi.Usage;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * Carries one stream from a provider verticle's event loop to the client connection's event loop.
+ * Carries one stream from a provider's sink calls to the transport observing it, on the client connection's event
+ * loop.
  *
- * <p>The provider side ({@link StreamSink}) appends to a lock-free queue and schedules at most one drain on the
- * client's context at a time, so a burst of chunks costs one hop, and consecutive text deltas reach the
- * transport as one write. No event-bus serialization on this path. Backpressure crosses the same way: the
- * provider is asked to pause while the client's connection or this queue is full, and is resumed on drain.
+ * <p>Sink calls append to a {@link Handoff}; the first append after a drain schedules a drain on the client's
+ * context, so everything a provider reports in one event-loop turn (one upstream read) reaches the transport as
+ * one batch: consecutive text deltas as one {@code onText}, then {@code flush()}, which a transport turns into one
+ * write. When the provider runs on the client's event loop (the usual case: one provider verticle per event loop)
+ * the drain is a task on the same thread and no thread is crossed; otherwise the handoff is lock-free and the
+ * drain crosses once per batch. No event-bus serialization either way. Backpressure crosses the same way: the
+ * provider is asked to pause while the client's connection or the handoff is full, and is resumed on drain.
  *
- * <p>Threads: fields marked "provider" are touched only on the provider's event loop, "client" only on the
- * client's; the rest are volatile or atomic.
+ * <p>Threads: fields marked "provider" are touched only on the provider's thread, "client" only on the client's;
+ * the rest are volatile or in the handoff.
  */
 final class StreamBridge implements StreamSink, ActiveStream {
 
-  /** Chunks queued between the two event loops before the provider is asked to pause. */
+  /** Chunks queued between provider and client before the provider is asked to pause. */
   static final int MAX_PENDING = 512;
   /** Chunks queued before a provider that ignores backpressure gets its stream failed: memory stays bounded. */
   static final int HARD_LIMIT = 8 * MAX_PENDING;
@@ -42,11 +46,11 @@ final class StreamBridge implements StreamSink, ActiveStream {
   private final Context client;
   private final Context provider;
   private final StreamObserver observer;
+  private final boolean forwardsChunks;
   private final SecretRedactor redactor;
   private final Consumer<StreamBridge> onEnded;
-  private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
-  private final AtomicInteger pending = new AtomicInteger();
-  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private final Handoff handoff;
+  private final Handler<Void> drainTask = v -> drain();
   private volatile boolean cancelled;
   private volatile boolean clientFull;
   private volatile boolean providerPaused;
@@ -57,14 +61,16 @@ final class StreamBridge implements StreamSink, ActiveStream {
   // client
   private boolean ended;
 
-  StreamBridge(String id, Context client, Context provider, StreamObserver observer, SecretRedactor redactor,
-               Consumer<StreamBridge> onEnded) {
+  StreamBridge(String id, Context client, Context provider, boolean sameThread, StreamObserver observer,
+               SecretRedactor redactor, Consumer<StreamBridge> onEnded) {
     this.id = id;
     this.client = client;
     this.provider = provider;
     this.observer = observer;
+    this.forwardsChunks = observer.acceptsOpenAiChunks();
     this.redactor = redactor;
     this.onEnded = onEnded;
+    this.handoff = sameThread ? Handoff.sameThread() : Handoff.crossThread();
   }
 
   void start(ProviderVerticle verticle, ChatRequest request) {
@@ -94,6 +100,13 @@ final class StreamBridge implements StreamSink, ActiveStream {
   public void text(String delta) {
     if (delta != null && !delta.isEmpty()) {
       offer(delta);
+    }
+  }
+
+  @Override
+  public void chunk(OpenAiChunk chunk) {
+    if (chunk != null && (forwardsChunks || chunk.hasText() || chunk.hasToolCalls() || chunk.hasUsage())) {
+      offer(chunk);
     }
   }
 
@@ -137,7 +150,7 @@ final class StreamBridge implements StreamSink, ActiveStream {
   }
 
   private boolean isFull() {
-    return clientFull || pending.get() >= MAX_PENDING;
+    return clientFull || handoff.pending() >= MAX_PENDING;
   }
 
   @Override
@@ -156,8 +169,8 @@ final class StreamBridge implements StreamSink, ActiveStream {
     if (providerDone || cancelled) {
       return;
     }
-    queue.add(item);
-    if (pending.incrementAndGet() > HARD_LIMIT) {
+    boolean schedule = handoff.offer(item);
+    if (handoff.pending() > HARD_LIMIT) {
       LOG.log(System.Logger.Level.WARNING, "stream " + id + ": provider ignored backpressure, " + HARD_LIMIT
         + " chunks queued; failing the stream");
       cancelled = true;
@@ -165,8 +178,8 @@ final class StreamBridge implements StreamSink, ActiveStream {
         "the client reads slower than the upstream produces and the provider did not pause", 503)));
       return;
     }
-    if (drainScheduled.compareAndSet(false, true)) {
-      client.runOnContext(v -> drain());
+    if (schedule) {
+      client.runOnContext(drainTask);
     }
   }
 
@@ -181,32 +194,45 @@ final class StreamBridge implements StreamSink, ActiveStream {
 
   // ---- client side ----
 
+  /**
+   * Delivers what is queued, as runs: consecutive text joins into one {@code onText}. While the observer is full
+   * nothing more is delivered (a run started goes out whole): the rest waits here, the provider is paused, and the
+   * observer's drain resumes both. So a transport that stays full holds at most one run more than its own buffer.
+   */
   private void drain() {
-    drainScheduled.set(false);
-    String text = null;
-    StringBuilder joined = null;
-    Object item;
-    while ((item = queue.poll()) != null) {
-      pending.decrementAndGet();
-      if (ended) {
+    handoff.draining();
+    Buffer text = null;
+    while (!ended) {
+      Object item = handoff.peek();
+      if (item == null) {
+        break;
+      }
+      boolean isText = item instanceof String || item instanceof OpenAiChunk && !forwardsChunks;
+      if (text != null && !isText) {
+        flushText(text);
+        text = null;
         continue;
       }
+      if (text == null && !(item instanceof StreamEnd) && observer.writeQueueFull()) {
+        break;
+      }
+      handoff.poll();
       if (item instanceof String delta) {
-        if (text == null) {
-          text = delta;
-        } else {
-          joined = (joined == null ? new StringBuilder(text) : joined).append(delta);
-        }
-        continue;
-      }
-      flushText(joined != null ? joined.toString() : text);
-      text = null;
-      joined = null;
-      if (!ended) {
+        text = text == null ? JsonText.escape(delta) : JsonText.appendEscaped(text, delta);
+      } else if (isText) {
+        text = unpack((OpenAiChunk) item, text);
+      } else {
         deliver(item);
       }
     }
-    flushText(joined != null ? joined.toString() : text);
+    flushText(text);
+    if (ended) {
+      while (handoff.poll() != null) {
+        // dropped: nothing follows the end
+      }
+      return;
+    }
+    guarded(observer::flush);
     if (!ended) {
       clientFull = observer.writeQueueFull();
       if (!clientFull && providerPaused) {
@@ -216,8 +242,29 @@ final class StreamBridge implements StreamSink, ActiveStream {
     }
   }
 
-  private void flushText(String text) {
-    if (text != null && !ended) {
+  /** A chunk for an observer that takes no chunks: its text joins the run, its tool calls and usage follow. */
+  private Buffer unpack(OpenAiChunk chunk, Buffer text) {
+    Buffer run = text;
+    if (chunk.hasText()) {
+      run = chunk.appendTextJson(run == null ? Buffer.buffer(64) : run);
+    }
+    JsonArray calls = chunk.hasToolCalls() ? chunk.toolCalls() : null;
+    Usage usage = chunk.usage();
+    if (calls == null && usage == null) {
+      return run;
+    }
+    flushText(run);
+    if (calls != null && !ended) {
+      guarded(() -> observer.onToolCalls(calls));
+    }
+    if (usage != null && !ended) {
+      guarded(() -> observer.onUsage(usage));
+    }
+    return null;
+  }
+
+  private void flushText(Buffer text) {
+    if (text != null && text.length() > 0 && !ended) {
       guarded(() -> observer.onText(text));
     }
   }
@@ -225,6 +272,8 @@ final class StreamBridge implements StreamSink, ActiveStream {
   private void deliver(Object item) {
     if (item instanceof StreamEnd end) {
       finish(end);
+    } else if (item instanceof OpenAiChunk chunk) {
+      guarded(() -> observer.onChunk(chunk));
     } else if (item instanceof Usage usage) {
       guarded(() -> observer.onUsage(usage));
     } else if (item instanceof ToolCalls calls) {
@@ -234,7 +283,10 @@ final class StreamBridge implements StreamSink, ActiveStream {
 
   private void onClientDrained() {
     clientFull = false;
-    if (providerPaused && pending.get() < MAX_PENDING) {
+    if (handoff.pending() > 0) {
+      // What waited while the client was full goes out now; the drain resumes the provider once it is all out.
+      client.runOnContext(drainTask);
+    } else if (providerPaused) {
       providerPaused = false;
       resumeProvider();
     }

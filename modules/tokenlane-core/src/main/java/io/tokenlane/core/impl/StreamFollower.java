@@ -23,7 +23,8 @@ final class StreamFollower implements Follower, HubStreamImpl.Listener {
   private final Context context;
   private final Thread thread;
   private final AtomicBoolean scheduled = new AtomicBoolean();
-  private long cursor;
+  // Written on the follower's thread, read by the stream's for backpressure.
+  private volatile long cursor;
   private boolean pumping;
   private volatile boolean closed;
 
@@ -55,6 +56,11 @@ final class StreamFollower implements Follower, HubStreamImpl.Listener {
   @Override
   public long cursor() {
     return cursor;
+  }
+
+  @Override
+  public long readerCursor() {
+    return closed ? -1 : cursor;
   }
 
   @Override
@@ -103,6 +109,7 @@ final class StreamFollower implements Follower, HubStreamImpl.Listener {
           long resumeFrom = replay.events().isEmpty() ? replay.lastSeq() + 1 : replay.events().get(0).seq();
           sink.write(StreamEvent.reset(stream.id(), stream.requestId(), cursor, resumeFrom));
           cursor = resumeFrom - 1;
+          stream.readerAdvanced();
         }
         if (replay.events().isEmpty()) {
           return;
@@ -127,6 +134,8 @@ final class StreamFollower implements Follower, HubStreamImpl.Listener {
     sink.write(event);
     if (event.type() == StreamEvent.Type.END) {
       close();
+    } else {
+      stream.readerAdvanced();
     }
   }
 }

@@ -1,18 +1,19 @@
 package io.tokenlane.core.stream;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
  * One event of a stream in the gateway's own envelope, the same on every native transport: an explicit,
  * per-stream, monotonic {@code seq} (from 1) lets a client drop what it has already seen after a reconnect.
  *
- * @param streamId the stream
- * @param seq the position in the stream, from 1, without gaps
- * @param type what the event is
- * @param data the type's fields ({@code text} for a token, {@code reason}/{@code code}/{@code message} for an end)
+ * <p>Encoded once, when it is created: the same bytes sit in the replay buffer and go to every WebSocket, SSE and
+ * long-poll reader, who copy them into their frames and never encode the event again. The envelope is
+ * {@code {"streamId", "seq", "type", ...the type's fields}}.
  */
-public record StreamEvent(String streamId, long seq, Type type, JsonObject data) {
+public final class StreamEvent {
 
   /** The event types of protocol v1. */
   public enum Type {
@@ -41,16 +42,85 @@ public record StreamEvent(String streamId, long seq, Type type, JsonObject data)
     }
   }
 
-  /**
-   * Checks the fields.
-   */
-  public StreamEvent {
-    Objects.requireNonNull(streamId, "streamId");
-    Objects.requireNonNull(type, "type");
+  private static final byte[] TOKEN_MIDDLE = ",\"type\":\"token\",\"text\":\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] TOKEN_END = "\"}".getBytes(StandardCharsets.US_ASCII);
+
+  private final long seq;
+  private final Type type;
+  private final byte[] json;
+
+  private StreamEvent(long seq, Type type, byte[] json) {
     if (seq < 1) {
       throw new IllegalArgumentException("seq counts from 1, got " + seq);
     }
-    data = data == null ? new JsonObject() : data;
+    this.seq = seq;
+    this.type = Objects.requireNonNull(type, "type");
+    this.json = json;
+  }
+
+  /**
+   * An event of any type, encoded from its fields.
+   *
+   * @param streamId the stream
+   * @param seq the position in the stream, from 1, without gaps
+   * @param type what the event is
+   * @param data the type's fields ({@code text} for a token, {@code reason}/{@code code}/{@code message} for an end)
+   * @return the event
+   */
+  public static StreamEvent of(String streamId, long seq, Type type, JsonObject data) {
+    Objects.requireNonNull(streamId, "streamId");
+    JsonObject envelope = new JsonObject().put("streamId", streamId).put("seq", seq)
+      .put("type", Objects.requireNonNull(type, "type").wireName());
+    if (data != null) {
+      data.forEach(entry -> envelope.put(entry.getKey(), entry.getValue()));
+    }
+    return new StreamEvent(seq, type, envelope.toBuffer().getBytes());
+  }
+
+  /**
+   * The start of every envelope of a stream, {@code {"streamId":"...","seq":}}, computed once per stream.
+   *
+   * @param streamId the stream
+   * @return the bytes
+   */
+  public static byte[] envelopePrefix(String streamId) {
+    return Buffer.buffer(streamId.length() + 24).appendString("{\"streamId\":")
+      .appendBytes(JsonText.quoted(streamId)).appendString(",\"seq\":").getBytes();
+  }
+
+  /**
+   * A token event, written straight from text that is already escaped: the path every generated token takes.
+   *
+   * @param envelopePrefix the stream's {@link #envelopePrefix}
+   * @param seq the position in the stream
+   * @param escapedText the text, escaped for a JSON string, without quotes
+   * @return the event
+   */
+  public static StreamEvent token(byte[] envelopePrefix, long seq, Buffer escapedText) {
+    int seqDigits = digits(seq);
+    int textLength = escapedText.length();
+    byte[] json = new byte[envelopePrefix.length + seqDigits + TOKEN_MIDDLE.length + textLength + TOKEN_END.length];
+    int at = copy(envelopePrefix, json, 0);
+    for (long rest = seq, i = at + seqDigits - 1; i >= at; i--, rest /= 10) {
+      json[(int) i] = (byte) ('0' + rest % 10);
+    }
+    at = copy(TOKEN_MIDDLE, json, at + seqDigits);
+    escapedText.getBytes(0, textLength, json, at);
+    copy(TOKEN_END, json, at + textLength);
+    return new StreamEvent(seq, Type.TOKEN, json);
+  }
+
+  private static int copy(byte[] from, byte[] to, int at) {
+    System.arraycopy(from, 0, to, at, from.length);
+    return at + from.length;
+  }
+
+  private static int digits(long value) {
+    int digits = 1;
+    for (long rest = value / 10; rest > 0; rest /= 10) {
+      digits++;
+    }
+    return digits;
   }
 
   /**
@@ -80,7 +150,17 @@ public record StreamEvent(String streamId, long seq, Type type, JsonObject data)
     if (requestId != null) {
       data.put("requestId", requestId);
     }
-    return new StreamEvent(streamId, resumeFrom - 1, Type.RESET, data);
+    return of(streamId, resumeFrom - 1, Type.RESET, data);
+  }
+
+  /** @return the position in the stream */
+  public long seq() {
+    return seq;
+  }
+
+  /** @return what the event is */
+  public Type type() {
+    return type;
   }
 
   /** @return whether this is the terminal event */
@@ -89,13 +169,36 @@ public record StreamEvent(String streamId, long seq, Type type, JsonObject data)
   }
 
   /**
-   * The envelope: {@code {"streamId", "seq", "type", ...data}}.
+   * The encoded envelope, shared by every reader of the event: a frame is built around these bytes (copied, or
+   * wrapped read-only), and they are never changed.
+   *
+   * @return the UTF-8 JSON bytes
+   */
+  public byte[] encoded() {
+    return json;
+  }
+
+  /**
+   * Appends the encoded envelope.
+   *
+   * @param out where to write
+   * @return {@code out}
+   */
+  public Buffer appendTo(Buffer out) {
+    return out.appendBytes(json);
+  }
+
+  /**
+   * The envelope decoded, for tests and rare readers; transports use the bytes.
    *
    * @return a new JSON object
    */
   public JsonObject toJson() {
-    JsonObject json = new JsonObject().put("streamId", streamId).put("seq", seq).put("type", type.wireName());
-    data.forEach(entry -> json.put(entry.getKey(), entry.getValue()));
-    return json;
+    return new JsonObject(Buffer.buffer(json));
+  }
+
+  @Override
+  public String toString() {
+    return new String(json, StandardCharsets.UTF_8);
   }
 }

@@ -11,6 +11,7 @@ import io.tokenlane.core.GatewayException;
 import io.tokenlane.core.GatewayOptions;
 import io.tokenlane.core.plugin.PluginCatalog;
 import io.tokenlane.core.stream.ActiveStream;
+import io.tokenlane.core.stream.JsonText;
 import io.tokenlane.core.stream.StreamEnd;
 import io.tokenlane.core.stream.StreamObserver;
 import io.tokenlane.spi.FinishReason;
@@ -22,6 +23,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -72,9 +74,9 @@ class GatewayTest {
     Handler<Void> drain;
 
     @Override
-    public void onText(String text) {
+    public void onText(Buffer text) {
       check("text");
-      events.add("text:" + text);
+      events.add("text:" + JsonText.decode(text));
     }
 
     @Override
@@ -271,7 +273,7 @@ class GatewayTest {
     };
     Recorder recorder = new Recorder() {
       @Override
-      public void onText(String text) {
+      public void onText(Buffer text) {
         super.onText(text);
         throw new IllegalStateException("transport bug");
       }

@@ -16,7 +16,7 @@ class ReplayBufferTest {
   private final ReplayBuffer buffer = new ReplayBuffer(4, 1_000, now::get);
 
   private static StreamEvent token(long seq) {
-    return new StreamEvent("s", seq, StreamEvent.Type.TOKEN, new JsonObject().put("text", "t" + seq));
+    return StreamEvent.of("s", seq, StreamEvent.Type.TOKEN, new JsonObject().put("text", "t" + seq));
   }
 
   private static List<Long> seqs(ReplayBuffer.Replay replay) {
@@ -86,7 +86,7 @@ class ReplayBufferTest {
   @Test
   void theEndIsNeverAgedOutSoALateReaderStillLearnsHowTheStreamEnded() {
     buffer.append(token(1));
-    buffer.append(new StreamEvent("s", 2, StreamEvent.Type.END, new JsonObject().put("reason", "stop")));
+    buffer.append(StreamEvent.of("s", 2, StreamEvent.Type.END, new JsonObject().put("reason", "stop")));
     now.addAndGet(10_000_000_000L);
     ReplayBuffer.Replay replay = buffer.read(0, 10);
     assertTrue(replay.reset(), "the token aged out");
@@ -108,7 +108,7 @@ class ReplayBufferTest {
     assertThrows(IllegalArgumentException.class, () -> buffer.append(token(1)));
     assertThrows(IllegalArgumentException.class, () -> buffer.read(2, 10));
     assertThrows(IllegalArgumentException.class, () -> buffer.read(-1, 10));
-    assertThrows(IllegalArgumentException.class, () -> new StreamEvent("s", 0, StreamEvent.Type.TOKEN, null));
+    assertThrows(IllegalArgumentException.class, () -> StreamEvent.of("s", 0, StreamEvent.Type.TOKEN, null));
   }
 
   @Test

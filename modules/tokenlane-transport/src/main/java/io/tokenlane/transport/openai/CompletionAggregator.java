@@ -1,8 +1,10 @@
 package io.tokenlane.transport.openai;
 
+import io.tokenlane.core.stream.JsonText;
 import io.tokenlane.core.stream.StreamEnd;
 import io.tokenlane.core.stream.StreamObserver;
 import io.tokenlane.spi.Usage;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -21,7 +23,7 @@ final class CompletionAggregator implements StreamObserver {
   private final String id;
   private final String model;
   private final long created;
-  private final StringBuilder text = new StringBuilder();
+  private final Buffer text = Buffer.buffer();
   private final Map<Integer, JsonObject> toolCalls = new TreeMap<>();
   private Usage usage;
 
@@ -33,8 +35,8 @@ final class CompletionAggregator implements StreamObserver {
   }
 
   @Override
-  public void onText(String delta) {
-    text.append(delta);
+  public void onText(Buffer delta) {
+    text.appendBuffer(delta);
   }
 
   @Override
@@ -92,7 +94,7 @@ final class CompletionAggregator implements StreamObserver {
   private JsonObject completion(StreamEnd end) {
     JsonObject message = new JsonObject()
       .put("role", "assistant")
-      .put("content", text.length() == 0 && !toolCalls.isEmpty() ? null : text.toString())
+      .put("content", text.length() == 0 && !toolCalls.isEmpty() ? null : JsonText.decode(text))
       .put("refusal", null);
     if (!toolCalls.isEmpty()) {
       JsonArray calls = new JsonArray();

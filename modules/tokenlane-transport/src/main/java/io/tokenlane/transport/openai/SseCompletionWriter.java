@@ -1,9 +1,10 @@
 package io.tokenlane.transport.openai;
 
+import io.tokenlane.core.stream.JsonText;
 import io.tokenlane.core.stream.StreamEnd;
 import io.tokenlane.core.stream.StreamObserver;
+import io.tokenlane.spi.OpenAiChunk;
 import io.tokenlane.spi.Usage;
-import io.tokenlane.transport.JsonText;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -16,14 +17,18 @@ import java.nio.charset.StandardCharsets;
  * Writes a stream as OpenAI's {@code chat.completion.chunk} server-sent events.
  *
  * <p>The status line waits for the first event, so that a failure before the first token still gets its real
- * HTTP status and an OpenAI error body; a keep-alive comment during a long wait commits a 200. Text chunks are
- * written from a precomputed prefix and suffix around the escaped text: no JSON tree per token. Called on the
- * connection's event loop.
+ * HTTP status and an OpenAI error body; a keep-alive comment during a long wait commits a 200. Chunks of an
+ * OpenAI-compatible upstream are forwarded as they came with only their {@code id} and {@code model} rewritten
+ * (the usage chunk only when the client asked for usage); text from other providers is written from a
+ * precomputed prefix and suffix around the already escaped text. No JSON tree per token either way, and one write
+ * per batch: events accumulate until {@link #flush()}. Called on the connection's event loop.
  */
 final class SseCompletionWriter implements StreamObserver {
 
   private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
   private static final Buffer KEEP_ALIVE = Buffer.buffer(": keep-alive\n\n");
+  private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] EVENT_END = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
   private final HttpServerResponse response;
   private final Context context;
@@ -32,11 +37,18 @@ final class SseCompletionWriter implements StreamObserver {
   private final String model;
   private final long created;
   private final boolean includeUsage;
+  private final byte[] idJson;
+  private final byte[] modelJson;
   private final byte[] textPrefix;
   private final byte[] textSuffix;
   private volatile long lastWriteNanos = System.nanoTime();
+  private Buffer pending;
   private boolean started;
+  private boolean roleSent;
+  private boolean finishSent;
+  private boolean usageSent;
   private Usage usage;
+  private OpenAiChunk usageChunk;
 
   SseCompletionWriter(HttpServerResponse response, Context context, KeepAlives keepAlives, String id, String model,
                       long created, boolean includeUsage) {
@@ -47,12 +59,13 @@ final class SseCompletionWriter implements StreamObserver {
     this.model = model;
     this.created = created;
     this.includeUsage = includeUsage;
-    StringBuilder prefix = new StringBuilder("data: {\"id\":");
-    JsonText.appendQuoted(prefix, id).append(",\"object\":\"chat.completion.chunk\",\"created\":").append(created)
-      .append(",\"model\":");
-    JsonText.appendQuoted(prefix, model).append(",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":{\"content\":");
-    this.textPrefix = prefix.toString().getBytes(StandardCharsets.UTF_8);
-    this.textSuffix = ("},\"logprobs\":null,\"finish_reason\":null}]" + (includeUsage ? ",\"usage\":null" : "") + "}\n\n")
+    this.idJson = JsonText.quoted(id);
+    this.modelJson = JsonText.quoted(model);
+    this.textPrefix = Buffer.buffer(128).appendString("data: {\"id\":").appendBytes(idJson)
+      .appendString(",\"object\":\"chat.completion.chunk\",\"created\":").appendString(Long.toString(created))
+      .appendString(",\"model\":").appendBytes(modelJson)
+      .appendString(",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":{\"content\":\"").getBytes();
+    this.textSuffix = ("\"},\"logprobs\":null,\"finish_reason\":null}]" + (includeUsage ? ",\"usage\":null" : "") + "}\n\n")
       .getBytes(StandardCharsets.UTF_8);
     keepAlives.add(this);
   }
@@ -66,22 +79,53 @@ final class SseCompletionWriter implements StreamObserver {
   }
 
   @Override
-  public void onText(String text) {
-    // Encoded once, straight into the buffer that goes to the socket: prefix and suffix are bytes already.
-    String quoted = JsonText.appendQuoted(new StringBuilder(text.length() + 8), text).toString();
-    Buffer event = Buffer.buffer(textPrefix.length + quoted.length() + textSuffix.length + 16)
-      .appendBytes(textPrefix).appendString(quoted).appendBytes(textSuffix);
-    write(event);
+  public boolean acceptsOpenAiChunks() {
+    return true;
+  }
+
+  @Override
+  public void onChunk(OpenAiChunk chunk) {
+    if (chunk.hasUsage()) {
+      usageChunk = chunk;
+    }
+    if (chunk.isUsageOnly() && !includeUsage) {
+      // The gateway asked the upstream for usage; this client did not.
+      return;
+    }
+    usageSent |= includeUsage && chunk.hasUsage();
+    if (chunk.finishReason() != null) {
+      finishSent = true;
+    }
+    roleSent = true;
+    Buffer out = pending(chunk.rewrittenLengthHint(idJson.length, modelJson.length) + 8);
+    chunk.appendRewritten(out.appendBytes(DATA), idJson, modelJson).appendBytes(EVENT_END);
+  }
+
+  @Override
+  public void onText(Buffer text) {
+    ensureRole();
+    pending(textPrefix.length + text.length() + textSuffix.length)
+      .appendBytes(textPrefix).appendBuffer(text).appendBytes(textSuffix);
   }
 
   @Override
   public void onToolCalls(JsonArray toolCalls) {
-    write(chunk(new JsonObject().put("tool_calls", toolCalls), null));
+    ensureRole();
+    pending(256).appendString(chunk(new JsonObject().put("tool_calls", toolCalls), null));
   }
 
   @Override
   public void onUsage(Usage usage) {
     this.usage = usage;
+  }
+
+  @Override
+  public void flush() {
+    Buffer batch = pending;
+    if (batch != null) {
+      pending = null;
+      write(batch);
+    }
   }
 
   @Override
@@ -98,21 +142,31 @@ final class SseCompletionWriter implements StreamObserver {
   }
 
   private void endNormally(StreamEnd end) {
-    write(chunk(new JsonObject(), end.finishReason()));
-    if (includeUsage && usage != null) {
-      JsonObject usageChunk = chunkHeader().put("choices", new JsonArray()).put("usage", usage.toJson());
-      write("data: " + usageChunk.encode() + "\n\n");
+    if (!finishSent) {
+      ensureRole();
+      pending(256).appendString(chunk(new JsonObject(), end.finishReason()));
     }
-    response.end(DONE);
+    Usage counts = usageChunk != null ? usageChunk.usage() : usage;
+    if (includeUsage && !usageSent && counts != null) {
+      JsonObject usageJson = chunkHeader().put("choices", new JsonArray()).put("usage", counts.toJson());
+      pending(256).appendString("data: " + usageJson.encode() + "\n\n");
+    }
+    Buffer last = pending(DONE.length()).appendBuffer(DONE);
+    pending = null;
+    start();
+    response.end(last);
   }
 
   private void endWithError(StreamEnd end) {
-    if (!started) {
+    if (!started && pending == null) {
       OpenAiErrors.send(response, end.error());
       return;
     }
     // Mid-stream: an error event and no [DONE], which OpenAI SDKs raise as an APIError.
-    response.end(Buffer.buffer("data: " + OpenAiErrors.body(end.error()).encode() + "\n\n"));
+    Buffer last = pending(256).appendString("data: " + OpenAiErrors.body(end.error()).encode() + "\n\n");
+    pending = null;
+    start();
+    response.end(last);
   }
 
   void keepAlive(long intervalNanos) {
@@ -133,17 +187,28 @@ final class SseCompletionWriter implements StreamObserver {
     response.drainHandler(handler);
   }
 
-  private void write(String event) {
-    write(Buffer.buffer(event));
+  private Buffer pending(int sizeHint) {
+    if (pending == null) {
+      pending = Buffer.buffer(Math.max(sizeHint, 64));
+    }
+    return pending;
   }
 
-  private void write(Buffer event) {
+  /** Before the first event the gateway writes itself: the role chunk, as OpenAI's first chunk. */
+  private void ensureRole() {
+    if (!roleSent) {
+      roleSent = true;
+      pending(256).appendString(chunk(new JsonObject().put("role", "assistant").put("content", ""), null));
+    }
+  }
+
+  private void write(Buffer batch) {
     if (response.closed()) {
       return;
     }
     start();
     lastWriteNanos = System.nanoTime();
-    response.write(event);
+    response.write(batch);
   }
 
   private void start() {
@@ -155,7 +220,6 @@ final class SseCompletionWriter implements StreamObserver {
       .putHeader("content-type", "text/event-stream; charset=utf-8")
       .putHeader("cache-control", "no-cache, no-transform")
       .putHeader("x-accel-buffering", "no");
-    response.write(chunk(new JsonObject().put("role", "assistant").put("content", ""), null));
   }
 
   private JsonObject chunkHeader() {

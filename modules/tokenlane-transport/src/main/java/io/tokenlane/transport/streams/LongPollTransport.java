@@ -3,12 +3,12 @@ package io.tokenlane.transport.streams;
 import io.tokenlane.core.GatewayException;
 import io.tokenlane.core.stream.Attachment;
 import io.tokenlane.core.stream.HubStream;
+import io.tokenlane.core.stream.JsonText;
 import io.tokenlane.core.stream.ReplayBuffer;
 import io.tokenlane.core.stream.StreamEvent;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -67,23 +67,32 @@ final class LongPollTransport {
     if (ctx.response().ended() || ctx.response().closed()) {
       return;
     }
-    JsonArray events = new JsonArray();
+    // The events' own bytes, spliced into the answer: encoded once for every reader.
+    Buffer body = Buffer.buffer(256).appendString("{\"streamId\":").appendBytes(JsonText.quoted(stream.id()))
+      .appendString(",\"events\":[");
     long next = after;
     boolean ended = false;
+    boolean first = true;
     if (replay.reset()) {
       long resumeFrom = replay.events().isEmpty() ? replay.lastSeq() + 1 : replay.events().get(0).seq();
       StreamEvent reset = StreamEvent.reset(stream.id(), stream.requestId(), after, resumeFrom);
-      events.add(reset.toJson());
+      reset.appendTo(body);
+      first = false;
       next = reset.seq();
     }
     for (StreamEvent event : replay.events()) {
-      events.add(event.toJson());
+      if (!first) {
+        body.appendByte((byte) ',');
+      }
+      first = false;
+      event.appendTo(body);
       next = event.seq();
       ended |= event.isEnd();
     }
     ended |= stream.end() != null && next >= stream.lastSeq();
-    ctx.response().putHeader("cache-control", "no-store");
-    ctx.json(new JsonObject().put("streamId", stream.id()).put("events", events)
-      .put("nextCursor", next).put("ended", ended));
+    body.appendString("],\"nextCursor\":").appendString(Long.toString(next)).appendString(",\"ended\":")
+      .appendString(Boolean.toString(ended)).appendByte((byte) '}');
+    ctx.response().putHeader("cache-control", "no-store").putHeader("content-type", "application/json")
+      .end(body);
   }
 }

@@ -23,6 +23,9 @@ final class SseTransport {
   /** What EventSource waits before reconnecting. */
   static final int RETRY_MS = 1000;
   private static final Buffer HEARTBEAT = Buffer.buffer(": heartbeat\n\n");
+  private static final byte[] ID = "id: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] DATA = "\ndata: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] EVENT_END = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
   private final StreamsApi api;
   private final Heartbeats heartbeats;
@@ -102,10 +105,9 @@ final class SseTransport {
       if (done) {
         return;
       }
-      Buffer frame = Buffer.buffer(64 + 2 * event.data().size())
-        .appendString("id: ").appendString(Long.toString(event.seq()))
-        .appendString("\ndata: ").appendString(event.toJson().encode(), StandardCharsets.UTF_8.name())
-        .appendString("\n\n");
+      byte[] json = event.encoded();
+      Buffer frame = Buffer.buffer(json.length + 32).appendBytes(ID).appendString(Long.toString(event.seq()))
+        .appendBytes(DATA).appendBytes(json).appendBytes(EVENT_END);
       if (event.isEnd()) {
         done = true;
         heartbeats.remove(this);

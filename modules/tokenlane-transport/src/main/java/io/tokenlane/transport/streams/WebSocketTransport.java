@@ -10,6 +10,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
@@ -211,7 +213,8 @@ final class WebSocketTransport {
 
     void write(StreamEvent event) {
       if (!closed && !ws.isClosed()) {
-        ws.writeTextMessage(event.toJson().encode());
+        // The event's own bytes, wrapped, not copied: encoded once for every reader.
+        ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, event.encoded(), true));
       }
     }
 

@@ -1,6 +1,7 @@
 package io.tokenlane.provider.openai;
 
 import io.tokenlane.spi.FinishReason;
+import io.tokenlane.spi.OpenAiChunk;
 import io.tokenlane.spi.ProviderError;
 import io.tokenlane.spi.StreamSink;
 import io.tokenlane.spi.Usage;
@@ -8,6 +9,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 
@@ -22,6 +24,7 @@ import java.util.function.UnaryOperator;
 final class ChunkDecoder {
 
   private static final int SNIPPET = 200;
+  private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
   private final StreamSink sink;
   private final BooleanSupplier stopped;
@@ -42,30 +45,50 @@ final class ChunkDecoder {
   }
 
   /**
-   * Handles one server-sent event.
+   * Handles one server-sent event: scans the chunk (no tree is built) and hands it to the sink as it came.
    *
+   * @param data the bytes holding the event's data; kept by the chunk, so never changed afterwards
    * @return the end of the stream, or {@code null} to keep reading
    */
-  Outcome event(String type, String data) {
+  Outcome event(String type, byte[] data, int from, int to) {
     sawEvent = true;
-    if (data.startsWith("[DONE]")) {
+    if (startsWith(data, from, to, DONE)) {
       return Outcome.end(FinishReason.fromWireName(finishReason));
     }
-    JsonObject chunk = parse(data);
-    if (chunk == null) {
-      return Outcome.fail(ProviderError.badResponse("upstream sent an event that is not a JSON object: " + snippet(data)));
-    }
-    if ("error".equals(type) || chunk.getValue("error") != null) {
-      return Outcome.fail(ProviderError.upstream("upstream reported an error mid-stream: " + errorMessage(chunk, data)));
-    }
+    OpenAiChunk chunk;
     try {
-      choices(chunk.getValue("choices"));
-      usage(chunk.getValue("usage"));
-    } catch (RuntimeException e) {
-      // Wrong types or nulls where OpenAI never sends them: a bad response, never a half-delivered answer.
-      return Outcome.fail(ProviderError.badResponse("upstream sent a chunk of the wrong shape: " + snippet(data)));
+      chunk = OpenAiChunk.scan(data, from, to);
+    } catch (IllegalArgumentException e) {
+      return Outcome.fail(ProviderError.badResponse("upstream sent an event that is not a chat.completion.chunk: "
+        + snippet(new String(data, from, to - from, StandardCharsets.UTF_8))));
+    }
+    if ("error".equals(type) || chunk.error() != null) {
+      String raw = new String(data, from, to - from, StandardCharsets.UTF_8);
+      return Outcome.fail(ProviderError.upstream("upstream reported an error mid-stream: " + errorMessage(parse(raw), raw)));
+    }
+    finish(chunk.finishReason());
+    if (!stopped.getAsBoolean()) {
+      sink.chunk(chunk);
     }
     return null;
+  }
+
+  /** The same, from text: for tests and callers that have a String. */
+  Outcome event(String type, String data) {
+    byte[] bytes = data.getBytes(StandardCharsets.UTF_8);
+    return event(type, bytes, 0, bytes.length);
+  }
+
+  private static boolean startsWith(byte[] bytes, int from, int to, byte[] prefix) {
+    if (to - from < prefix.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (bytes[from + i] != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -125,18 +148,6 @@ final class ChunkDecoder {
     return Outcome.end(FinishReason.fromWireName(finishReason));
   }
 
-  private void choices(Object choices) {
-    JsonObject choice = firstChoice(choices);
-    if (choice == null) {
-      return;
-    }
-    if (choice.getValue("delta") instanceof JsonObject delta) {
-      text(delta.getValue("content"));
-      toolCalls(delta.getValue("tool_calls"));
-    }
-    finish(choice.getValue("finish_reason"));
-  }
-
   /** Choice 0; a chunk without it (Azure's prompt_filter_results chunk, the usage chunk) has nothing for us. */
   private static JsonObject firstChoice(Object choices) {
     if (!(choices instanceof JsonArray array)) {
@@ -178,12 +189,6 @@ final class ChunkDecoder {
   private void text(Object content) {
     if (content instanceof String text && !text.isEmpty() && !stopped.getAsBoolean()) {
       sink.text(text);
-    }
-  }
-
-  private void toolCalls(Object calls) {
-    if (calls instanceof JsonArray array && !array.isEmpty() && !stopped.getAsBoolean()) {
-      sink.toolCalls(array);
     }
   }
 

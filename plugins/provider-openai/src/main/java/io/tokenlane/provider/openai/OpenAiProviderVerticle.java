@@ -58,13 +58,14 @@ final class OpenAiProviderVerticle extends ProviderVerticle {
    * report usage at the end; other {@code stream_options} the client set are kept.
    */
   static Buffer upstreamBody(ChatRequest request, boolean includeUsage) {
-    JsonObject body = request.toJson().put("stream", true);
+    JsonObject overrides = new JsonObject().put("stream", true);
     if (includeUsage) {
-      Object given = body.getValue("stream_options");
+      Object given = request.field("stream_options");
       JsonObject options = given instanceof JsonObject object ? object : new JsonObject();
-      body.put("stream_options", options.put("include_usage", true));
+      overrides.put("stream_options", options.put("include_usage", true));
     }
-    return body.toBuffer();
+    // Encoded once from the request itself: the conversation is not copied on its way upstream.
+    return request.toBuffer(overrides);
   }
 
   @Override

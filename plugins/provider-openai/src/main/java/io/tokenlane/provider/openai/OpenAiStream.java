@@ -148,9 +148,9 @@ final class OpenAiStream implements ProviderStream, SseParser.Listener {
   }
 
   @Override
-  public void onEvent(String type, String data) {
+  public void onEvent(String type, byte[] data, int from, int to) {
     if (!done) {
-      finish(decoder.event(type, data));
+      finish(decoder.event(type, data, from, to));
     }
   }
 

@@ -1,14 +1,16 @@
 package io.tokenlane.provider.openai;
 
 import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Splits a server-sent event stream into events, by the WHATWG event-stream rules: {@code \n}, {@code \r\n} and
  * {@code \r} line endings, several {@code data:} lines joined by {@code \n}, {@code :} comments, {@code event:}.
  *
- * <p>Works on the network buffers as they arrive, in bytes: only field values are decoded, and only once their
- * line is complete, so a UTF-8 character cut in two by TCP decodes whole and a keep-alive comment allocates
- * nothing. A line is copied only when it spans two buffers. Not thread-safe: one parser per stream.
+ * <p>Works on the bytes as they arrive and hands an event's data on as bytes: a one-line {@code data:} is a range
+ * of the network buffer itself, never decoded to a String, so the chunk behind it can be forwarded as it came. A
+ * UTF-8 character cut in two by TCP is whole again once its line is, and a line is copied only when it spans two
+ * buffers. Not thread-safe: one parser per stream.
  */
 final class SseParser {
 
@@ -16,12 +18,14 @@ final class SseParser {
   interface Listener {
 
     /**
-     * A complete event.
+     * A complete event. The bytes are the listener's to keep: the parser never writes to them again.
      *
      * @param type the {@code event:} field, or {@code "message"} when there was none
-     * @param data the {@code data:} lines, joined by {@code \n}
+     * @param data the bytes holding the {@code data:} lines, joined by {@code \n}
+     * @param from where the data starts in {@code data}
+     * @param to where it ends
      */
-    void onEvent(String type, String data);
+    void onEvent(String type, byte[] data, int from, int to);
 
     /**
      * A line that is neither a comment nor a known field. The standard says to ignore it; a caller may take it as
@@ -48,8 +52,11 @@ final class SseParser {
   private boolean lastBufferEndedWithCr;
   private boolean atStreamStart = true;
   private String eventType;
-  private String data;
-  private StringBuilder multiLineData;
+  // The data of the event being read: one line as a range of some array, or several joined in a buffer.
+  private byte[] data;
+  private int dataFrom;
+  private int dataTo;
+  private Buffer multiLineData;
 
   SseParser(Listener listener) {
     this.listener = listener;
@@ -61,25 +68,26 @@ final class SseParser {
    * @param chunk bytes as they came off the network, cut anywhere
    */
   void feed(Buffer chunk) {
-    int length = chunk.length();
-    int lineStart = skipStreamPrefix(chunk);
+    byte[] bytes = chunk.getBytes();
+    int length = bytes.length;
+    int lineStart = skipStreamPrefix(bytes);
     for (int i = lineStart; i < length; i++) {
-      byte b = chunk.getByte(i);
+      byte b = bytes[i];
       if (b != LF && b != CR) {
         continue;
       }
-      completeLine(chunk, lineStart, i);
+      completeLine(bytes, lineStart, i);
       if (b == CR) {
         if (i + 1 == length) {
           lastBufferEndedWithCr = true;
-        } else if (chunk.getByte(i + 1) == LF) {
+        } else if (bytes[i + 1] == LF) {
           i++;
         }
       }
       lineStart = i + 1;
     }
     if (lineStart < length) {
-      keepPartialLine(chunk, lineStart, length);
+      keepPartialLine(bytes, lineStart, length);
     }
   }
 
@@ -92,8 +100,11 @@ final class SseParser {
   void end() {
     Buffer last = partialLine;
     partialLine = null;
-    if (last != null && last.length() > 0 && !startsWith(last, 0, last.length(), DATA)) {
-      line(last, 0, last.length());
+    if (last != null && last.length() > 0) {
+      byte[] bytes = last.getBytes();
+      if (!startsWith(bytes, 0, bytes.length, DATA)) {
+        line(bytes, 0, bytes.length);
+      }
     }
     dispatch();
   }
@@ -101,119 +112,125 @@ final class SseParser {
   /**
    * How much this parser holds for an event not yet complete, so a caller can refuse a peer that never ends one.
    *
-   * @return bytes of the unfinished line plus characters of data gathered so far
+   * @return bytes of the unfinished line plus bytes of data gathered so far
    */
   int bufferedSize() {
     int size = partialLine == null ? 0 : partialLine.length();
     if (multiLineData != null) {
       return size + multiLineData.length();
     }
-    return data == null ? size : size + data.length();
+    return data == null ? size : size + dataTo - dataFrom;
   }
 
   /** Skips the LF of a CRLF cut between two buffers, and a byte-order mark at the very start. */
-  private int skipStreamPrefix(Buffer chunk) {
+  private int skipStreamPrefix(byte[] bytes) {
     int start = 0;
-    if (lastBufferEndedWithCr && chunk.length() > 0) {
+    if (lastBufferEndedWithCr && bytes.length > 0) {
       lastBufferEndedWithCr = false;
-      if (chunk.getByte(0) == LF) {
+      if (bytes[0] == LF) {
         start = 1;
       }
     }
-    if (atStreamStart && chunk.length() > 0) {
+    if (atStreamStart && bytes.length > 0) {
       atStreamStart = false;
-      if (startsWith(chunk, 0, chunk.length(), BOM)) {
+      if (startsWith(bytes, 0, bytes.length, BOM)) {
         start = BOM.length;
       }
     }
     return start;
   }
 
-  private void keepPartialLine(Buffer chunk, int from, int to) {
+  private void keepPartialLine(byte[] bytes, int from, int to) {
     if (partialLine == null) {
       partialLine = Buffer.buffer(Math.max(64, (to - from) * 2));
     }
-    partialLine.appendBuffer(chunk, from, to - from);
+    partialLine.appendBytes(bytes, from, to - from);
   }
 
-  private void completeLine(Buffer chunk, int from, int to) {
+  private void completeLine(byte[] bytes, int from, int to) {
     if (partialLine == null) {
-      line(chunk, from, to);
+      line(bytes, from, to);
       return;
     }
-    Buffer whole = partialLine.appendBuffer(chunk, from, to - from);
+    byte[] whole = partialLine.appendBytes(bytes, from, to - from).getBytes();
     partialLine = null;
-    line(whole, 0, whole.length());
+    line(whole, 0, whole.length);
   }
 
-  private void line(Buffer buffer, int from, int to) {
+  private void line(byte[] bytes, int from, int to) {
     if (from == to) {
       dispatch();
       return;
     }
-    if (buffer.getByte(from) == COLON) {
+    if (bytes[from] == COLON) {
       return;
     }
-    int nameEnd = indexOf(buffer, COLON, from, to);
+    int nameEnd = indexOf(bytes, COLON, from, to);
     int valueStart = nameEnd == to ? to : nameEnd + 1;
-    if (valueStart < to && buffer.getByte(valueStart) == SPACE) {
+    if (valueStart < to && bytes[valueStart] == SPACE) {
       valueStart++;
     }
-    field(buffer, from, nameEnd, valueStart, to);
+    field(bytes, from, nameEnd, valueStart, to);
   }
 
-  private void field(Buffer buffer, int nameStart, int nameEnd, int valueStart, int valueEnd) {
-    if (is(buffer, nameStart, nameEnd, DATA)) {
-      appendData(buffer.getString(valueStart, valueEnd));
-    } else if (is(buffer, nameStart, nameEnd, EVENT)) {
-      eventType = buffer.getString(valueStart, valueEnd);
-    } else if (!is(buffer, nameStart, nameEnd, ID) && !is(buffer, nameStart, nameEnd, RETRY)) {
+  private void field(byte[] bytes, int nameStart, int nameEnd, int valueStart, int valueEnd) {
+    if (is(bytes, nameStart, nameEnd, DATA)) {
+      appendData(bytes, valueStart, valueEnd);
+    } else if (is(bytes, nameStart, nameEnd, EVENT)) {
+      eventType = new String(bytes, valueStart, valueEnd - valueStart, StandardCharsets.UTF_8);
+    } else if (!is(bytes, nameStart, nameEnd, ID) && !is(bytes, nameStart, nameEnd, RETRY)) {
       // id and retry serve browser reconnection, which has no meaning for a chat completion: ignored.
-      listener.onForeignLine(buffer.getString(nameStart, valueEnd));
+      listener.onForeignLine(new String(bytes, nameStart, valueEnd - nameStart, StandardCharsets.UTF_8));
     }
   }
 
-  private void appendData(String value) {
-    if (data == null) {
-      data = value;
+  private void appendData(byte[] bytes, int from, int to) {
+    if (data == null && multiLineData == null) {
+      data = bytes;
+      dataFrom = from;
+      dataTo = to;
       return;
     }
     if (multiLineData == null) {
-      multiLineData = new StringBuilder(data.length() + value.length() + 16).append(data);
+      multiLineData = Buffer.buffer(dataTo - dataFrom + to - from + 16).appendBytes(data, dataFrom, dataTo - dataFrom);
+      data = null;
     }
-    multiLineData.append('\n').append(value);
+    multiLineData.appendByte(LF).appendBytes(bytes, from, to - from);
   }
 
   private void dispatch() {
     String type = eventType == null || eventType.isEmpty() ? "message" : eventType;
-    String payload = multiLineData != null ? multiLineData.toString() : data;
     eventType = null;
-    data = null;
-    multiLineData = null;
-    if (payload != null) {
-      listener.onEvent(type, payload);
+    if (multiLineData != null) {
+      byte[] joined = multiLineData.getBytes();
+      multiLineData = null;
+      listener.onEvent(type, joined, 0, joined.length);
+    } else if (data != null) {
+      byte[] line = data;
+      data = null;
+      listener.onEvent(type, line, dataFrom, dataTo);
     }
   }
 
-  private static int indexOf(Buffer buffer, byte target, int from, int to) {
+  private static int indexOf(byte[] bytes, byte target, int from, int to) {
     for (int i = from; i < to; i++) {
-      if (buffer.getByte(i) == target) {
+      if (bytes[i] == target) {
         return i;
       }
     }
     return to;
   }
 
-  private static boolean is(Buffer buffer, int from, int to, byte[] name) {
-    return to - from == name.length && startsWith(buffer, from, to, name);
+  private static boolean is(byte[] bytes, int from, int to, byte[] name) {
+    return to - from == name.length && startsWith(bytes, from, to, name);
   }
 
-  private static boolean startsWith(Buffer buffer, int from, int to, byte[] prefix) {
+  private static boolean startsWith(byte[] bytes, int from, int to, byte[] prefix) {
     if (to - from < prefix.length) {
       return false;
     }
     for (int i = 0; i < prefix.length; i++) {
-      if (buffer.getByte(from + i) != prefix[i]) {
+      if (bytes[from + i] != prefix[i]) {
         return false;
       }
     }

@@ -125,9 +125,10 @@ class ChunkDecoderTest {
   }
 
   @Test
-  void aCancelFromInsideATextCallKeepsTheRestOfTheChunkFromTheSink() {
+  void aCancelFromInsideASinkCallKeepsLaterChunksFromTheSink() {
     cancelOnText = true;
-    decoder.event("message", "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\",\"tool_calls\":[{}]}}],"
+    decoder.event("message", "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}");
+    decoder.event("message", "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"b\",\"tool_calls\":[{}]}}],"
       + "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}");
     assertEquals(List.of("a"), calls);
   }

@@ -83,7 +83,7 @@ class OpenAiErrorTest extends OpenAiProviderTestBase {
     ProviderError error = failure(Script.garbage("data: {\"id\":\"chatcmpl-1\",\"choices\":[\n\n"));
 
     assertEquals(ProviderError.BAD_RESPONSE, error.code());
-    assertTrue(error.message().startsWith("upstream sent an event that is not a JSON object"), error.message());
+    assertTrue(error.message().startsWith("upstream sent an event that is not a chat.completion.chunk"), error.message());
   }
 
   @Test

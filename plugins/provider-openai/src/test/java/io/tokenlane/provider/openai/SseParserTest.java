@@ -16,8 +16,8 @@ class SseParserTest {
   private final List<String> foreign = new ArrayList<>();
   private final SseParser parser = new SseParser(new SseParser.Listener() {
     @Override
-    public void onEvent(String type, String data) {
-      events.add(type + "|" + data);
+    public void onEvent(String type, byte[] data, int from, int to) {
+      events.add(type + "|" + new String(data, from, to - from, StandardCharsets.UTF_8));
     }
 
     @Override
