@@ -67,6 +67,13 @@ final class Fmt {
     return Double.isNaN(value) ? "n/a" : String.format(Locale.ROOT, "%,.0f", value);
   }
 
+  /** "50, 200 and 1,000". */
+  static String counts(java.util.List<Integer> values) {
+    java.util.List<String> shown = values.stream().map(value -> String.format(Locale.ROOT, "%,d", value)).toList();
+    return shown.size() < 2 ? String.join("", shown)
+      : String.join(", ", shown.subList(0, shown.size() - 1)) + " and " + shown.get(shown.size() - 1);
+  }
+
   static String decimal(double value) {
     return Double.isNaN(value) ? "n/a" : String.format(Locale.ROOT, "%.2f", value);
   }

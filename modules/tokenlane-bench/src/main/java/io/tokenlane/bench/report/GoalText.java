@@ -15,7 +15,7 @@ import java.util.Locale;
 final class GoalText {
 
   /** Methods named per profile in a target's explanation. */
-  private static final int METHODS = 4;
+  private static final int METHODS = 3;
 
   private GoalText() {
   }
@@ -56,7 +56,10 @@ final class GoalText {
       Fmt.ms(run.figure(BenchPath.DIRECT, level, interval, f -> f.ttft().p99() - f.ttft().p50())));
   }
 
-  /** What the JFR profile of each of {@code paths} says, by Tokenlane method and by hottest method. */
+  /**
+   * What the JFR profile of each of {@code paths} says in a sentence: its top Tokenlane methods on the stack (the
+   * full tables are in the report's profile section).
+   */
   static String profiles(RunResult run, List<BenchPath> paths) {
     if (run.measured().stream().noneMatch(report -> report.profile() != null)) {
       return "No JFR profile in this run (" + (run.plan().profile() ? "none could be recorded" : "the "
@@ -66,16 +69,10 @@ final class GoalText {
     for (BenchPath path : paths) {
       PathReport report = run.get(path);
       JfrProfile profile = report == null ? null : report.profile();
-      if (profile == null || profile.samples() == 0) {
-        parts.add("No profile of " + shortName(path) + " in this run.");
-        continue;
-      }
-      parts.add("Profile of " + shortName(path) + " (JFR, " + report.profileWhat() + "), by Tokenlane method on the "
-        + "stack: " + shares(profile.callers().stream()
-          .filter(caller -> !caller.name().equals(JfrProfile.NO_TOKENLANE)).toList())
-        + "; hottest methods: " + shares(profile.topFrames()) + ".");
+      parts.add(shortName(path) + " " + (profile == null || profile.samples() == 0 ? "(no profile)"
+        : shares(profile.callers().stream().filter(caller -> !caller.name().equals(JfrProfile.NO_TOKENLANE)).toList())));
     }
-    return String.join(" ", parts);
+    return "Where the CPU went (JFR, by Tokenlane method on the stack; tables below): " + String.join("; ", parts) + ".";
   }
 
   private static String shares(List<JfrProfile.Share> shares) {

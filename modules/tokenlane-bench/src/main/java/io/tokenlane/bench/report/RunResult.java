@@ -45,10 +45,13 @@ public record RunResult(BenchPlan plan, MachineInfo machine, List<PathReport> pa
     return report == null ? null : report.load(level, interval);
   }
 
-  /** @return a figure of {@code path} at {@code level} and {@code interval}, or NaN when it measured no stream */
+  /**
+   * @return a figure of {@code path} at {@code level} and {@code interval}, or NaN when not measured (latencies are
+   *     NaN too when no stream started in the window, which a saturated level with a short window can do)
+   */
   public double figure(BenchPath path, int level, long interval, ToDoubleFunction<LoadFigures> figure) {
     LoadFigures at = load(path, level, interval);
-    return at == null || at.streams() == 0 ? Double.NaN : figure.applyAsDouble(at);
+    return at == null ? Double.NaN : figure.applyAsDouble(at);
   }
 
   /** @return {@code figure} of {@code path} minus the direct path's at the same level and interval, or NaN */
