@@ -31,7 +31,7 @@ public record BenchOptions(BenchPlan plan, Path out, List<BenchPath> paths, Path
                                          [--gateway-env KEY=VALUE]... [--gateway-jvm FLAG]...
                                          [--jar TOKENLANE_JAR] [--portkey-dir DIR] [--no-install] [--work DIR]
       --quick        about three minutes: levels 50, 200, 1000 at 10 ms and 0 ms, 0.8 s windows (default)
-      --full         fresh processes per path, 8 s windows, the issue's warm-up, 10,000 idle streams (about 30 min)
+      --full         fresh processes per path, 8 s windows, the issue's warm-up, 10,000 idle streams (30-45 min)
       --tiny         a few seconds per path (the smoke test; its figures mean nothing)
       --out DIR      writes DIR/README.md and DIR/*.svg (default docs/benchmarks)
       --levels LIST       concurrency levels (closed loop), e.g. 50,200,1000

@@ -101,7 +101,7 @@ public final class ReportWriter {
     }
     md.table(List.of("path", "CPU per token (" + run.referenceCell() + ")", "÷ nginx",
       String.format(Locale.ROOT, "added TTFT p99 at %,d / %,d streams (%d ms)", level, largest, interval),
-      "tokens/s ÷ direct (" + interval + " ms, lowest level)",
+      "tokens/s ÷ direct (" + interval + " ms, lowest level below saturation)",
       String.format(Locale.ROOT, "tokens/s at 0 ms, %,d streams", level), "gateway JIT share (worst window)",
       "cancel p99", "heap per idle stream", "note"), rows);
     md.paragraph("*CPU per token*: user + system CPU time of the target's processes (nginx's workers, Node for "
@@ -110,9 +110,10 @@ public final class ReportWriter {
       + "Portkey are not JVMs: their memory column is RSS.");
   }
 
-  /** @return the lowest ratio of tokens per second to direct's over the levels at {@code interval} */
+  /** @return the lowest ratio of tokens per second to direct's over the levels below saturation at {@code interval} */
   static double lowestOfDirect(RunResult run, BenchPath path, long interval) {
-    return run.plan().levels().stream().mapToDouble(level -> run.tokensOfDirect(path, level, interval))
+    return Saturation.unsaturatedLevels(run, interval).stream()
+      .mapToDouble(level -> run.tokensOfDirect(path, level, interval))
       .filter(ratio -> !Double.isNaN(ratio)).min().orElse(Double.NaN);
   }
 
