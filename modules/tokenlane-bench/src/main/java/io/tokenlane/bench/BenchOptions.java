@@ -1,19 +1,15 @@
 package io.tokenlane.bench;
 
-import io.tokenlane.bench.upstream.ScriptSpec;
+import io.tokenlane.bench.target.GatewayTuning;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * The command line.
- *
- * <pre>
- * java -jar tokenlane-bench.jar [--quick | --full | --tiny] [--out DIR] [--paths a,b,...] [--jar TOKENLANE_JAR]
- *                               [--portkey-dir DIR] [--no-install] [--work DIR]
- * </pre>
+ * The command line ({@link #USAGE}).
  *
  * @param plan what to measure
  * @param out where README.md and the SVGs go
@@ -22,27 +18,33 @@ import java.util.List;
  * @param portkeyDir where Portkey is (or gets) installed
  * @param install whether to npm-install Portkey when missing
  * @param work scratch directory (logs, configurations, JFR files)
+ * @param gateway environment and JVM flags added to the gateway's process
  * @param args the arguments as given
  */
 public record BenchOptions(BenchPlan plan, Path out, List<BenchPath> paths, Path jar, Path portkeyDir, boolean install,
-                           Path work, List<String> args) {
+                           Path work, GatewayTuning gateway, List<String> args) {
 
   static final String USAGE = """
     usage: java -jar tokenlane-bench.jar [--quick | --full | --tiny] [--out DIR] [--paths a,b,...]
-                                         [--levels L] [--saturation L] [--memory L] [--tokens N] [--delay-ms D]
-                                         [--wait-quiet S]
+                                         [--levels L] [--intervals L] [--tokens N] [--window-ms W] [--memory L]
+                                         [--warmup-max S] [--wait-quiet S]
+                                         [--gateway-env KEY=VALUE]... [--gateway-jvm FLAG]...
                                          [--jar TOKENLANE_JAR] [--portkey-dir DIR] [--no-install] [--work DIR]
-      --quick        under two minutes: levels 1, 100, 1000 (default)
-      --full         longer windows, more levels, memory up to 9,000 idle streams
-      --tiny         a few seconds per path (the smoke test)
+      --quick        about three minutes: levels 50, 200, 1000 at 10 ms and 0 ms, 0.8 s windows (default)
+      --full         fresh processes per path, 8 s windows, the issue's warm-up, 10,000 idle streams (30-45 min)
+      --tiny         a few seconds per path (the smoke test; its figures mean nothing)
       --out DIR      writes DIR/README.md and DIR/*.svg (default docs/benchmarks)
-      --levels LIST       concurrency levels of the latency runs (e.g. 1,100,1000)
-      --saturation LIST   concurrency of the saturation runs
+      --levels LIST       concurrency levels (closed loop), e.g. 50,200,1000
+      --intervals LIST    the upstream's pause between tokens, ms, e.g. 10,0 (0: as fast as it writes)
+      --tokens N          tokens per stream (default 50)
+      --window-ms W       measured time per level and interval
       --memory LIST       idle streams per memory run (empty: none)
-      --tokens N          tokens per paced answer of the latency runs
-      --delay-ms D        the upstream's pause between paced tokens
+      --warmup-max S      cap on each path's warm-up, seconds (it ends earlier once the JIT is quiet)
       --wait-quiet S      before each path, wait up to S seconds for other work on the machine to calm down
                           (default: 0 in quick mode, 120 in full mode)
+      --gateway-env KEY=VALUE   environment of the gateway's process, repeatable; TOKENLANE_<SECTION>_<KEY>
+                                overrides a configuration key, e.g. TOKENLANE_HTTP_INSTANCES=4
+      --gateway-jvm FLAG        a JVM flag for the gateway, repeatable, e.g. --gateway-jvm -XX:+UseParallelGC
       --paths LIST   direct,nginx,tokenlane-openai-sse,tokenlane-sse,tokenlane-websocket,tokenlane-long-poll,portkey
     """;
 
@@ -62,31 +64,52 @@ public record BenchOptions(BenchPlan plan, Path out, List<BenchPath> paths, Path
       ? Path.of(System.getProperty("tokenlane.bench.portkeyDir")) : root.resolve("modules/tokenlane-bench/portkey");
     boolean install = true;
     Path work = null;
+    GatewayTuning gateway = GatewayTuning.NONE;
+    List<String> tweaks = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick", "--full", "--tiny" -> plan = BenchPlan.named(args[i].substring(2));
         case "--out" -> out = Path.of(value(args, ++i));
-        case "--paths" -> {
-          List<BenchPath> chosen = new ArrayList<>();
-          for (String id : value(args, ++i).split(",")) {
-            chosen.add(BenchPath.byId(id.trim()));
-          }
-          paths = chosen;
-        }
-        case "--levels" -> plan = plan.withLevels(integers(value(args, ++i)));
-        case "--saturation" -> plan = plan.withThroughputLevels(integers(value(args, ++i)));
-        case "--memory" -> plan = plan.withMemoryLevels(integers(value(args, ++i)));
-        case "--tokens" -> plan = plan.withPaced(new ScriptSpec(Integer.parseInt(value(args, ++i)), plan.paced().delayMs(), -1));
-        case "--delay-ms" -> plan = plan.withPaced(new ScriptSpec(plan.paced().tokens(), Long.parseLong(value(args, ++i)), -1));
-        case "--wait-quiet" -> plan = plan.withQuietWait(java.time.Duration.ofSeconds(Long.parseLong(value(args, ++i))));
+        case "--paths" -> paths = paths(value(args, ++i));
         case "--jar" -> jar = Path.of(value(args, ++i));
         case "--portkey-dir" -> portkey = Path.of(value(args, ++i));
         case "--no-install" -> install = false;
         case "--work" -> work = Path.of(value(args, ++i));
+        case "--gateway-env" -> gateway = gateway.withEnv(value(args, ++i));
+        case "--gateway-jvm" -> gateway = gateway.withJvmFlag(value(args, ++i));
+        case "--levels", "--intervals", "--tokens", "--window-ms", "--memory", "--warmup-max", "--wait-quiet" -> {
+          // Applied after the loop: they change whichever mode the command line names, wherever it names it.
+          tweaks.add(args[i]);
+          tweaks.add(value(args, ++i));
+        }
         default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
       }
     }
-    return new BenchOptions(plan, out, List.copyOf(paths), jar, portkey, install, work, List.of(args));
+    for (int i = 0; i < tweaks.size(); i += 2) {
+      plan = tweak(plan, tweaks.get(i), tweaks.get(i + 1));
+    }
+    return new BenchOptions(plan, out, List.copyOf(paths), jar, portkey, install, work, gateway, List.of(args));
+  }
+
+  private static BenchPlan tweak(BenchPlan plan, String option, String value) {
+    return switch (option) {
+      case "--levels" -> plan.withLevels(integers(value));
+      case "--intervals" -> plan.withIntervals(integers(value).stream().map(Integer::longValue).toList());
+      case "--tokens" -> plan.withTokens(Integer.parseInt(value));
+      case "--window-ms" -> plan.withWindow(Duration.ofMillis(Long.parseLong(value)));
+      case "--memory" -> plan.withMemoryLevels(integers(value));
+      case "--warmup-max" -> plan.withWarmupMax(Duration.ofSeconds(Long.parseLong(value)));
+      case "--wait-quiet" -> plan.withQuietWait(Duration.ofSeconds(Long.parseLong(value)));
+      default -> throw new IllegalArgumentException("unknown argument '" + option + "'");
+    };
+  }
+
+  private static List<BenchPath> paths(String list) {
+    List<BenchPath> chosen = new ArrayList<>();
+    for (String id : list.split(",")) {
+      chosen.add(BenchPath.byId(id.trim()));
+    }
+    return chosen;
   }
 
   private static List<Integer> integers(String list) {

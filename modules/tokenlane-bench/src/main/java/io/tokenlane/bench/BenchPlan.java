@@ -5,19 +5,15 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * How much a run measures: concurrency levels, windows, the upstream's scripts, idle-stream counts, cancels.
+ * How much a run measures: a closed loop per concurrency level and token interval (issue 8's matrix), the warm-up
+ * before it, idle-stream counts, cancels.
  *
  * @param mode {@code tiny}, {@code quick} or {@code full}
- * @param levels concurrency levels of the latency runs
- * @param warmup shortest warm-up of a path: closed-loop bursts, not recorded, until their rate is steady (the JIT
- *     has compiled the hot code of the target, the upstream and the load generator)
- * @param warmupMax longest warm-up of a path on a new JVM (the gateway's, or the upstream's on the direct path),
- *     which warms up for at least half of it
- * @param window measured time per level
- * @param paced the upstream's script for latency runs (tokens paced by a delay)
- * @param throughputLevels concurrency of the saturation runs
- * @param throughputWindow measured time per saturation run
- * @param burst the upstream's script for saturation runs (no delay)
+ * @param levels concurrency levels (closed loop: clients, each starting its next stream when the last ended)
+ * @param intervalsMs the upstream's pause between tokens, one run per level each; 0 is saturation
+ * @param tokens tokens per stream
+ * @param window measured time per level and interval
+ * @param warmup how long each path warms up
  * @param memoryLevels idle open streams per memory run
  * @param cancels cancels per path
  * @param cancelWait how long the upstream may take to see a cancel
@@ -27,40 +23,48 @@ import java.util.List;
  *     on the process the other phases used, Tokenlane only (the live heap is exact either way)
  * @param quietWait how long to wait, before each path, for other work on the machine to calm down
  * @param shared one fake upstream for the whole run and one gateway for its four transports, started once (fast,
- *     for the smoke test); otherwise each path gets fresh processes
+ *     for the smoke test and quick runs); otherwise each path gets fresh processes
  */
-public record BenchPlan(String mode, List<Integer> levels, Duration warmup, Duration warmupMax, Duration window,
-                        ScriptSpec paced,
-                        List<Integer> throughputLevels, Duration throughputWindow, ScriptSpec burst,
-                        List<Integer> memoryLevels, int cancels, Duration cancelWait, Duration settle, boolean profile,
-                        boolean memoryFresh, Duration quietWait, boolean shared) {
+public record BenchPlan(String mode, List<Integer> levels, List<Long> intervalsMs, int tokens, Duration window,
+                        Warmup warmup, List<Integer> memoryLevels, int cancels, Duration cancelWait, Duration settle,
+                        boolean profile, boolean memoryFresh, Duration quietWait, boolean shared) {
+
+  /**
+   * The warm-up of a path: closed-loop rounds, not recorded, until the JIT compilers of every JVM in the path are
+   * quiet (see {@code WarmupPhase}).
+   *
+   * @param round one round's length
+   * @param minTokens tokens a new JVM gets at least, whatever its compilers say (a JIT can pause between bursts)
+   * @param max the cap: the path is measured after this even if a compiler is still busy, and the report says so
+   */
+  public record Warmup(Duration round, long minTokens, Duration max) {
+  }
 
   /** The idle stream: first token, then silence until the client goes. */
   public static final ScriptSpec IDLE = new ScriptSpec(10, 0, 1);
 
-  /** A smoke run of a few seconds per path (the JUnit test): every phase, tiny numbers. */
+  /** A smoke run of a few seconds per path (the JUnit test): every phase, tiny numbers, nothing meaningful. */
   public static BenchPlan tiny() {
-    return new BenchPlan("tiny", List.of(1, 10), Duration.ofMillis(200), Duration.ofMillis(200),
-      Duration.ofMillis(400),
-      new ScriptSpec(10, 5, -1), List.of(10), Duration.ofMillis(400), new ScriptSpec(50, 0, -1),
-      List.of(10), 2, Duration.ofMillis(500), Duration.ofMillis(100), false, false, Duration.ZERO, true);
+    return new BenchPlan("tiny", List.of(2, 10), List.of(5L, 0L), 10, Duration.ofMillis(300),
+      new Warmup(Duration.ofMillis(200), 0, Duration.ofMillis(400)), List.of(10), 2, Duration.ofMillis(500),
+      Duration.ofMillis(100), false, false, Duration.ZERO, true);
   }
 
-  /** Under two minutes for everything: the shape of the results, not their last digit. */
+  /**
+   * About three minutes: issue 8's levels and intervals in short windows, one upstream and gateway for all, a short
+   * warm-up cap (a new JVM on two busy cores usually needs more: the report then says the JIT was still busy).
+   */
   public static BenchPlan quick() {
-    return new BenchPlan("quick", List.of(1, 100, 1000), Duration.ofSeconds(1), Duration.ofSeconds(8),
-      Duration.ofMillis(1000),
-      new ScriptSpec(2, 100, -1), List.of(100), Duration.ofMillis(1200), new ScriptSpec(100, 0, -1),
-      List.of(300), 10, Duration.ofSeconds(1), Duration.ofMillis(200), true, false, Duration.ZERO, true);
+    return new BenchPlan("quick", List.of(50, 200, 1000), List.of(10L, 0L), 50, Duration.ofMillis(800),
+      new Warmup(Duration.ofSeconds(1), 100_000, Duration.ofSeconds(12)), List.of(300), 10, Duration.ofSeconds(1),
+      Duration.ofMillis(200), true, false, Duration.ZERO, true);
   }
 
-  /** The figures for the report: longer windows, more levels, up to the machine's file descriptor limit. */
+  /** The figures for the report: fresh processes per path, long windows, the issue's warm-up, 10,000 idle streams. */
   public static BenchPlan full() {
-    return new BenchPlan("full", List.of(1, 10, 100, 1000, 2000), Duration.ofSeconds(5), Duration.ofSeconds(40),
-      Duration.ofSeconds(10),
-      new ScriptSpec(20, 100, -1), List.of(10, 100, 1000), Duration.ofSeconds(6), new ScriptSpec(100, 0, -1),
-      List.of(1000, 5000, 9000), 200, Duration.ofSeconds(2), Duration.ofSeconds(1), true, true, Duration.ofSeconds(120),
-      false);
+    return new BenchPlan("full", List.of(50, 200, 1000), List.of(10L, 0L), 50, Duration.ofSeconds(8),
+      new Warmup(Duration.ofSeconds(2), 400_000, Duration.ofSeconds(120)), List.of(1000, 5000, 10_000), 200,
+      Duration.ofSeconds(2), Duration.ofSeconds(1), true, true, Duration.ofSeconds(120), false);
   }
 
   /** @return the plan called {@code mode} */
@@ -73,36 +77,84 @@ public record BenchPlan(String mode, List<Integer> levels, Duration warmup, Dura
     };
   }
 
-  public BenchPlan withPaced(ScriptSpec script) {
-    return new BenchPlan(mode, levels, warmup, warmupMax, window, script, throughputLevels, throughputWindow, burst,
-      memoryLevels, cancels, cancelWait, settle, profile, memoryFresh, quietWait, shared);
-  }
-
-  public BenchPlan withQuietWait(Duration wait) {
-    return new BenchPlan(mode, levels, warmup, warmupMax, window, paced, throughputLevels, throughputWindow, burst,
-      memoryLevels, cancels, cancelWait, settle, profile, memoryFresh, wait, shared);
-  }
-
   public BenchPlan withLevels(List<Integer> newLevels) {
-    return new BenchPlan(mode, List.copyOf(newLevels), warmup, warmupMax, window, paced, throughputLevels, throughputWindow, burst,
-      memoryLevels, cancels, cancelWait, settle, profile, memoryFresh, quietWait, shared);
+    return new BenchPlan(mode, nonEmpty(newLevels, "--levels"), intervalsMs, tokens, window, warmup, memoryLevels,
+      cancels, cancelWait, settle, profile, memoryFresh, quietWait, shared);
   }
 
-  public BenchPlan withThroughputLevels(List<Integer> newLevels) {
-    return new BenchPlan(mode, levels, warmup, warmupMax, window, paced, List.copyOf(newLevels), throughputWindow, burst,
+  public BenchPlan withIntervals(List<Long> newIntervals) {
+    return new BenchPlan(mode, levels, nonEmpty(newIntervals, "--intervals"), tokens, window, warmup, memoryLevels,
+      cancels, cancelWait, settle, profile, memoryFresh, quietWait, shared);
+  }
+
+  public BenchPlan withTokens(int newTokens) {
+    if (newTokens < 1) {
+      throw new IllegalArgumentException("--tokens must be at least 1");
+    }
+    return new BenchPlan(mode, levels, intervalsMs, newTokens, window, warmup, memoryLevels, cancels, cancelWait,
+      settle, profile, memoryFresh, quietWait, shared);
+  }
+
+  public BenchPlan withWindow(Duration newWindow) {
+    return new BenchPlan(mode, levels, intervalsMs, tokens, newWindow, warmup, memoryLevels, cancels, cancelWait,
+      settle, profile, memoryFresh, quietWait, shared);
+  }
+
+  public BenchPlan withWarmupMax(Duration max) {
+    return new BenchPlan(mode, levels, intervalsMs, tokens, window, new Warmup(warmup.round(), warmup.minTokens(), max),
       memoryLevels, cancels, cancelWait, settle, profile, memoryFresh, quietWait, shared);
   }
 
   public BenchPlan withMemoryLevels(List<Integer> newLevels) {
-    return new BenchPlan(mode, levels, warmup, warmupMax, window, paced, throughputLevels, throughputWindow, burst,
-      List.copyOf(newLevels), cancels, cancelWait, settle, profile, memoryFresh, quietWait, shared);
+    return new BenchPlan(mode, levels, intervalsMs, tokens, window, warmup, List.copyOf(newLevels), cancels,
+      cancelWait, settle, profile, memoryFresh, quietWait, shared);
+  }
+
+  public BenchPlan withQuietWait(Duration wait) {
+    return new BenchPlan(mode, levels, intervalsMs, tokens, window, warmup, memoryLevels, cancels, cancelWait, settle,
+      profile, memoryFresh, wait, shared);
+  }
+
+  /** @return the upstream's answer with {@code intervalMs} between events */
+  public ScriptSpec script(long intervalMs) {
+    return new ScriptSpec(tokens, intervalMs, -1);
   }
 
   /**
-   * @return a stream's length when paced: the upstream waits its delay before every event but the first (role,
-   *     tokens, finish reason, usage, [DONE])
+   * @return a stream's length at {@code intervalMs}: the upstream waits the interval before every event but the
+   *     first (role, tokens, finish reason, usage, [DONE])
    */
-  public Duration pacedStreamLength() {
-    return Duration.ofMillis((paced.tokens() + 3) * paced.delayMs());
+  public Duration streamLength(long intervalMs) {
+    return Duration.ofMillis((tokens + 3) * intervalMs);
+  }
+
+  /** @return the largest level */
+  public int largestLevel() {
+    return levels.stream().mapToInt(Integer::intValue).max().orElse(1);
+  }
+
+  /**
+   * The level the headline CPU per token and the profile use: 200 (issue 8's middle level) when measured, else the
+   * middle one. Below saturation at a paced interval, every path gets the same offered load there.
+   */
+  public int referenceLevel() {
+    return levels.contains(200) ? 200 : levels.get(levels.size() / 2);
+  }
+
+  /** @return the paced interval the headline uses: 10 ms when measured, else the first paced one, else 0 */
+  public long referenceInterval() {
+    return intervalsMs.contains(10L) ? 10 : intervalsMs.stream().filter(ms -> ms > 0).findFirst().orElse(0L);
+  }
+
+  /** @return whether 0 ms (saturation) is one of the intervals */
+  public boolean measuresSaturation() {
+    return intervalsMs.contains(0L);
+  }
+
+  private static <T> List<T> nonEmpty(List<T> values, String option) {
+    if (values.isEmpty()) {
+      throw new IllegalArgumentException(option + " needs at least one value");
+    }
+    return List.copyOf(values);
   }
 }

@@ -4,6 +4,7 @@ import io.tokenlane.bench.load.LoadGenerator;
 import io.tokenlane.bench.phase.PathReport;
 import io.tokenlane.bench.phase.PathRunner;
 import io.tokenlane.bench.phase.Stage;
+import io.tokenlane.bench.proc.OpenFiles;
 import io.tokenlane.bench.report.MachineInfo;
 import io.tokenlane.bench.report.RunResult;
 import io.tokenlane.bench.target.Targets;
@@ -37,8 +38,13 @@ public final class BenchRun {
       : Files.createTempDirectory("tokenlane-bench-");
     workDir = work;
     BenchPlan plan = options.plan();
-    console.step("tokenlane-bench %s: %d paths, levels %s, work dir %s", plan.mode(), options.paths().size(),
-      plan.levels(), work);
+    console.step("tokenlane-bench %s: %d paths, levels %s, intervals %s ms, work dir %s", plan.mode(),
+      options.paths().size(), plan.levels(), plan.intervalsMs(), work);
+    // Before anything starts: every process the bench starts inherits the limit.
+    long openFiles = OpenFiles.raise();
+    if (openFiles < OpenFiles.WANTED) {
+      console.step("open files limited to %d: memory runs stop where it runs out", openFiles);
+    }
     MachineInfo machine = MachineInfo.probe();
     gatewayJar = snapshot(options.jar(), work);
     List<PathReport> reports = new ArrayList<>();
@@ -50,7 +56,7 @@ public final class BenchRun {
       }
     }
     console.step("done in %.0f s", console.seconds());
-    return new RunResult(plan, machine, reports, command(), started, console.seconds());
+    return new RunResult(plan, machine, reports, options.gateway(), command(), started, console.seconds());
   }
 
   /** @return the scratch directory of the last run (logs, JFR files, a copy of the report) */
@@ -58,17 +64,16 @@ public final class BenchRun {
     return workDir;
   }
 
-  /** Full runs profile every Tokenlane transport; quicker ones only the OpenAI API (profiling takes a few seconds). */
+  /** Every Tokenlane transport is profiled: the report explains each one's misses by method. */
   private boolean profiles(BenchPath path) {
-    BenchPlan plan = options.plan();
-    return plan.profile() && path.isTokenlane() && (plan.mode().equals("full") || path == BenchPath.TOKENLANE_OPENAI);
+    return options.plan().profile() && path.isTokenlane();
   }
 
   private Targets.Prepared prepare(BenchPath path, Path work) {
     return switch (path.hop()) {
       case DIRECT -> Targets.direct();
       case NGINX -> Targets.nginx(work.resolve("nginx"));
-      case TOKENLANE -> Targets.tokenlane(gatewayJar, work.resolve(path.id()), List.of());
+      case TOKENLANE -> Targets.tokenlane(gatewayJar, work.resolve(path.id()), options.gateway());
       case PORTKEY -> {
         console.step("%-21s checking the install in %s", path.id(), options.portkeyDir());
         yield Targets.portkey(options.portkeyDir(), work.resolve("portkey"), options.install());

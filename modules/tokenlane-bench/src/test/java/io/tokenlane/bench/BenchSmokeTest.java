@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchSmokeTest {
 
   private static final List<String> PLOTS = List.of("latency.svg", "added-ttft.svg", "throughput.svg", "memory.svg",
-    "cancel.svg");
+    "cancel.svg", "cpu-per-token.svg");
 
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)

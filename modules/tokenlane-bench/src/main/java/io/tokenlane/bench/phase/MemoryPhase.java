@@ -3,6 +3,7 @@ package io.tokenlane.bench.phase;
 import io.tokenlane.bench.BenchPlan;
 import io.tokenlane.bench.load.HeldStream;
 import io.tokenlane.bench.proc.HeapHistogram;
+import io.tokenlane.bench.proc.OpenFiles;
 import io.tokenlane.bench.proc.ProcStats;
 import io.vertx.core.Future;
 import java.io.IOException;
@@ -34,7 +35,12 @@ final class MemoryPhase {
           report.heapAfterLoad = afterLoad(ctx, afterLoad, baseline.heap());
         }
       }
-      List<HeldStream> held = ctx.load.hold(ctx.path, ctx.endpoint, level, Duration.ofSeconds(120));
+      int fits = OpenFiles.gatewayStreams();
+      if (fits < level) {
+        ctx.step("idle streams: %,d asked, %,d held at most: the open-files limit (%,d) caps a gateway there",
+          level, fits, OpenFiles.softLimit());
+      }
+      List<HeldStream> held = ctx.load.hold(ctx.path, ctx.endpoint, Math.min(level, fits), Duration.ofSeconds(120));
       pause(ctx.plan.settle().toMillis());
       HeapHistogram heap = ctx.target.liveHeap();
       long rss = ProcStats.rssBytes(ctx.target.pids());

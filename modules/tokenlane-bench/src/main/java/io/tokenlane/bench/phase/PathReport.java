@@ -14,9 +14,9 @@ public final class PathReport {
   private final BenchPath path;
   private Status status = Status.OK;
   private String note = "";
-  final List<LatencyFigures> latency = new ArrayList<>();
-  final List<ThroughputFigures> throughput = new ArrayList<>();
+  final List<LoadFigures> loads = new ArrayList<>();
   final List<MemoryFigures> memory = new ArrayList<>();
+  WarmupFigures warmup;
   CancelFigures cancel;
   HeapAfterLoad heapAfterLoad;
   JfrProfile profile;
@@ -48,25 +48,22 @@ public final class PathReport {
 
   /** @return whether it has figures */
   public boolean measured() {
-    return status == Status.OK || !latency.isEmpty();
+    return status == Status.OK || !loads.isEmpty();
   }
 
-  public List<LatencyFigures> latency() {
-    return latency;
+  /** @return every closed-loop run, by interval then level */
+  public List<LoadFigures> loads() {
+    return loads;
   }
 
-  /** @return figures at this concurrency, or {@code null} */
-  public LatencyFigures latencyAt(int concurrency) {
-    return latency.stream().filter(figures -> figures.concurrency() == concurrency).findFirst().orElse(null);
+  /** @return the run at this concurrency and interval, or {@code null} */
+  public LoadFigures load(int concurrency, long intervalMs) {
+    return loads.stream().filter(figures -> figures.is(concurrency, intervalMs)).findFirst().orElse(null);
   }
 
-  public List<ThroughputFigures> throughput() {
-    return throughput;
-  }
-
-  /** @return the throughput run with the most tokens per second, or {@code null} */
-  public ThroughputFigures bestThroughput() {
-    return throughput.stream().max((a, b) -> Double.compare(a.tokensPerSecond(), b.tokensPerSecond())).orElse(null);
+  /** @return how the path was warmed up, or {@code null} */
+  public WarmupFigures warmup() {
+    return warmup;
   }
 
   public List<MemoryFigures> memory() {

@@ -8,8 +8,9 @@ import io.tokenlane.bench.target.Targets;
 import java.nio.file.Path;
 
 /**
- * Measures one path: its upstream and target from the stage, warm-up, latency per level, saturation, cancel, a
- * profile of the gateway, then memory on a fresh target process. A phase that fails ends the path with what it had.
+ * Measures one path: its upstream and target from the stage, a warm-up until the JIT is done, a closed loop per
+ * token interval and concurrency level, cancel, a profile of the gateway, then memory (on a fresh target process in
+ * full runs). A phase that fails ends the path with what it had.
  */
 public final class PathRunner {
 
@@ -49,25 +50,23 @@ public final class PathRunner {
       PhaseContext ctx = new PhaseContext(path, plan, load, console, lease.upstream(), lease.target(), workDir);
       ctx.endpoint = lease.endpoint();
       ctx.sharedProcesses = stage.shared();
-      // A new JVM (the gateway's; on the direct path the upstream's, and the load generator's the first time) needs
-      // the long warm-up; nginx, Portkey and processes already warm the short one.
-      ctx.coldJvm = lease.fresh() && (path.isTokenlane() || path.hop() == BenchPath.Hop.DIRECT);
+      // A new JVM gets the plan's least number of tokens whatever its compilers say: a new upstream (and the load
+      // generator, on the first path), or a new gateway.
+      ctx.coldJvm = lease.newJvm();
       ctx.step("started (upstream on %d, target on %d)", lease.upstream().port(), ctx.endpoint.port());
       phase = "warm-up";
-      LatencyPhase.warmup(ctx);
-      phase = "latency";
-      for (int level : plan.levels()) {
-        report.latency.add(LatencyPhase.run(ctx, level));
-      }
-      phase = "saturation";
-      for (int level : plan.throughputLevels()) {
-        report.throughput.add(ThroughputPhase.run(ctx, level));
+      report.warmup = WarmupPhase.run(ctx);
+      for (long interval : plan.intervalsMs()) {
+        for (int level : plan.levels()) {
+          phase = "load at " + level + " streams, " + interval + " ms";
+          report.loads.add(LoadPhase.run(ctx, level, interval));
+        }
       }
       phase = "cancel";
       report.cancel = CancelPhase.run(ctx);
       if (profile && ctx.target.jvmPid() > 0) {
         phase = "profile";
-        ThroughputPhase.profile(ctx, report);
+        ProfilePhase.run(ctx, report);
       }
       if (!plan.memoryLevels().isEmpty() && (path.isTokenlane() || plan.memoryFresh() && path.hop() != BenchPath.Hop.DIRECT)) {
         phase = "memory";

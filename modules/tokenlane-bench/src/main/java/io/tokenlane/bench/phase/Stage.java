@@ -18,9 +18,9 @@ public interface Stage extends AutoCloseable {
   /**
    * A path's running upstream and target.
    *
-   * @param fresh whether a process was started for this path (its JIT is cold)
+   * @param newJvm whether a JVM was started for this path (the upstream, or a gateway): its JIT is cold
    */
-  record Lease(UpstreamProcess upstream, Target target, Endpoint endpoint, boolean fresh) {
+  record Lease(UpstreamProcess upstream, Target target, Endpoint endpoint, boolean newJvm) {
   }
 
   /** @return a stage starting fresh processes for each path */
@@ -96,17 +96,17 @@ public interface Stage extends AutoCloseable {
 
     @Override
     public Lease acquire(BenchPath path, Target target) throws IOException {
-      boolean fresh = upstream == null;
+      boolean newUpstream = upstream == null;
       if (upstream == null) {
         upstream = UpstreamProcess.start(workDir);
       }
       Lease lease = leases.get(path.hop());
       if (lease == null) {
-        lease = new Lease(upstream, target, target.start(upstream.port()), true);
+        lease = new Lease(upstream, target, target.start(upstream.port()), newUpstream);
         leases.put(path.hop(), lease);
-        return lease;
+        return new Lease(upstream, target, lease.endpoint(), newUpstream || target.jvmPid() > 0);
       }
-      return new Lease(upstream, lease.target(), lease.endpoint(), fresh);
+      return new Lease(upstream, lease.target(), lease.endpoint(), newUpstream);
     }
 
     @Override

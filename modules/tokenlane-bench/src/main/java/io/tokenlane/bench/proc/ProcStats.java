@@ -1,9 +1,11 @@
 package io.tokenlane.bench.proc;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Predicate;
 
 /** CPU time and resident memory of processes, from {@code /proc} (Linux). */
 public final class ProcStats {
@@ -42,6 +44,42 @@ public final class ProcStats {
       return busy / TICKS_PER_SECOND;
     } catch (IOException | RuntimeException e) {
       return 0;
+    }
+  }
+
+  /**
+   * User + system CPU seconds used so far by the threads of a process whose name matches ({@code
+   * /proc/PID/task/TID/comm}; the kernel cuts names to 15 characters, so HotSpot's JIT threads are {@code
+   * "C2 CompilerThre"} and {@code "C1 CompilerThre"}). A thread that ended is no longer counted.
+   *
+   * @param pid process id
+   * @param name which threads
+   * @return seconds of CPU
+   */
+  public static double threadCpuSeconds(long pid, Predicate<String> name) {
+    long ticks = 0;
+    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : tasks) {
+        if (name.test(readName(task))) {
+          ticks += cpuTicks(task.resolve("stat"));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+    return ticks / TICKS_PER_SECOND;
+  }
+
+  /** HotSpot's JIT compiler threads, C1 and C2. */
+  public static boolean isCompilerThread(String name) {
+    return name.startsWith("C2 CompilerThre") || name.startsWith("C1 CompilerThre");
+  }
+
+  private static String readName(Path task) {
+    try {
+      return Files.readString(task.resolve("comm")).strip();
+    } catch (IOException e) {
+      return "";
     }
   }
 

@@ -2,10 +2,9 @@ package io.tokenlane.bench.report;
 
 import io.tokenlane.bench.BenchPath;
 import io.tokenlane.bench.phase.CancelFigures;
-import io.tokenlane.bench.phase.LatencyFigures;
+import io.tokenlane.bench.phase.LoadFigures;
 import io.tokenlane.bench.phase.MemoryFigures;
 import io.tokenlane.bench.phase.PathReport;
-import io.tokenlane.bench.phase.ThroughputFigures;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,81 +30,111 @@ final class Charts {
   }
 
   /**
-   * Time to first token p50 and p99, and inter-token gap p99, by concurrency, one line per path: what each path
-   * takes beyond the upstream's own scripted delay (TTFT minus one delay, gap minus one delay).
+   * Time to first token p99 by concurrency, one panel per interval, one line per path: what each path takes
+   * beyond the upstream's own pause before the first token.
    */
   static String latency(RunResult run) {
-    double delay = run.plan().paced().delayMs();
     List<LineChart.Series> legend = new ArrayList<>();
-    List<LineChart.Series> p50 = new ArrayList<>();
-    List<LineChart.Series> p99 = new ArrayList<>();
-    List<LineChart.Series> gap = new ArrayList<>();
+    List<LineChart.Panel> panels = new ArrayList<>();
     for (PathReport report : run.measured()) {
-      String color = COLORS.get(report.path());
-      String dash = report.path() == BenchPath.DIRECT ? "4 3" : null;
-      legend.add(new LineChart.Series(report.path().id(), color, new double[0], dash));
-      p50.add(series(run, report, color, dash, figures -> beyond(figures.ttft().p50(), delay)));
-      p99.add(series(run, report, color, dash, figures -> beyond(figures.ttft().p99(), delay)));
-      gap.add(series(run, report, color, dash, figures -> beyond(figures.gap().p99(), delay)));
+      legend.add(new LineChart.Series(report.path().id(), COLORS.get(report.path()), new double[0], dash(report)));
     }
-    String subtitle = String.format(Locale.ROOT, "beyond the upstream's own %d ms before each token (%d tokens per answer); "
-        + "closed loop, %s s window per level; log scale; dashed grey = direct, the floor", run.plan().paced().delayMs(),
-      run.plan().paced().tokens(), decimal(run.plan().window().toMillis() / 1000.0));
-    return LineChart.render("Latency by concurrency", subtitle, run.plan().levels(), List.of(
-      new LineChart.Panel("Time to first token, p50", "ms beyond the upstream's delay", p50, 0, null),
-      new LineChart.Panel("Time to first token, p99", "ms beyond the upstream's delay", p99, 0, null),
-      new LineChart.Panel("Inter-token gap, p99", "ms beyond the upstream's spacing", gap, 0, null)), legend);
+    for (long interval : run.plan().intervalsMs()) {
+      List<LineChart.Series> p99 = new ArrayList<>();
+      for (PathReport report : run.measured()) {
+        p99.add(series(run, report, interval, figures -> beyond(figures.ttft().p99(), interval)));
+      }
+      panels.add(new LineChart.Panel("Time to first token p99, " + interval + " ms between tokens",
+        "ms beyond the upstream's " + interval + " ms", p99, 0, null));
+    }
+    String subtitle = String.format(Locale.ROOT, "%d tokens per stream, closed loop, %s s window per level; log "
+      + "scale; dashed grey = direct, the floor", run.plan().tokens(), decimal(run.plan().window().toMillis() / 1000.0));
+    return LineChart.render("Time to first token by concurrency", subtitle, run.plan().levels(), panels, legend);
   }
 
-  /** A latency beyond the upstream's scripted delay; a floor of 0.01 ms keeps it on a log scale. */
-  private static double beyond(double millis, double delay) {
-    return Double.isNaN(millis) ? Double.NaN : Math.max(0.01, millis - delay);
+  private static String dash(PathReport report) {
+    return report.path() == BenchPath.DIRECT ? "4 3" : null;
   }
 
-  private static LineChart.Series series(RunResult run, PathReport report, String color, String dash,
-                                         ToDoubleFunction<LatencyFigures> figure) {
+  /** A latency beyond the upstream's scripted pause; a floor of 0.01 ms keeps it on a log scale. */
+  private static double beyond(double millis, double interval) {
+    return Double.isNaN(millis) ? Double.NaN : Math.max(0.01, millis - interval);
+  }
+
+  private static LineChart.Series series(RunResult run, PathReport report, long interval,
+                                         ToDoubleFunction<LoadFigures> figure) {
     double[] values = run.plan().levels().stream()
-      .mapToDouble(level -> run.latency(report.path(), level, figure)).toArray();
-    return new LineChart.Series(report.path().id(), color, values, dash);
+      .mapToDouble(level -> run.figure(report.path(), level, interval, figure)).toArray();
+    return new LineChart.Series(report.path().id(), COLORS.get(report.path()), values, dash(report));
   }
 
-  /** Added time to first token (path minus direct) at the reference level, p50 and p99, with the 1 ms target. */
+  /** Added time to first token p99 (path minus direct) at the middle and the largest level, paced. */
   static String addedTtft(RunResult run) {
-    int level = run.referenceLevel();
+    int middle = run.plan().referenceLevel();
+    int largest = run.plan().largestLevel();
+    long interval = run.plan().referenceInterval();
     List<BarChart.Row> rows = new ArrayList<>();
     for (PathReport report : run.measured()) {
       if (report.path() != BenchPath.DIRECT) {
-        double p50 = run.added(report.path(), level, figures -> figures.ttft().p50());
-        double p99 = run.added(report.path(), level, figures -> figures.ttft().p99());
-        rows.add(new BarChart.Row(report.path().id(), new double[] {positive(p50), positive(p99)},
-          new String[] {belowFloor(p50), belowFloor(p99)}));
+        double atMiddle = run.added(report.path(), middle, interval, figures -> figures.ttft().p99());
+        double atLargest = run.added(report.path(), largest, interval, figures -> figures.ttft().p99());
+        rows.add(new BarChart.Row(report.path().id(), new double[] {positive(atMiddle), positive(atLargest)},
+          new String[] {belowFloor(atMiddle), belowFloor(atLargest)}));
       }
     }
-    return BarChart.render("Added time to first token at " + String.format(Locale.ROOT, "%,d", level)
-        + " concurrent streams", "path minus direct, same level (a difference of percentiles); target: p99 under 1 ms",
-      "ms added", List.of(new BarChart.Measure("p50 added", LIGHT), new BarChart.Measure("p99 added", DARK)), rows, 1,
-      "target 1 ms", Charts::millis);
+    return BarChart.render("Added time to first token, p99, " + interval + " ms between tokens",
+      "path minus direct, same level (a difference of percentiles); targets: nginx's + 2 ms at "
+        + String.format(Locale.ROOT, "%,d, under 10 ms at %,d", middle, largest), "ms added",
+      List.of(new BarChart.Measure(String.format(Locale.ROOT, "%,d streams", middle), LIGHT),
+        new BarChart.Measure(String.format(Locale.ROOT, "%,d streams", largest), DARK)), rows,
+      Goals.TTFT_AT_LARGEST_MS, "target at " + String.format(Locale.ROOT, "%,d", largest), Charts::millis);
   }
 
   private static String belowFloor(double added) {
     return added < 0 ? String.format(Locale.ROOT, "below direct's (%s): within the floor's noise", Fmt.ms(added)) : null;
   }
 
-  /** Tokens per second at saturation, per path. */
+  /** Tokens per second against direct's, per path and level, paced. */
   static String throughput(RunResult run) {
-    List<BarChart.Row> rows = new ArrayList<>();
-    double direct = best(run, BenchPath.DIRECT);
-    for (PathReport report : run.measured()) {
-      ThroughputFigures best = report.bestThroughput();
-      rows.add(new BarChart.Row(report.path().id() + (report.path() == BenchPath.DIRECT || best == null ? ""
-        : String.format(Locale.ROOT, " (%.0f%%)", 100 * best.tokensPerSecond() / direct)),
-        new double[] {best == null ? Double.NaN : best.tokensPerSecond()}, BarChart.notes(1, null)));
+    long interval = run.plan().referenceInterval();
+    List<BarChart.Measure> measures = new ArrayList<>();
+    String[] shades = {LIGHT, "#218bff", DARK, "#0550ae"};
+    for (int i = 0; i < run.plan().levels().size(); i++) {
+      measures.add(new BarChart.Measure(String.format(Locale.ROOT, "%,d streams", run.plan().levels().get(i)),
+        shades[Math.min(i, shades.length - 1)]));
     }
-    return BarChart.render("Tokens per second at saturation",
-      "upstream bursts " + run.plan().burst().tokens() + " tokens per answer, clients go again at once; best level of "
-        + run.plan().throughputLevels() + "; target: 80% of direct",
-      "tokens delivered per second", List.of(new BarChart.Measure("tokens/s", DARK)), rows,
-      Double.isNaN(direct) ? 0 : 0.8 * direct, "80% of direct", BarChart::thousands);
+    List<BarChart.Row> rows = new ArrayList<>();
+    for (PathReport report : run.measured()) {
+      if (report.path() != BenchPath.DIRECT) {
+        double[] values = run.plan().levels().stream()
+          .mapToDouble(level -> 100 * run.tokensOfDirect(report.path(), level, interval)).toArray();
+        rows.add(new BarChart.Row(report.path().id(), values, BarChart.notes(values.length, null)));
+      }
+    }
+    return BarChart.render("Tokens per second against direct, " + interval + " ms between tokens",
+      "closed loop, " + run.plan().tokens() + " tokens per stream; target: at least 95% of direct below saturation",
+      "% of direct's tokens per second", measures, rows, 100 * Goals.TOKENS_OF_DIRECT, "95% of direct",
+      value -> String.format(Locale.ROOT, "%.0f%%", value));
+  }
+
+  /** CPU time of the target per delivered token, paced and at 0 ms, at the reference level. */
+  static String cpuPerToken(RunResult run) {
+    int level = run.plan().referenceLevel();
+    long interval = run.plan().referenceInterval();
+    List<BarChart.Row> rows = new ArrayList<>();
+    for (PathReport report : run.measured()) {
+      if (report.path() != BenchPath.DIRECT) {
+        rows.add(new BarChart.Row(report.path().id(), new double[] {run.cpuPerToken(report.path(), level, interval),
+          run.cpuPerToken(report.path(), level, 0)}, BarChart.notes(2, null)));
+      }
+    }
+    double nginx = run.cpuPerToken(BenchPath.NGINX);
+    return BarChart.render("CPU time of the target per delivered token",
+      String.format(Locale.ROOT, "user + system CPU of the target's processes over tokens delivered, %,d streams; "
+        + "target for the OpenAI path: %s nginx's", level, Fmt.ratio(Goals.CPU_VS_NGINX)), "µs per token",
+      List.of(new BarChart.Measure(interval + " ms between tokens", DARK), new BarChart.Measure("0 ms", LIGHT)), rows,
+      Double.isNaN(nginx) ? 0 : Goals.CPU_VS_NGINX * nginx, Fmt.ratio(Goals.CPU_VS_NGINX) + " nginx's",
+      value -> String.format(Locale.ROOT, "%.1f", value));
   }
 
   /** Heap and RSS per idle open stream, per target, at the largest level. */
@@ -122,7 +151,7 @@ final class Charts {
     return BarChart.render("Memory per idle open stream",
       "first token sent, upstream silent; live heap after a full GC and process RSS, minus the same process with none",
       "KB per open stream", List.of(new BarChart.Measure("heap", DARK), new BarChart.Measure("RSS", LIGHT)), rows,
-      20, "target: 20 KB heap", value -> String.format(Locale.ROOT, "%.1f", value));
+      MemoryGoals.HEAP_PER_STREAM / 1024, "target: 20 KB heap", value -> String.format(Locale.ROOT, "%.1f", value));
   }
 
   /** Cancel to upstream close, p50 and p99, per path. */
@@ -139,15 +168,8 @@ final class Charts {
         new String[] {none ? "never reached the upstream" : null, null}));
     }
     return BarChart.render("Cancel: client cancel to upstream connection closed",
-      "one stream at a time, after its first token; target: p99 under 10 ms on one member", "ms",
-      List.of(new BarChart.Measure("p50", LIGHT), new BarChart.Measure("p99", DARK)), rows, 10, "target 10 ms",
-      Charts::millis);
-  }
-
-  private static double best(RunResult run, BenchPath path) {
-    PathReport report = run.get(path);
-    ThroughputFigures best = report == null ? null : report.bestThroughput();
-    return best == null ? Double.NaN : best.tokensPerSecond();
+      "one stream at a time, after its first token; both clocks CLOCK_MONOTONIC", "ms",
+      List.of(new BarChart.Measure("p50", LIGHT), new BarChart.Measure("p99", DARK)), rows, 0, "", Charts::millis);
   }
 
   /** NaN for a negative value: a bar cannot show it, the row's note says it. */

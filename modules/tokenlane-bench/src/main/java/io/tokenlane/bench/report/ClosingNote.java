@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** The report's last word: the costs the run found, largest first, from its own figures. */
+/** The report's last word: the costs the run found, from its own figures. */
 final class ClosingNote {
 
   private ClosingNote() {
@@ -16,37 +16,39 @@ final class ClosingNote {
 
   static String text(RunResult run) {
     List<String> findings = new ArrayList<>();
-    double direct = Goals.bestRate(run.get(BenchPath.DIRECT));
-    PathReport openAi = run.get(BenchPath.TOKENLANE_OPENAI);
-    if (openAi != null && openAi.measured() && !Double.isNaN(direct)) {
-      findings.add(String.format(Locale.ROOT, "Throughput: Tokenlane's OpenAI API delivers %s of direct's tokens per "
-        + "second at saturation. %s", Fmt.percent(Goals.bestRate(openAi) / direct), Goals.profileWhy(run)));
+    double openAi = run.cpuPerToken(BenchPath.TOKENLANE_OPENAI);
+    double nginx = run.cpuPerToken(BenchPath.NGINX);
+    if (!Double.isNaN(openAi)) {
+      findings.add(String.format(Locale.ROOT, "CPU: a token through Tokenlane's OpenAI API costs the gateway %s "
+          + "(%s nginx's %s) at %s. %s", Fmt.micros(openAi), Fmt.ratio(openAi / nginx), Fmt.micros(nginx),
+        run.referenceCell(), GoalText.profiles(run, List.of(BenchPath.TOKENLANE_OPENAI))));
     }
-    int level = run.referenceLevel();
+    int level = run.plan().largestLevel();
+    long interval = run.plan().referenceInterval();
     double worstAdded = Double.NaN;
     BenchPath worst = null;
-    for (PathReport report : run.measured()) {
-      double added = run.added(report.path(), level, f -> f.ttft().p99());
-      if (report.path().isTokenlane() && (worst == null || added > worstAdded)) {
+    for (PathReport report : run.tokenlane()) {
+      double added = run.added(report.path(), level, interval, f -> f.ttft().p99());
+      if (worst == null || added > worstAdded) {
         worstAdded = added;
         worst = report.path();
       }
     }
     if (worst != null) {
-      findings.add(String.format(Locale.ROOT, "Latency: at %,d streams the slowest transport to a first token is %s "
-        + "(%s at p99 over direct).", level, worst.id(), Fmt.addedMs(worstAdded)));
+      findings.add(String.format(Locale.ROOT, "Latency: at %s the slowest transport to a first token is %s (%s at "
+        + "p99 over direct).", RunResult.cell(level, interval), worst.id(), Fmt.addedMs(worstAdded)));
     }
-    for (PathReport report : run.measured()) {
-      MemoryFigures top = Goals.largest(report);
-      if (report.path().isTokenlane() && top != null && !Double.isNaN(top.heapPerStream())) {
+    for (PathReport report : run.tokenlane()) {
+      MemoryFigures top = GoalText.largest(report);
+      if (top != null && !Double.isNaN(top.heapPerStream())) {
         findings.add(String.format(Locale.ROOT, "Memory on %s: %s of heap per idle stream, mostly %s.",
-          report.path().id(), Fmt.kb(top.heapPerStream()), Goals.growthText(top)));
+          report.path().id(), Fmt.kb(top.heapPerStream()), GoalText.growthText(top)));
         break;
       }
     }
     String retention = retention(run);
     if (!retention.isEmpty()) {
-      findings.add(0, "Memory under sustained load: " + retention);
+      findings.add("Memory under sustained load: " + retention);
     }
     return findings.isEmpty() ? "Tokenlane was not measured in this run." : String.join("\n\n", findings);
   }
@@ -73,7 +75,7 @@ final class ClosingNote {
         + "gateway has room for about %,.0f of them beside its running streams, so `streams.maxStreams` (the bound on "
         + "streams kept) must stay well below that; above `maxStreams` / 300 s ended streams per second, the bound "
         + "forgets them before their resume window is over.", Fmt.kb(worst.bytesPerKeptStream()), worstPath.path().id(),
-      worst.streamsKept(), worst.growth().stream().limit(3).map(growth -> Goals.simpleClass(growth.className()))
+      worst.streamsKept(), worst.growth().stream().limit(3).map(growth -> GoalText.simpleClass(growth.className()))
         .toList().toString().replace("[", "").replace("]", ""), fits);
   }
 

@@ -2,26 +2,27 @@ package io.tokenlane.bench.report;
 
 import io.tokenlane.bench.BenchPath;
 import io.tokenlane.bench.BenchPlan;
-import io.tokenlane.bench.phase.LatencyFigures;
+import io.tokenlane.bench.phase.LoadFigures;
 import io.tokenlane.bench.phase.PathReport;
-import io.tokenlane.bench.phase.ThroughputFigures;
+import io.tokenlane.bench.target.GatewayTuning;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 
 /**
- * A whole run: the plan, the machine, each path's report, and the lookups the report needs (a path at a level,
- * the same figure on the direct path).
+ * A whole run: the plan, the machine, each path's report, and the lookups the report needs (a path at a level
+ * and interval, the same figure on the direct path, the headline CPU per token).
  *
  * @param plan what was measured
  * @param machine where
  * @param paths every path asked for, measured or not, in order
+ * @param gateway what the command line added to the gateway's process
  * @param command the command line that ran it
  * @param started when
  * @param seconds how long it took
  */
-public record RunResult(BenchPlan plan, MachineInfo machine, List<PathReport> paths, String command, Instant started,
-                        double seconds) {
+public record RunResult(BenchPlan plan, MachineInfo machine, List<PathReport> paths, GatewayTuning gateway,
+                        String command, Instant started, double seconds) {
 
   /** @return the report of {@code path}, or {@code null} when it was not asked for */
   public PathReport get(BenchPath path) {
@@ -33,38 +34,54 @@ public record RunResult(BenchPlan plan, MachineInfo machine, List<PathReport> pa
     return paths.stream().filter(PathReport::measured).toList();
   }
 
-  /** @return the level the headline uses: 1000 when measured, else the highest */
-  public int referenceLevel() {
-    return plan.levels().contains(1000) ? 1000 : plan.levels().get(plan.levels().size() - 1);
+  /** @return the measured Tokenlane transports */
+  public List<PathReport> tokenlane() {
+    return measured().stream().filter(report -> report.path().isTokenlane()).toList();
   }
 
-  /** @return a latency figure of {@code path} at {@code level}, or NaN */
-  public double latency(BenchPath path, int level, ToDoubleFunction<LatencyFigures> figure) {
+  /** @return {@code path}'s run at {@code level} and {@code interval}, or {@code null} */
+  public LoadFigures load(BenchPath path, int level, long interval) {
     PathReport report = get(path);
-    LatencyFigures at = report == null ? null : report.latencyAt(level);
-    return at == null || at.streams() == 0 ? Double.NaN : figure.applyAsDouble(at);
+    return report == null ? null : report.load(level, interval);
   }
 
-  /** @return {@code figure} of {@code path} minus the direct path's, at {@code level}, or NaN */
-  public double added(BenchPath path, int level, ToDoubleFunction<LatencyFigures> figure) {
-    return latency(path, level, figure) - latency(BenchPath.DIRECT, level, figure);
+  /**
+   * @return a figure of {@code path} at {@code level} and {@code interval}, or NaN when not measured (latencies are
+   *     NaN too when no stream started in the window, which a saturated level with a short window can do)
+   */
+  public double figure(BenchPath path, int level, long interval, ToDoubleFunction<LoadFigures> figure) {
+    LoadFigures at = load(path, level, interval);
+    return at == null ? Double.NaN : figure.applyAsDouble(at);
   }
 
-  /** @return tokens per second of {@code path}'s saturation run at {@code concurrency}, or NaN */
-  public double tokensPerSecond(BenchPath path, int concurrency) {
-    ThroughputFigures figures = throughput(path, concurrency);
-    return figures == null ? Double.NaN : figures.tokensPerSecond();
+  /** @return {@code figure} of {@code path} minus the direct path's at the same level and interval, or NaN */
+  public double added(BenchPath path, int level, long interval, ToDoubleFunction<LoadFigures> figure) {
+    return figure(path, level, interval, figure) - figure(BenchPath.DIRECT, level, interval, figure);
   }
 
-  /** @return {@code path}'s saturation run at {@code concurrency}, or {@code null} */
-  public ThroughputFigures throughput(BenchPath path, int concurrency) {
-    PathReport report = get(path);
-    return report == null ? null : report.throughput().stream()
-      .filter(figures -> figures.concurrency() == concurrency).findFirst().orElse(null);
+  /** @return {@code path}'s tokens per second over the direct path's at the same level and interval, or NaN */
+  public double tokensOfDirect(BenchPath path, int level, long interval) {
+    return figure(path, level, interval, LoadFigures::tokensPerSecond)
+      / figure(BenchPath.DIRECT, level, interval, LoadFigures::tokensPerSecond);
   }
 
-  /** @return the saturation level the headline uses: the highest */
-  public int throughputLevel() {
-    return plan.throughputLevels().get(plan.throughputLevels().size() - 1);
+  /** @return the target's CPU µs per delivered token at the reference level and interval, or NaN */
+  public double cpuPerToken(BenchPath path) {
+    return cpuPerToken(path, plan.referenceLevel(), plan.referenceInterval());
+  }
+
+  /** @return the target's CPU µs per delivered token at {@code level} and {@code interval}, or NaN */
+  public double cpuPerToken(BenchPath path, int level, long interval) {
+    return figure(path, level, interval, LoadFigures::cpuMicrosPerToken);
+  }
+
+  /** @return "200 streams, 10 ms" for the reference level and interval */
+  public String referenceCell() {
+    return cell(plan.referenceLevel(), plan.referenceInterval());
+  }
+
+  /** @return "1,000 streams, 10 ms" */
+  static String cell(int level, long interval) {
+    return String.format(java.util.Locale.ROOT, "%,d streams, %d ms", level, interval);
   }
 }

@@ -1,10 +1,8 @@
 package io.tokenlane.bench.report;
 
 import io.tokenlane.bench.BenchPath;
-import io.tokenlane.bench.BenchPlan;
-import io.tokenlane.bench.phase.LatencyFigures;
+import io.tokenlane.bench.phase.LoadFigures;
 import io.tokenlane.bench.phase.PathReport;
-import io.tokenlane.bench.phase.ThroughputFigures;
 import io.tokenlane.bench.proc.JfrProfile;
 import io.tokenlane.bench.target.TokenlaneTarget;
 import java.util.ArrayList;
@@ -29,25 +27,20 @@ final class RunSections {
 
   private static void upstreamAlone(Md md, RunResult run) {
     PathReport direct = run.get(BenchPath.DIRECT);
-    ThroughputFigures alone = direct == null ? null : direct.bestThroughput();
+    int level = run.plan().referenceLevel();
+    LoadFigures alone = direct == null || !run.plan().measuresSaturation() ? null : direct.load(level, 0);
     if (alone == null) {
       return;
     }
-    md.heading(2, "The fake upstream alone, and why it is not the bottleneck");
-    BenchPlan plan = run.plan();
-    int top = run.referenceLevel();
-    LatencyFigures paced = direct.latencyAt(top);
-    md.line(String.format(Locale.ROOT, "- Paced, the first token is due %d ms after the request (one delay after the role "
-        + "chunk). Direct measures a TTFT p50 of %s at %d stream and %s at %,d, where the upstream used %s cores.",
-      plan.paced().delayMs(), Fmt.ms(run.latency(BenchPath.DIRECT, plan.levels().get(0), f -> f.ttft().p50())),
-      plan.levels().get(0), Fmt.ms(run.latency(BenchPath.DIRECT, top, f -> f.ttft().p50())), top,
-      paced == null ? "n/a" : Fmt.cores(paced.cpu().upstream())));
-    md.line(String.format(Locale.ROOT, "- Saturated by the load generator alone, the upstream delivers %s tokens/s (%s "
-        + "streams/s) using %s cores; it serves from one event loop.", Fmt.rate(alone.tokensPerSecond()),
-      Fmt.rate(alone.streamsPerSecond()), Fmt.cores(alone.cpu().upstream())));
+    md.heading(2, "The fake upstream, and whether it was the bottleneck");
+    md.paragraph("The fake upstream is the test kit's `FakeOpenAiUpstream` in its own JVM, serving from one event "
+      + "loop. Like a model server it writes every token as its own SSE event and its own write, also at 0 ms: each "
+      + "event goes out on an event-loop turn of its own, so no phase gets tokens batched by the upstream.");
     List<String> limitedBy = new ArrayList<>();
+    md.line(String.format(Locale.ROOT, "- Direct at %,d streams and 0 ms: %s tokens/s, the upstream using %s cores.",
+      level, Fmt.rate(alone.tokensPerSecond()), Fmt.cores(alone.cpu().upstream())));
     for (PathReport report : run.measured()) {
-      ThroughputFigures f = report.bestThroughput();
+      LoadFigures f = report.load(level, 0);
       if (report.path() == BenchPath.DIRECT || f == null) {
         continue;
       }
@@ -55,17 +48,17 @@ final class RunSections {
       if (busy) {
         limitedBy.add(report.path().id());
       }
-      md.line(String.format(Locale.ROOT, "- %s at saturation: %s tokens/s (%s of the upstream alone), the upstream "
-          + "using %s cores%s.", report.path().id(), Fmt.rate(f.tokensPerSecond()),
-        Fmt.percent(f.tokensPerSecond() / alone.tokensPerSecond()), Fmt.cores(f.cpu().upstream()),
-        busy ? ": as busy as alone, so this path runs at the upstream's pace" : ", spare capacity"));
+      md.line(String.format(Locale.ROOT, "- %s: %s tokens/s (%s of direct), the upstream using %s cores%s.",
+        report.path().id(), Fmt.rate(f.tokensPerSecond()), Fmt.percent(f.tokensPerSecond() / alone.tokensPerSecond()),
+        Fmt.cores(f.cpu().upstream()), busy ? ": as busy as with direct, so this path ran at the upstream's pace"
+          : ", spare capacity"));
     }
     md.line("");
     md.paragraph(limitedBy.isEmpty()
-      ? "On every other path the upstream had spare capacity at saturation: what limited those paths is what sits in "
+      ? "At saturation the upstream had spare capacity on every other path: what limited them is what sits in "
         + "between (and the cores it shares with the upstream and the load generator), not the upstream."
       : "The upstream had spare capacity on every path except " + String.join(", ", limitedBy) + ", which deliver "
-        + "about what the upstream can produce: for those, the figure is a floor, not their limit.");
+        + "about what the upstream can produce: for those, the 0 ms figure is a floor, not their limit.");
   }
 
   private static void profiles(Md md, RunResult run) {
@@ -75,8 +68,8 @@ final class RunSections {
     }
     md.heading(2, "Where the gateway's CPU goes");
     md.paragraph("JFR execution samples (`jcmd JFR.start settings=profile`) of the gateway's JVM after its "
-      + "measurements, under the saturation load, once the code JFR deoptimizes has recompiled (async-profiler is not "
-      + "available here). Samples are attributed to the "
+      + "measurements, one recording per transport, once the code JFR deoptimizes has recompiled (async-profiler is "
+      + "not available here). Samples are attributed to the "
       + "first frame from the top of the stack that belongs to a known area (JDK frames are attributed to their caller, "
       + "except socket I/O); then to the innermost Tokenlane method on the stack (which of our code caused the work); "
       + "then the hottest methods by self samples.");
@@ -109,13 +102,9 @@ final class RunSections {
         lines.add("- **" + report.path().id() + "**: " + report.status().name().toLowerCase(Locale.ROOT).replace('_', ' ')
           + " — " + report.note());
       }
-      for (LatencyFigures f : report.latency()) {
-        f.errors().forEach((message, count) -> lines.add("- " + report.path().id() + " at " + f.concurrency()
-          + " streams: " + count + " × `" + message + "`"));
-      }
-      for (ThroughputFigures f : report.throughput()) {
-        f.errors().forEach((message, count) -> lines.add("- " + report.path().id() + " saturated at " + f.concurrency()
-          + ": " + count + " × `" + message + "`"));
+      for (LoadFigures f : report.loads()) {
+        f.errors().forEach((message, count) -> lines.add("- " + report.path().id() + " at "
+          + RunResult.cell(f.concurrency(), f.intervalMs()) + ": " + count + " × `" + message + "`"));
       }
     }
     if (!lines.isEmpty()) {
@@ -134,23 +123,23 @@ final class RunSections {
     lines.forEach(md::line);
     md.line("");
     md.paragraph("Three processes share the machine's cores: the fake upstream (the test kit's `FakeOpenAiUpstream`, "
-      + "exact OpenAI chunk format, in its own JVM), the target (the gateway's jar in its own JVM with "
-      + TokenlaneTarget.HEAP + ", nginx, or Portkey on Node), and the load generator (Vert.x HTTP and WebSocket clients "
-      + "on one event loop per core, no thread per stream). "
+      + "exact OpenAI chunk format, one write per event, in its own JVM), the target (the gateway's jar in its own JVM "
+      + "with " + TokenlaneTarget.HEAP + ", nginx, or Portkey on Node), and the load generator (Vert.x HTTP and "
+      + "WebSocket clients on one event loop per core, no thread per stream). "
       + (run.plan().shared()
         ? "In this mode one upstream serves the whole run and one gateway process serves its four transports, in turn. "
         : "Each path gets a fresh upstream and target. ")
-      + "Before its levels, each path warms up with bursts in one-second rounds until their rate is steady (the JIT of "
-      + "a new JVM needs tens of seconds of load on two cores; at most " + run.plan().warmupMax().toSeconds()
-      + " s for a new JVM here), then opens as many connections as its largest level. Time to first token runs from "
-      + "sending the request (the POST that starts the stream, on the native transports) to the first token event. "
-      + "Every token is 4 bytes, so an event that carries several (Tokenlane joins tokens that arrive together) counts "
-      + "them all.");
+      + "Each path warms up until the JIT is done (see *Steady state*), then runs a closed loop per token interval "
+      + "and concurrency level. Time to first token runs from sending the request (the POST that starts the stream, "
+      + "on the native transports) to the first token event. Every token is 4 bytes, so an event that carries "
+      + "several counts them all. A level disturbed by other work on the machine (more than "
+      + "0.3 cores busy outside the run) is measured again, twice at most, when the run waits for quiet "
+      + "(`--wait-quiet`, on in the full mode).");
     md.paragraph("Gateway configuration: one `openai` provider with `baseUrl` at the fake upstream, `maxConnections: "
       + "30000` and `streams.maxRunningPerSession: 100000` (so that the limits measured are the gateway's, not its "
-      + "quotas); every other key at its default. nginx: `worker_processes auto`, `proxy_buffering off`, HTTP/1.1 "
-      + "keep-alive to the upstream. Portkey: `--headless`, routed with `x-portkey-provider: openai` and "
-      + "`x-portkey-custom-host`.");
+      + "quotas); every other key at its default; added on the command line (`--gateway-env`, `--gateway-jvm`): "
+      + run.gateway().describe() + ". nginx: `worker_processes auto`, `proxy_buffering off`, HTTP/1.1 keep-alive to "
+      + "the upstream. Portkey: `--headless`, routed with `x-portkey-provider: openai` and `x-portkey-custom-host`.");
   }
 
   private static void machine(Md md, RunResult run) {

@@ -38,11 +38,11 @@ public final class NginxTarget implements Target {
   String config(int port, int upstreamPort) {
     return """
       worker_processes auto;
-      worker_rlimit_nofile 19000;
+      worker_rlimit_nofile 65536;
       pid %1$s/nginx.pid;
       error_log %1$s/error.log warn;
       events {
-        worker_connections 9500;
+        worker_connections 30000;
       }
       http {
         access_log %1$s/access.log combined buffer=64k flush=1s;

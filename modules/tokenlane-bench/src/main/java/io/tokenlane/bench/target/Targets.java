@@ -54,13 +54,13 @@ public final class Targets {
    *
    * @param jar {@code modules/tokenlane-server/target/tokenlane.jar}
    * @param dir its configuration and log
-   * @param jvmFlags extra JVM flags
+   * @param tuning extra environment and JVM flags from the command line
    */
-  public static Prepared tokenlane(Path jar, Path dir, List<String> jvmFlags) {
+  public static Prepared tokenlane(Path jar, Path dir, GatewayTuning tuning) {
     if (jar == null || !Files.isRegularFile(jar)) {
       return Prepared.not("gateway jar not built (" + jar + "): mvn -o -q -B install -DskipTests");
     }
-    return Prepared.of(new TokenlaneTarget(jar, dir, jvmFlags));
+    return Prepared.of(new TokenlaneTarget(jar, dir, tuning));
   }
 
   /**

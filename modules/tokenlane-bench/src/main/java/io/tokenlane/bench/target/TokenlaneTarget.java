@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
 /**
  * The gateway's runnable jar in its own JVM ({@code -Xmx512m}), with one {@code openai} provider pointed at the
  * fake upstream and the model {@value #MODEL} routed to it. Limits that would cap the load, not measure it, are
- * lifted: upstream connections and streams per session. Every other key keeps its default.
+ * lifted: upstream connections and streams per session. Every other key keeps its default, unless the command line's
+ * {@link GatewayTuning} overrides it.
  */
 public final class TokenlaneTarget implements Target {
 
@@ -24,16 +25,15 @@ public final class TokenlaneTarget implements Target {
   /** The gateway JVM's heap, as the memory target states it. */
   public static final String HEAP = "-Xmx512m";
 
-
   private final Path jar;
   private final Path dir;
-  private final List<String> jvmFlags;
+  private final GatewayTuning tuning;
   private ChildProcess gateway;
 
-  TokenlaneTarget(Path jar, Path dir, List<String> jvmFlags) {
+  TokenlaneTarget(Path jar, Path dir, GatewayTuning tuning) {
     this.jar = jar;
     this.dir = dir;
-    this.jvmFlags = jvmFlags;
+    this.tuning = tuning;
   }
 
   @Override
@@ -45,9 +45,9 @@ public final class TokenlaneTarget implements Target {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add(HEAP);
-    command.addAll(jvmFlags);
+    command.addAll(tuning.jvmFlags());
     command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "--config", config.toString()));
-    gateway = ChildProcess.start("tokenlane", command, dir, dir.resolve("tokenlane.log"), Map.of());
+    gateway = ChildProcess.start("tokenlane", command, dir, dir.resolve("tokenlane.log"), tuning.env());
     gateway.awaitLine(Pattern.compile("Tokenlane listening on"), Duration.ofSeconds(60));
     return new Endpoint("127.0.0.1", port, "/v1/chat/completions", "/v1/", Map.of());
   }

@@ -1,5 +1,6 @@
 package io.tokenlane.testkit.openai;
 
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -12,11 +13,14 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * Plays one {@link Script} as the answer to one chat-completions request, on the server's event loop.
+ * Plays one {@link Script} as the answer to one chat-completions request, on the server's event loop. Created on
+ * that loop.
  */
 final class Exchange {
 
   private final Vertx vertx;
+  /** The server connection's context: the exchange writes on its event loop only. */
+  private final Context context;
   private final HttpServerRequest request;
   private final HttpServerResponse response;
   private final Script script;
@@ -24,6 +28,7 @@ final class Exchange {
 
   Exchange(Vertx vertx, HttpServerRequest request, Script script) {
     this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
     this.request = request;
     this.response = request.response();
     this.script = script;
@@ -136,17 +141,35 @@ final class Exchange {
     return pieces;
   }
 
+  /**
+   * Writes each piece of each event on its own event-loop turn, as a model server that produces one token at a
+   * time does: Vert.x flushes a write made while the connection is being read only once the read is over, and a
+   * write made from a task or timer at once, so a loop of writes here would reach the client as one TCP write.
+   */
   private void writeEvents(Iterator<List<Buffer>> events) {
-    while (!response.closed()) {
-      if (!events.hasNext()) {
-        finish();
-        return;
-      }
-      events.next().forEach(response::write);
-      if (script.delayMs > 0) {
-        vertx.setTimer(script.delayMs, id -> writeEvents(events));
-        return;
-      }
+    if (response.closed()) {
+      return;
+    }
+    if (!events.hasNext()) {
+      finish();
+      return;
+    }
+    writePieces(events.next().iterator(), events);
+  }
+
+  private void writePieces(Iterator<Buffer> pieces, Iterator<List<Buffer>> events) {
+    if (response.closed()) {
+      return;
+    }
+    response.write(pieces.next());
+    if (pieces.hasNext()) {
+      context.runOnContext(v -> writePieces(pieces, events));
+    } else if (!events.hasNext()) {
+      finish();
+    } else if (script.delayMs > 0) {
+      vertx.setTimer(script.delayMs, id -> writeEvents(events));
+    } else {
+      context.runOnContext(v -> writeEvents(events));
     }
   }
 
