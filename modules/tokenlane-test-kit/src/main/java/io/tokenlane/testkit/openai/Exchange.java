@@ -63,7 +63,16 @@ final class Exchange {
   }
 
   private void answerRaw() {
-    endWith(script.status, "text/event-stream; charset=utf-8", script.rawBody);
+    if (script.splitBytes == 0) {
+      endWith(script.status, "text/event-stream; charset=utf-8", script.rawBody);
+      return;
+    }
+    // A raw body cut like the events: each piece its own write, on its own turn.
+    response.setStatusCode(script.status).setChunked(true);
+    if (!response.headers().contains("content-type")) {
+      response.putHeader("content-type", "text/event-stream; charset=utf-8");
+    }
+    writeEvents(List.of(pieces(script.rawBody.getBytes(StandardCharsets.UTF_8))).iterator());
   }
 
   private void answerWhole(JsonObject body) {
@@ -130,7 +139,10 @@ final class Exchange {
   private List<Buffer> event(String data) {
     String eol = script.lineEnding;
     String text = (script.keepAlives ? ": keep-alive" + eol + eol : "") + "data: " + data + eol + eol;
-    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    return pieces(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private List<Buffer> pieces(byte[] bytes) {
     if (script.splitBytes == 0) {
       return List.of(Buffer.buffer(bytes));
     }

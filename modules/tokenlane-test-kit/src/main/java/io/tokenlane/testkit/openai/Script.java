@@ -285,8 +285,8 @@ public final class Script {
   }
 
   /**
-   * Writes every event in pieces of {@code bytes} bytes, each its own write and HTTP chunk, so a client sees
-   * lines, fields and UTF-8 characters cut at arbitrary places.
+   * Writes every event (or a {@linkplain #raw raw} body) in pieces of {@code bytes} bytes, each its own write and
+   * HTTP chunk, so a client sees lines, fields and UTF-8 characters cut at arbitrary places.
    *
    * @param bytes piece size, at least 1
    * @return this script
