@@ -52,7 +52,10 @@ public final class TokenlaneVerticle extends VerticleBase {
     // Messages over the limit are refused by the transport with 1009 and a reason; frames (pieces of a message)
     // get Netty's own, larger limit.
     int maxMessage = config.transport().getMaxFrameBytes();
-    return new HttpServerOptions().setCompressionSupported(false)
+    // Strict thread mode: the gateway writes to a connection only on that connection's event loop (transports,
+    // followers, heartbeats and keep-alives all run there), so Vert.x writes straight to the channel instead of
+    // through a cross-thread queue per connection: less CPU per write, about 5 KB less heap per connection.
+    return new HttpServerOptions().setCompressionSupported(false).setStrictThreadMode(true)
       .setMaxWebSocketFrameSize(Math.max(maxMessage, HttpServerOptions.DEFAULT_MAX_WEBSOCKET_FRAME_SIZE))
       .setMaxWebSocketMessageSize(maxMessage);
   }

@@ -3,6 +3,7 @@ package io.tokenlane.transport.streams;
 import io.tokenlane.core.GatewayException;
 import io.tokenlane.transport.openai.ChatRequestValidator;
 import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
 
 /**
  * The prompt of the native protocol ({@code requestId}, {@code model}, {@code messages}, {@code params}), the same
@@ -41,7 +42,8 @@ final class Prompts {
     if (params != null && !(params instanceof JsonObject)) {
       throw GatewayException.invalid("params", "params must be an object");
     }
-    JsonObject body = params == null ? new JsonObject() : ((JsonObject) params).copy();
+    // A shallow copy: the prompt was parsed for this request alone, so its nested values can be shared.
+    JsonObject body = params == null ? new JsonObject() : new JsonObject(new LinkedHashMap<>(((JsonObject) params).getMap()));
     body.put("model", prompt.getValue("model")).put("messages", prompt.getValue("messages")).put("stream", true);
     ChatRequestValidator.validate(body);
     return body;
