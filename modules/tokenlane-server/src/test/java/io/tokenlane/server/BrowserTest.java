@@ -139,7 +139,7 @@ class BrowserTest {
         new JsonObject().put("transport", transport).put("model", "slow-upstream"));
       assertEquals("cancelled", page.getString("status"), page.encode());
       assertFalse(page.getBoolean("grew"), "no token after the cancel: " + page.encode());
-      assertTrue(page.getString("outputBefore").length() < String.join("", SLOW_TOKENS).length());
+      assertTrue(page.getString("outputAtEnd").length() < String.join("", SLOW_TOKENS).length());
       upstream.awaitClientClosed(closedBefore + 1).await(10, TimeUnit.SECONDS);
     }
   }
