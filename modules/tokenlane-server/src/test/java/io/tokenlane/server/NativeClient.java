@@ -321,12 +321,18 @@ final class NativeClient implements AutoCloseable {
       return awaitStart(requestId);
     }
 
-    /** Waits for the {@code start} event of a prompt; returns the stream id. */
+    /**
+     * Waits for the answer to a prompt: its {@code start} event, whose stream id it returns, or an {@code error} frame
+     * for its request id, which fails at once with the error.
+     */
     String awaitStart(String requestId) {
-      await("start of " + requestId, () -> messages().stream()
-        .anyMatch(m -> "start".equals(m.getString("type")) && requestId.equals(m.getString("requestId"))));
-      return messages().stream().filter(m -> "start".equals(m.getString("type")) && requestId.equals(m.getString("requestId")))
-        .findFirst().orElseThrow().getString("streamId");
+      Predicate<JsonObject> answer = m -> requestId.equals(m.getString("requestId"))
+        && ("start".equals(m.getString("type")) || "error".equals(m.getString("type")));
+      JsonObject first = awaitMessage(answer);
+      if ("error".equals(first.getString("type"))) {
+        throw new AssertionError("prompt " + requestId + " refused: " + first.encode());
+      }
+      return first.getString("streamId");
     }
 
     List<JsonObject> awaitEnd(String streamId) {

@@ -240,17 +240,22 @@ class NativeProtocolErrorsTest extends NativeTestBase {
   void clientsClosingTheirWebSocketMidStreamNeitherFailTheStreamNorLeakItsSlot() throws Exception {
     upstream.defaultScript(Script.tokens("a ", "b ", "c ", "d ", "e ", "f ", "g ", "h ", "i ", "j ")
       .delay(Duration.ofMillis(3)));
-    List<String> ids = new java.util.ArrayList<>();
-    for (int i = 0; i < 20; i++) {
-      NativeClient.Ws ws = client.readyWs(token);
-      String id = ws.prompt(prompt("fake", "hi"), "r" + i);
-      await("a few events", () -> ws.events(id).size() >= 3);
-      ws.socket().close((short) 1000).await(5, TimeUnit.SECONDS);
-      ids.add(id);
-    }
-    for (String id : ids) {
-      List<JsonObject> events = client.pollToEnd(token, id, 0);
-      assertEquals("stop", events.get(events.size() - 1).getString("reason"), "closing is not failing: " + events);
+    // Rounds of as many streams as the session may run (3): each round waits for its streams to end before the next
+    // starts, so a refused prompt can only be a slot that an ended stream kept. Without that wait, streams still
+    // running on a busy machine took the slots (too_many_streams, which used to surface as a timeout).
+    for (int round = 0; round < 7; round++) {
+      List<String> ids = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        NativeClient.Ws ws = client.readyWs(token);
+        String id = ws.prompt(prompt("fake", "hi"), "r" + round + "-" + i);
+        await("a few events", () -> ws.events(id).size() >= 3);
+        ws.socket().close((short) 1000).await(5, TimeUnit.SECONDS);
+        ids.add(id);
+      }
+      for (String id : ids) {
+        List<JsonObject> events = client.pollToEnd(token, id, 0);
+        assertEquals("stop", events.get(events.size() - 1).getString("reason"), "closing is not failing: " + events);
+      }
     }
     for (int i = 0; i < 3; i++) {
       client.start(token, prompt("fake", "again"));
