@@ -340,6 +340,20 @@ final class NativeClient implements AutoCloseable {
       return events(streamId);
     }
 
+    /**
+     * Sends a {@code ping} and waits for its {@code pong}. The server handles a connection's frames in order and
+     * writes in order, so once the pong is here, everything it wrote before reading the ping is here too.
+     */
+    void roundTrip() throws Exception {
+      long pongsBefore = pongs();
+      send(new JsonObject().put("type", "ping"));
+      await("a pong", () -> pongs() > pongsBefore);
+    }
+
+    private long pongs() {
+      return messages().stream().filter(m -> "pong".equals(m.getString("type"))).count();
+    }
+
     JsonObject awaitMessage(Predicate<JsonObject> match) {
       await("a matching message", () -> messages().stream().anyMatch(match));
       return messages().stream().filter(match).findFirst().orElseThrow();

@@ -139,11 +139,9 @@ class NativeProtocolErrorsTest extends NativeTestBase {
   void aReaderBehindTheReplayBufferGetsAnExplicitResetNeverASilentGap() throws Exception {
     upstream.enqueue(Script.tokens("a", "b", "c", "d", "e", "f", "g", "h").delay(Duration.ofMillis(15)));
     String id = client.start(token, prompt("fake", "hi").put("requestId", "r-reset"));
-    JsonObject batch;
-    do {
-      Thread.sleep(50);
-      batch = client.poll(token, id, 0, 0).json();
-    } while (!batch.getBoolean("ended"));
+    // Asks for everything from seq 0 until the stream has ended: by then the 4-event buffer has evicted the start.
+    await("the end", () -> pollAtOnce(id).getBoolean("ended"));
+    JsonObject batch = pollAtOnce(id);
     JsonObject reset = batch.getJsonArray("events").getJsonObject(0);
     assertEquals("reset", reset.getString("type"));
     assertEquals(1, reset.getLong("missedFrom"));
@@ -268,5 +266,14 @@ class NativeProtocolErrorsTest extends NativeTestBase {
     // Never answers the server's pings: after two 200 ms heartbeats without a frame the server gives up.
     await("a close frame with 4408", () -> ws.closeCode() == 4408);
     ws.socket.close();
+  }
+
+  /** The events after seq 0, answered at once (waitMs 0). */
+  private JsonObject pollAtOnce(String id) {
+    try {
+      return client.poll(token, id, 0, 0).json();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
   }
 }
