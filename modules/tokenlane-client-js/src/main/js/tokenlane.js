@@ -13,6 +13,8 @@ const SILENCE_FACTOR = 2.5; // a WS/SSE connection silent for 2.5 heartbeats is 
 const SESSION_MARGIN_MS = 10000; // renew a session this long before it expires
 const REQUEST_TIMEOUT_MS = 30000; // POST/DELETE requests
 const POLL_SLACK_MS = 10000; // a poll answers within waitMs; past waitMs + this the connection is dead
+// Events that carry generated content: none reaches the caller after cancel().
+const CONTENT_TYPES = new Set(['token', 'tool_calls']);
 
 export class TokenlaneError extends Error {
   /** code: the gateway's error code (model_not_found...) or connection_failed, client_closed; status: HTTP status. */
@@ -660,11 +662,15 @@ export class TokenStream {
     return this.#done;
   }
 
-  /** Asks the server to cancel; resolves once the end arrived (or the stream failed). signal.abort() does this. */
+  /**
+   * Asks the server to cancel; resolves once the end arrived (or the stream failed). signal.abort() does this.
+   * From the call on, no token or tool call reaches the caller: the loops skip the ones not read yet, and the ones
+   * that arrive later (generated before the server saw the cancel) are discarded.
+   */
   cancel() {
-    if (!this.#done && !this.#cancelRequested) {
+    if (!this.#cancelRequested) {
       this.#cancelRequested = true;
-      this.#sendCancel();
+      this.#sendCancel(); // nothing to send once the end has arrived, but the loops still stop handing out content
     }
     return this.result.then(
       () => undefined,
@@ -685,11 +691,17 @@ export class TokenStream {
         }
         const env = this.#queue[this.#head];
         this.#queue[this.#head++] = undefined;
+        if (CONTENT_TYPES.has(env.type) && this.#stopped()) continue;
         yield env;
       }
     } finally {
       if (!this.#done) this.cancel();
     }
+  }
+
+  /** Whether the caller asked for no more content: cancel(), or its signal aborted (also after the end arrived). */
+  #stopped() {
+    return this.#cancelRequested || this.#signal?.aborted === true;
   }
 
   /** Token texts; throws TokenlaneError after an end with reason error, a refused start or a lost connection. */
@@ -718,6 +730,12 @@ export class TokenStream {
     this.lastSeq = env.seq;
     this.#via = via;
     const summary = { seq: env.seq, type: env.type };
+    if (this.#cancelRequested && CONTENT_TYPES.has(env.type)) {
+      // Generated before the server saw the cancel, so it precedes the end; but the caller asked for no more.
+      summary.discarded = true;
+      this.#events.push(summary);
+      return;
+    }
     if (env.type === 'token') {
       this.#text += env.text ?? '';
       summary.text = env.text ?? '';

@@ -2,8 +2,9 @@
 //
 // Usage: node [--experimental-websocket] client-check.mjs SCENARIO BASE_URL [MODEL]
 //   BASE_URL is the API root, e.g. http://localhost:8080/v1/
-//   SCENARIO: stream-websocket | stream-sse | stream-long-polling | auto | abort | follow-up | resume
-//   MODEL defaults to mock-fast for stream-* and auto, mock-typewriter for abort, follow-up and resume.
+//   SCENARIO: stream-websocket | stream-sse | stream-long-polling | auto | abort | abort-in-flight | abort-burst |
+//             follow-up | resume
+//   MODEL defaults to mock-fast for stream-* and auto, mock-typewriter for the others.
 // Prints ONE JSON line on stdout: {"ok":true,"scenario":...,...} and exits 0 when every check passed, else
 // {"ok":false,"error":"..."} and exits 1 (2 for bad usage or the overall timeout, CLIENT_CHECK_TIMEOUT_MS).
 // Without --experimental-websocket Node 20 has no WebSocket: stream-websocket and follow-up fail, abort and
@@ -57,6 +58,145 @@ async function collect(stream, { firstSeq = 1, label = 'stream' } = {}) {
   };
 }
 
+/**
+ * Per transport: aborts the AbortSignal in the loop body at the 3rd token, then checks that no token reached the
+ * loop after that, the loop ended normally, the end came last with seqs gap-free, and the result holds exactly the
+ * tokens received up to the abort: every later one is in result.events as discarded, not in result.text. A running
+ * stream must end cancelled_by_client; a stream that had already ended keeps its own end.
+ *   model: a new stream of this model; or session + resume: read that ended stream again from seq 0.
+ *   holdCancel: the cancel waits until a token after the abort point has arrived (see 'abort-in-flight').
+ */
+async function abortRuns({ model, session, resume, holdCancel = false }) {
+  const runs = {};
+  for (const transport of available) {
+    const hold = holdCancel ? cancelHold() : null;
+    const c = client({ transports: [transport], session, ...hold?.options });
+    try {
+      const controller = new AbortController();
+      const stream = resume
+        ? c.resume(resume, { lastSeq: 0, signal: controller.signal })
+        : c.stream({ model, messages }, { signal: controller.signal });
+      let text = '';
+      let tokens = 0;
+      let seqAtAbort = 0;
+      for await (const t of stream) {
+        text += t;
+        if (++tokens === 3) {
+          seqAtAbort = stream.lastSeq;
+          hold?.holdUntilTokenAfter(seqAtAbort);
+          controller.abort();
+        }
+      }
+      const result = await stream.result;
+      expect(tokens >= 3, `${transport}: only ${tokens} tokens before the end`);
+      expect(tokens === 3, `${transport}: ${tokens - 3} tokens reached the loop after the abort`);
+      if (!resume) {
+        expect(result.reason === 'cancelled', `${transport}: end reason ${result.reason} (${result.code})`);
+        expect(result.code === 'cancelled_by_client', `${transport}: end code ${result.code}`);
+      }
+      expect(result.transport === transport, `${transport}: result.transport ${result.transport}`);
+      const seqs = result.events.map((e) => e.seq);
+      expect(seqs.every((seq, i) => seq === i + 1), `${transport}: seqs not gap-free: ${seqs}`);
+      const endAt = result.events.findIndex((e) => e.type === 'end');
+      expect(endAt === result.events.length - 1, `${transport}: events after the end`);
+      const kept = result.events.filter((e) => e.type === 'token' && !e.discarded);
+      const late = kept.filter((e) => e.seq > seqAtAbort).map((e) => e.seq);
+      expect(late.length === 0, `${transport}: tokens ${late} arrived after the abort but are in the result`);
+      const discarded = result.events.filter((e) => e.discarded);
+      expect(discarded.every((e) => e.seq > seqAtAbort && (e.type === 'token' || e.type === 'tool_calls')),
+        `${transport}: discarded ${JSON.stringify(discarded)}, abort at seq ${seqAtAbort}`);
+      expect(result.text === kept.map((e) => e.text).join(''), `${transport}: result.text is not the text of its tokens`);
+      expect(result.text.startsWith(text), `${transport}: the loop read text that result.text lacks`);
+      if (hold) expect(discarded.length > 0, `${transport}: the cancel was held back, yet no token was discarded`);
+      runs[transport] = {
+        streamId: result.streamId,
+        tokens,
+        seqAtAbort,
+        discarded: discarded.length,
+        reason: result.reason,
+        code: result.code,
+        text,
+        lastSeq: stream.lastSeq,
+      };
+    } finally {
+      c.close();
+    }
+  }
+  return { websocketAvailable, transports: available, runs };
+}
+
+/**
+ * Client options (fetch, WebSocket) that hold the client's cancel back (a DELETE request, a WebSocket cancel frame)
+ * from holdUntilTokenAfter(seq) until a token with a higher seq has arrived on any transport, so that tokens
+ * certainly arrive between the abort and the end. The gateway and the wire are untouched.
+ */
+function cancelHold() {
+  let after = Infinity;
+  let release;
+  const released = new Promise((resolve) => (release = resolve));
+  const saw = (env) => {
+    if (env?.type === 'token' && env.seq > after) release();
+  };
+  const sawText = (text) => {
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('data: ')) continue;
+      try {
+        saw(JSON.parse(line.slice(6)));
+      } catch {
+        // a ready event or a partial line: not a token
+      }
+    }
+  };
+  async function fetchHolding(url, init = {}) {
+    if ((init.method ?? 'GET') === 'DELETE') await released;
+    const res = await fetch(url, init);
+    const path = new URL(url).pathname;
+    if (res.ok && path.endsWith('/poll')) {
+      res.clone().json().then((answer) => answer.events?.forEach(saw), () => {});
+    } else if (res.ok && path.endsWith('/events') && res.body) {
+      const [mine, theirs] = res.body.tee();
+      (async () => {
+        const decoder = new TextDecoder();
+        let pending = '';
+        for await (const chunk of mine) {
+          pending += decoder.decode(chunk, { stream: true });
+          const cut = pending.lastIndexOf('\n');
+          sawText(pending.slice(0, cut + 1));
+          pending = pending.slice(cut + 1);
+        }
+      })().catch(() => {});
+      return new Response(theirs, { status: res.status, statusText: res.statusText, headers: res.headers });
+    }
+    return res;
+  }
+  const options = { fetch: fetchHolding };
+  if (websocketAvailable) {
+    options.WebSocket = class extends globalThis.WebSocket {
+      constructor(...args) {
+        super(...args);
+        // Registered before the client's onmessage: a token releases the cancel before the client reads it.
+        this.addEventListener('message', (ev) => {
+          try {
+            saw(JSON.parse(ev.data));
+          } catch {
+            // not JSON: the client will complain
+          }
+        });
+      }
+      send(data) {
+        if (typeof data === 'string' && data.includes('"type":"cancel"')) released.then(() => super.send(data));
+        else super.send(data);
+      }
+    };
+  }
+  return {
+    options,
+    holdUntilTokenAfter(seq) {
+      after = seq;
+    },
+  };
+}
+
 function client(options) {
   const changes = [];
   const c = new TokenlaneClient({
@@ -107,41 +247,31 @@ const scenarios = {
     }
   },
 
-  /** Per transport: abort after 3 tokens; the iteration ends normally, the end is cancelled_by_client and last. */
-  async abort() {
-    const runs = {};
-    for (const transport of available) {
-      const c = client({ transports: [transport] });
-      try {
-        const controller = new AbortController();
-        const stream = c.stream({ model: modelArg ?? 'mock-typewriter', messages }, { signal: controller.signal });
-        let text = '';
-        let tokens = 0;
-        let abortedAt = 0;
-        for await (const t of stream) {
-          text += t;
-          if (++tokens === 3) {
-            controller.abort();
-            abortedAt = Date.now();
-          }
-        }
-        const endMs = Date.now() - abortedAt;
-        const result = await stream.result;
-        expect(tokens >= 3, `${transport}: only ${tokens} tokens before the end`);
-        expect(result.reason === 'cancelled', `${transport}: end reason ${result.reason} (${result.code})`);
-        expect(result.code === 'cancelled_by_client', `${transport}: end code ${result.code}`);
-        expect(result.transport === transport, `${transport}: result.transport ${result.transport}`);
-        expect(result.text === text, `${transport}: iterated text differs from result.text`);
-        const seqs = result.events.map((e) => e.seq);
-        expect(seqs.every((seq, i) => seq === i + 1), `${transport}: seqs not gap-free: ${seqs}`);
-        const endAt = result.events.findIndex((e) => e.type === 'end');
-        expect(endAt === result.events.length - 1, `${transport}: events after the end`);
-        runs[transport] = { streamId: result.streamId, tokens, tokensAfterAbort: tokens - 3, endMs, text, lastSeq: stream.lastSeq };
-      } finally {
-        c.close();
-      }
+  /** Per transport: abort after 3 tokens of a paced stream, as an application does. */
+  abort: () => abortRuns({ model: modelArg ?? 'mock-typewriter' }),
+
+  /**
+   * Per transport: abort after 3 tokens, and the cancel (DELETE, or the WebSocket cancel frame) held back until a
+   * later token has arrived: tokens that the server generated before it saw the cancel certainly come after the
+   * abort, and must be discarded.
+   */
+  'abort-in-flight': () => abortRuns({ model: modelArg ?? 'mock-typewriter', holdCancel: true }),
+
+  /**
+   * Per transport: a stream that already ended is read again from seq 0, so its events arrive in a burst (one poll
+   * answer, a few SSE chunks or WebSocket frames); abort after 3 tokens: the tokens received but not yet read
+   * must not reach the loop either.
+   */
+  async 'abort-burst'() {
+    const first = client({});
+    try {
+      const ended = await collect(first.stream({ model: modelArg ?? 'mock-typewriter', messages, params: { max_tokens: 40 } }));
+      expect(NORMAL_ENDS.includes(ended.reason), `end reason ${ended.reason} (${ended.code}: ${ended.message})`);
+      const result = await abortRuns({ session: first.session, resume: ended.streamId });
+      return { ...result, replayed: { streamId: ended.streamId, tokens: ended.seqs.length - 2, text: ended.text } };
+    } finally {
+      first.close();
     }
-    return { websocketAvailable, transports: available, runs };
   },
 
   /** Two prompts at once on one client over one WebSocket, then a follow-up with the first answer as history. */

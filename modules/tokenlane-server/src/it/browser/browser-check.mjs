@@ -11,7 +11,8 @@
 //   demo-stream        (transport: auto|websocket|sse|long-polling, model, prompt)
 //                      -> {transport, status, output, outputLength, statuses}
 //   demo-cancel        (transport, model [mock-typewriter], prompt)
-//                      -> {transport, status, outputAtCancel, outputBefore, outputAfter, grew, statuses}
+//                      -> {transport, status, outputAtClick, outputAtEnd, grew (a token came after the click),
+//                      statuses}
 //   client-eval        (script*: an async function body with TokenlaneClient, base and options in scope; its
 //                      return value must be JSON-serialisable) -> {result}
 //   eventsource-resume (streamId*, token*, api [BASE_URL/v1]) -> a plain EventSource on the stream's events until
@@ -138,19 +139,22 @@ async function demoCancel(page, base, opts) {
   await sendPrompt(page, opts, 'mock-typewriter');
   await page.waitForFunction(() => (document.querySelector('#output')?.textContent ?? '').length > 0, null,
     { timeout: STATUS_TIMEOUT_MS, polling: 20 });
-  const outputAtCancel = await text(page, '#output');
+  // The output at the very moment of the click, taken in the page before the demo's own click handler runs
+  // (a capturing listener on the window comes first): everything shown after it came after the cancel.
+  await page.evaluate(() => window.addEventListener('click', (ev) => {
+    if (ev.target?.id === 'cancel') window.__tlOutputAtClick = document.querySelector('#output').textContent;
+  }, { capture: true, once: true }));
   await page.click('#cancel');
   const status = await finalStatus(page);
-  const outputBefore = await text(page, '#output');
-  await page.waitForTimeout(1000);
-  const outputAfter = await text(page, '#output');
+  // The final status is set after the demo's loop over the stream has ended: nothing can be appended later.
+  const outputAtEnd = await text(page, '#output');
+  const outputAtClick = await page.evaluate(() => window.__tlOutputAtClick);
   return {
     transport: (await text(page, '#transport')).trim(),
     status,
-    outputAtCancel,
-    outputBefore,
-    outputAfter,
-    grew: outputAfter.length !== outputBefore.length,
+    outputAtClick,
+    outputAtEnd,
+    grew: outputAtEnd !== outputAtClick,
     statuses: await page.evaluate(() => window.__tlStatuses),
   };
 }

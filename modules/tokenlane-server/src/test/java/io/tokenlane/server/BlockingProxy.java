@@ -35,6 +35,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * A test fixture that plays a corporate HTTP proxy in front of one target on 127.0.0.1: it listens on a free
@@ -81,6 +82,7 @@ final class BlockingProxy {
   private final AtomicInteger requests = new AtomicInteger();
   private final AtomicInteger refusedUpgrades = new AtomicInteger();
   private final AtomicInteger proxiedWebSockets = new AtomicInteger();
+  private final AtomicInteger webSocketMessagesToClient = new AtomicInteger();
   private final AtomicInteger eventStreams = new AtomicInteger();
   private final AtomicInteger bufferedEventStreams = new AtomicInteger();
   private final AtomicInteger blockedEventStreams = new AtomicInteger();
@@ -165,6 +167,11 @@ final class BlockingProxy {
   /** WebSocket connections proxied to the target. */
   int proxiedWebSockets() {
     return proxiedWebSockets.get();
+  }
+
+  /** Data frames that ended a message (text, binary or a final continuation) passed from the target to a client. */
+  int webSocketMessagesToClient() {
+    return webSocketMessagesToClient.get();
   }
 
   /** Event-stream responses seen from the target, whatever happened to them. */
@@ -395,17 +402,19 @@ final class BlockingProxy {
           return;
         }
         proxiedWebSockets.incrementAndGet();
-        early.stream().filter(f -> f.isText() || f.isBinary() || f.isContinuation())
-          .forEach(upgraded.result()::writeFrame);
+        early.stream().filter(BlockingProxy::isData).forEach(frame -> {
+          upgraded.result().writeFrame(frame);
+          countToClient(frame);
+        });
         pipeWebSockets(upgraded.result(), upstream);
         upstream.resume();
       });
     });
   }
 
-  private static void pipeWebSockets(WebSocketBase downstream, WebSocketBase upstream) {
-    pipeFrames(downstream, upstream);
-    pipeFrames(upstream, downstream);
+  private void pipeWebSockets(WebSocketBase downstream, WebSocketBase upstream) {
+    pipeFrames(downstream, upstream, frame -> { });
+    pipeFrames(upstream, downstream, this::countToClient);
     downstream.closeHandler(v -> closeLike(downstream, upstream));
     upstream.closeHandler(v -> closeLike(upstream, downstream));
     downstream.exceptionHandler(err -> closeAbruptly(upstream));
@@ -413,13 +422,24 @@ final class BlockingProxy {
   }
 
   /** Forwards data frames as they are (fragmentation kept); pings, pongs and closes each side handles itself. */
-  private static void pipeFrames(WebSocketBase from, WebSocketBase to) {
+  private static void pipeFrames(WebSocketBase from, WebSocketBase to, Consumer<WebSocketFrame> passed) {
     from.frameHandler(frame -> {
-      if ((frame.isText() || frame.isBinary() || frame.isContinuation()) && !to.isClosed()) {
+      if (isData(frame) && !to.isClosed()) {
         to.writeFrame(frame);
+        passed.accept(frame);
         holdWhileFull(from, to);
       }
     });
+  }
+
+  private static boolean isData(WebSocketFrame frame) {
+    return frame.isText() || frame.isBinary() || frame.isContinuation();
+  }
+
+  private void countToClient(WebSocketFrame frame) {
+    if (frame.isFinal()) {
+      webSocketMessagesToClient.incrementAndGet();
+    }
   }
 
   private static void holdWhileFull(WebSocketBase from, WebSocketBase to) {

@@ -321,17 +321,37 @@ final class NativeClient implements AutoCloseable {
       return awaitStart(requestId);
     }
 
-    /** Waits for the {@code start} event of a prompt; returns the stream id. */
+    /**
+     * Waits for the answer to a prompt: its {@code start} event, whose stream id it returns, or an {@code error} frame
+     * for its request id, which fails at once with the error.
+     */
     String awaitStart(String requestId) {
-      await("start of " + requestId, () -> messages().stream()
-        .anyMatch(m -> "start".equals(m.getString("type")) && requestId.equals(m.getString("requestId"))));
-      return messages().stream().filter(m -> "start".equals(m.getString("type")) && requestId.equals(m.getString("requestId")))
-        .findFirst().orElseThrow().getString("streamId");
+      Predicate<JsonObject> answer = m -> requestId.equals(m.getString("requestId"))
+        && ("start".equals(m.getString("type")) || "error".equals(m.getString("type")));
+      JsonObject first = awaitMessage(answer);
+      if ("error".equals(first.getString("type"))) {
+        throw new AssertionError("prompt " + requestId + " refused: " + first.encode());
+      }
+      return first.getString("streamId");
     }
 
     List<JsonObject> awaitEnd(String streamId) {
       await("end of " + streamId, () -> events(streamId).stream().anyMatch(e -> "end".equals(e.getString("type"))));
       return events(streamId);
+    }
+
+    /**
+     * Sends a {@code ping} and waits for its {@code pong}. The server handles a connection's frames in order and
+     * writes in order, so once the pong is here, everything it wrote before reading the ping is here too.
+     */
+    void roundTrip() throws Exception {
+      long pongsBefore = pongs();
+      send(new JsonObject().put("type", "ping"));
+      await("a pong", () -> pongs() > pongsBefore);
+    }
+
+    private long pongs() {
+      return messages().stream().filter(m -> "pong".equals(m.getString("type"))).count();
     }
 
     JsonObject awaitMessage(Predicate<JsonObject> match) {

@@ -139,11 +139,9 @@ class NativeProtocolErrorsTest extends NativeTestBase {
   void aReaderBehindTheReplayBufferGetsAnExplicitResetNeverASilentGap() throws Exception {
     upstream.enqueue(Script.tokens("a", "b", "c", "d", "e", "f", "g", "h").delay(Duration.ofMillis(15)));
     String id = client.start(token, prompt("fake", "hi").put("requestId", "r-reset"));
-    JsonObject batch;
-    do {
-      Thread.sleep(50);
-      batch = client.poll(token, id, 0, 0).json();
-    } while (!batch.getBoolean("ended"));
+    // Asks for everything from seq 0 until the stream has ended: by then the 4-event buffer has evicted the start.
+    await("the end", () -> pollAtOnce(id).getBoolean("ended"));
+    JsonObject batch = pollAtOnce(id);
     JsonObject reset = batch.getJsonArray("events").getJsonObject(0);
     assertEquals("reset", reset.getString("type"));
     assertEquals(1, reset.getLong("missedFrom"));
@@ -240,17 +238,22 @@ class NativeProtocolErrorsTest extends NativeTestBase {
   void clientsClosingTheirWebSocketMidStreamNeitherFailTheStreamNorLeakItsSlot() throws Exception {
     upstream.defaultScript(Script.tokens("a ", "b ", "c ", "d ", "e ", "f ", "g ", "h ", "i ", "j ")
       .delay(Duration.ofMillis(3)));
-    List<String> ids = new java.util.ArrayList<>();
-    for (int i = 0; i < 20; i++) {
-      NativeClient.Ws ws = client.readyWs(token);
-      String id = ws.prompt(prompt("fake", "hi"), "r" + i);
-      await("a few events", () -> ws.events(id).size() >= 3);
-      ws.socket().close((short) 1000).await(5, TimeUnit.SECONDS);
-      ids.add(id);
-    }
-    for (String id : ids) {
-      List<JsonObject> events = client.pollToEnd(token, id, 0);
-      assertEquals("stop", events.get(events.size() - 1).getString("reason"), "closing is not failing: " + events);
+    // Rounds of as many streams as the session may run (3): each round waits for its streams to end before the next
+    // starts, so a refused prompt can only be a slot that an ended stream kept. Without that wait, streams still
+    // running on a busy machine took the slots (too_many_streams, which used to surface as a timeout).
+    for (int round = 0; round < 7; round++) {
+      List<String> ids = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        NativeClient.Ws ws = client.readyWs(token);
+        String id = ws.prompt(prompt("fake", "hi"), "r" + round + "-" + i);
+        await("a few events", () -> ws.events(id).size() >= 3);
+        ws.socket().close((short) 1000).await(5, TimeUnit.SECONDS);
+        ids.add(id);
+      }
+      for (String id : ids) {
+        List<JsonObject> events = client.pollToEnd(token, id, 0);
+        assertEquals("stop", events.get(events.size() - 1).getString("reason"), "closing is not failing: " + events);
+      }
     }
     for (int i = 0; i < 3; i++) {
       client.start(token, prompt("fake", "again"));
@@ -263,5 +266,14 @@ class NativeProtocolErrorsTest extends NativeTestBase {
     // Never answers the server's pings: after two 200 ms heartbeats without a frame the server gives up.
     await("a close frame with 4408", () -> ws.closeCode() == 4408);
     ws.socket.close();
+  }
+
+  /** The events after seq 0, answered at once (waitMs 0). */
+  private JsonObject pollAtOnce(String id) {
+    try {
+      return client.poll(token, id, 0, 0).json();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
   }
 }

@@ -139,8 +139,9 @@ class NativeStreamsTest extends NativeTestBase {
     assertEquals("cancelled", end.getString("reason"));
     assertEquals("cancelled_by_client", end.getString("code"));
     assertEquals(cancelled.json().getLong("lastSeq"), end.getLong("seq"), "the end was in the stream when DELETE answered");
-    Thread.sleep(200);
-    assertEquals(events.size(), sse.events().size(), "nothing after the end");
+    // The server closes the event stream after the end: once it is closed, everything it sent is here.
+    await("the server to close the event stream", () -> sse.ended);
+    assertEquals(events, sse.events(), "nothing after the end");
     assertEquals(200, client.cancel(token, id).status(), "cancelling again is harmless");
   }
 
@@ -225,8 +226,14 @@ class NativeStreamsTest extends NativeTestBase {
     ws.send(new JsonObject().put("type", "cancel").put("streamId", id));
     upstream.awaitClientClosed().await(10, TimeUnit.SECONDS);
     List<JsonObject> events = ws.awaitEnd(id);
-    Thread.sleep(200);
+    // The upstream is closed, so nothing new can be generated; the socket stays open, so a round trip tells when
+    // everything the server wrote before our ping has arrived. And the stream itself holds nothing after its end.
+    ws.roundTrip();
     assertEquals(events, ws.events(id), "nothing after the end");
+    long endSeq = events.get(events.size() - 1).getLong("seq");
+    JsonObject afterEnd = client.poll(token, id, endSeq, 0).json();
+    assertEquals(0, afterEnd.getJsonArray("events").size(), afterEnd.encode());
+    assertTrue(afterEnd.getBoolean("ended"));
     assertWholeStream(events);
     assertEquals("cancelled_by_client", events.get(events.size() - 1).getString("code"));
     assertTrue(text(events).length() < FULL_TEXT.length());
@@ -309,7 +316,9 @@ class NativeStreamsTest extends NativeTestBase {
   void aClientThatComesBackWithinTheGraceKeepsTheStreamAlive() throws Exception {
     upstream.enqueue(Script.tokens(TOKENS).delay(Duration.ofMillis(40)));
     String id = client.start(token, prompt("fake", "hi"));
-    // Polls with gaps shorter than the 600 ms grace: attached while waiting, detached in between.
+    // Away between polls for a quarter of the 600 ms grace, so the slack for a busy machine is 450 ms a gap; the
+    // stream lasts 1.6 s, so the time away adds up to more than the grace, which must start again at each poll.
+    // The pause is what is tested (a client that is away for a while), not a wait for something to happen.
     List<JsonObject> events = new ArrayList<>();
     long cursor = 0;
     boolean ended = false;
@@ -318,7 +327,7 @@ class NativeStreamsTest extends NativeTestBase {
       batch.getJsonArray("events").forEach(e -> events.add((JsonObject) e));
       cursor = batch.getLong("nextCursor");
       ended = batch.getBoolean("ended");
-      Thread.sleep(300);
+      Thread.sleep(150);
     }
     assertWholeStream(events);
     assertEquals("stop", events.get(events.size() - 1).getString("reason"));

@@ -60,7 +60,9 @@ class OpenAiCancelTest extends OpenAiProviderTestBase {
   void cancelRightAfterStartNeverReportsAnything() throws InterruptedException {
     RecordedStream stream = harness().start(prompt());
     await(stream.cancel());
-    // Whatever the upstream does next must not reach the sink: give it the time to answer in full.
+    // Whatever the upstream does next must not reach the sink. Whether the request left before the cancel is the
+    // race under test, so there is no event to wait for: if it left, the fake answers it at once and in full, and
+    // this pause is the time that answer has to show up (a quiet period, not a wait for something to happen).
     Thread.sleep(200);
 
     assertEquals(List.of(), stream.events());

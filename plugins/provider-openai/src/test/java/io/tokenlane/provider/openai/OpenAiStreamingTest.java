@@ -145,8 +145,12 @@ class OpenAiStreamingTest extends OpenAiProviderTestBase {
     upstream.enqueue(Script.tokens("one", " two", " three"));
     RecordedStream stream = harness().start(prompt());
     stream.setWriteQueueFull(true);
+    // The prompt reached the upstream, which answers at once: from here on the plugin holds an answer it must not
+    // read while the sink is full.
+    await(upstream.awaitRequest(2));
 
-    // Longer than the idle timeout: silence caused by our own pause must not count as upstream silence.
+    // The pause itself is what is tested, not a wait for something: longer than the idle timeout (200 ms), silence
+    // caused by our own pause must not count as upstream silence.
     Thread.sleep(500);
     int seenWhilePaused = stream.textChunks();
     boolean endedWhilePaused = stream.terminal().isComplete();
