@@ -79,7 +79,10 @@ public final class TokenlaneConfig {
     ConfigField.integer("maxFrameBytes").defaultValue((long) TransportOptions.DEFAULT_MAX_FRAME_BYTES).min(256)
       .max(16L * 1024 * 1024).description("largest WebSocket message accepted from a client"),
     ConfigField.integer("maxPollWaitMs").defaultValue(TransportOptions.DEFAULT_MAX_POLL_WAIT_MS).min(1)
-      .max(300_000).description("longest wait a long-poll may ask for"));
+      .max(300_000).description("longest wait a long-poll may ask for"),
+    ConfigField.integer("pollLingerMs").defaultValue(TransportOptions.DEFAULT_POLL_LINGER_MS).min(0).max(1000)
+      .description("how long a woken long-poll whose client has the answer's beginning waits for more events;"
+        + " 0: answer at once"));
   static final Map<String, ConfigSchema> OVERRIDABLE_SECTIONS = new LinkedHashMap<>();
 
   static {
@@ -175,7 +178,8 @@ public final class TokenlaneConfig {
       transport.setMaxBodyBytes(http.getLong("maxBodyBytes")).setKeepAliveMs(http.getLong("keepAliveMs"))
         .setTransports(enabled).setHeartbeatMs(transports.getLong("heartbeatMs"))
         .setMaxFrameBytes(transports.getLong("maxFrameBytes").intValue())
-        .setMaxPollWaitMs(transports.getLong("maxPollWaitMs"));
+        .setMaxPollWaitMs(transports.getLong("maxPollWaitMs"))
+        .setPollLingerMs(transports.getLong("pollLingerMs"));
       streams = new StreamHubOptions(streamsJson);
     }
     return new TokenlaneConfig(http, transport, gateway,

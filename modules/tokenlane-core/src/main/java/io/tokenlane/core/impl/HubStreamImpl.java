@@ -291,13 +291,16 @@ final class HubStreamImpl implements HubStream, StreamObserver {
 
   @Override
   public boolean writeQueueFull() {
-    if (!behind(capacity)) {
+    // One slot short of the capacity: the end is delivered even to a full stream, and must not evict an event a
+    // follower has not read.
+    long full = Math.max(1, capacity - 1);
+    if (!behind(full)) {
       return false;
     }
     // Flag first, then look again: a reader moves its cursor and then reads the flag (readerAdvanced), so one
     // of the two always sees the other and a pause cannot miss its resume.
     paused = true;
-    if (behind(capacity)) {
+    if (behind(full)) {
       return true;
     }
     paused = false;

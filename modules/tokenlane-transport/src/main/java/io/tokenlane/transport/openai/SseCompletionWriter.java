@@ -146,8 +146,8 @@ final class SseCompletionWriter implements StreamObserver {
       ensureRole();
       pending(256).appendString(chunk(new JsonObject(), end.finishReason()));
     }
-    Usage counts = usageChunk != null ? usageChunk.usage() : usage;
-    if (includeUsage && !usageSent && counts != null) {
+    Usage counts = !includeUsage || usageSent ? null : usageChunk != null ? usageChunk.usage() : usage;
+    if (counts != null) {
       JsonObject usageJson = chunkHeader().put("choices", new JsonArray()).put("usage", counts.toJson());
       pending(256).appendString("data: " + usageJson.encode() + "\n\n");
     }

@@ -13,8 +13,8 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * {@code GET /streams/:id/poll?after=&waitMs=&max=}: the events after a cursor, at once when there are some,
- * else as soon as one arrives, else empty after {@code waitMs}. The cursor travels in the request: the server
- * keeps no poll state.
+ * else as soon as one arrives (past the stream's first event, after a short linger that lets the next few join the
+ * same answer), else empty after {@code waitMs}. The cursor travels in the request: the server keeps no poll state.
  */
 final class LongPollTransport {
 
@@ -51,7 +51,14 @@ final class LongPollTransport {
     long[] timer = {-1};
     Attachment wait = stream.await(after, () -> {
       vertx.cancelTimer(timer[0]);
-      answer(ctx, stream, after, stream.read(after, max));
+      long linger = api.options().getPollLingerMs();
+      if (linger > 0 && after > 1 && stream.end() == null) {
+        // Woken by the first new event: the client has the answer's beginning, so what comes in the next few ms
+        // rides in this answer instead of costing a request each.
+        timer[0] = vertx.setTimer(linger, t -> answer(ctx, stream, after, stream.read(after, max)));
+      } else {
+        answer(ctx, stream, after, stream.read(after, max));
+      }
     });
     timer[0] = vertx.setTimer(waitMs, t -> {
       wait.close();
