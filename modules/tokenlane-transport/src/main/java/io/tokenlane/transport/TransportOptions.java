@@ -21,8 +21,11 @@ public final class TransportOptions {
   public static final int DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
   /** Longest a long-poll may wait for events: 30 s. */
   public static final long DEFAULT_MAX_POLL_WAIT_MS = 30_000;
-  /** How long a woken long-poll that already has the answer's beginning waits for more events: 20 ms. */
-  public static final long DEFAULT_POLL_LINGER_MS = 20;
+  /**
+   * How long a woken long-poll that already has the answer's beginning waits for more events: 50 ms, so a
+   * long-polling client makes at most about 20 requests a second per stream whatever the model's token rate.
+   */
+  public static final long DEFAULT_POLL_LINGER_MS = 50;
 
   private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
   private long keepAliveMs = DEFAULT_KEEP_ALIVE_MS;
@@ -174,7 +177,7 @@ public final class TransportOptions {
   /**
    * Sets how long a long-poll that waited and was woken by an event waits for more before it answers, once the
    * client has the beginning of the answer (its cursor is past the stream's first event): at 10 ms between
-   * tokens, 20 ms turns one request per token into one per two or three. The first token is never delayed, nor an
+   * tokens, 50 ms turns one request per token into one per five or six. The first token is never delayed, nor an
    * end, nor a poll that finds events waiting.
    *
    * @param pollLingerMs 0 (answer at once) to 1000

@@ -38,12 +38,14 @@ final class CpuMeter {
     double[] now = sample();
     double seconds = (System.nanoTime() - startNanos) / 1e9;
     return new CpuUse((now[0] - started[0]) / seconds, (now[1] - started[1]) / seconds,
-      (now[2] - started[2]) / seconds, (now[3] - started[3]) / seconds, (now[4] - started[4]) / seconds, seconds);
+      (now[5] - started[5]) / seconds, (now[2] - started[2]) / seconds, (now[3] - started[3]) / seconds,
+      (now[4] - started[4]) / seconds, seconds);
   }
 
   private double[] sample() {
     return new double[] {ProcStats.cpuSeconds(target),
       targetJvm > 0 ? ProcStats.threadCpuSeconds(targetJvm, ProcStats::isCompilerThread) : 0,
-      ProcStats.cpuSeconds(upstream), ProcStats.cpuSeconds(bench), ProcStats.machineCpuSeconds()};
+      ProcStats.cpuSeconds(upstream), ProcStats.cpuSeconds(bench), ProcStats.machineCpuSeconds(),
+      ProcStats.systemCpuSeconds(target)};
   }
 }

@@ -5,14 +5,16 @@ package io.tokenlane.bench.phase;
  *
  * @param target the gateway or proxy, all its processes (0 for direct)
  * @param targetJit the target's JIT compiler threads (a JVM target only; 0 otherwise)
+ * @param targetKernel the part of {@code target} spent in the kernel (system calls, the network stack)
  * @param upstream the fake upstream
  * @param bench the load generator's JVM
  * @param machine the whole machine
  * @param seconds the window's length
  */
-public record CpuUse(double target, double targetJit, double upstream, double bench, double machine, double seconds) {
+public record CpuUse(double target, double targetJit, double targetKernel, double upstream, double bench, double machine,
+                     double seconds) {
 
-  public static final CpuUse NONE = new CpuUse(0, 0, 0, 0, 0, 0);
+  public static final CpuUse NONE = new CpuUse(0, 0, 0, 0, 0, 0, 0);
 
   /** A JIT compiler share at most this large is "near zero"... */
   public static final double QUIET_JIT_SHARE = 0.02;
@@ -38,6 +40,11 @@ public record CpuUse(double target, double targetJit, double upstream, double be
     return Math.max(0, machine - target - upstream - bench);
   }
 
+  /** @return the share of the target's CPU spent in the kernel, or NaN when the target used none */
+  public double targetKernelShare() {
+    return target > 0 ? targetKernel / target : Double.NaN;
+  }
+
   /** @return the share of the target's CPU its JIT compilers used, or NaN when the target used none */
   public double targetJitShare() {
     return target > 0 ? targetJit / target : Double.NaN;
@@ -45,7 +52,9 @@ public record CpuUse(double target, double targetJit, double upstream, double be
 
   @Override
   public String toString() {
-    return String.format(java.util.Locale.ROOT, "target %.2f (JIT %.1f%%), upstream %.2f, bench %.2f, other %.2f",
-      target, 100 * (target > 0 ? targetJit / target : 0), upstream, bench, other());
+    return String.format(java.util.Locale.ROOT,
+      "target %.2f (JIT %.1f%%, kernel %.0f%%), upstream %.2f, bench %.2f, other %.2f", target,
+      100 * (target > 0 ? targetJit / target : 0), 100 * (target > 0 ? targetKernel / target : 0), upstream, bench,
+      other());
   }
 }

@@ -48,9 +48,26 @@ final class MemoryPhase {
         baseline.heap() == null ? -1 : baseline.heap().totalBytes(), baseline.rss(),
         heap == null ? List.of() : heap.growthSince(baseline.heap(), 8));
       report.memory.add(figures);
+      if (heap != null && baseline.heap() != null) {
+        writeGrowth(ctx, level, held.size(), heap.growthSince(baseline.heap(), 80));
+      }
       ctx.step("idle streams %d/%d  heap %s/stream  rss %s/stream", held.size(), level,
         kb(figures.heapPerStream()), kb(figures.rssPerStream()));
       release(ctx, held);
+    }
+  }
+
+  /** The whole growth by class, per stream, into the work directory: where an idle stream's bytes go. */
+  private static void writeGrowth(PhaseContext ctx, int level, int held, List<HeapHistogram.Growth> growth) {
+    StringBuilder text = new StringBuilder("bytes/stream  instances/stream  class (" + held + " idle streams)\n");
+    for (HeapHistogram.Growth entry : growth) {
+      text.append(String.format("%12.1f  %16.2f  %s%n", entry.bytes() / (double) Math.max(1, held),
+        entry.instances() / (double) Math.max(1, held), entry.className()));
+    }
+    try {
+      java.nio.file.Files.writeString(ctx.workDir.resolve(ctx.path.id() + "-idle-" + level + ".txt"), text);
+    } catch (java.io.IOException e) {
+      ctx.step("could not write the heap growth: %s", e.getMessage());
     }
   }
 

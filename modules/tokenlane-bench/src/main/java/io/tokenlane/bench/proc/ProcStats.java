@@ -30,6 +30,20 @@ public final class ProcStats {
     return ticks / TICKS_PER_SECOND;
   }
 
+  /**
+   * System (kernel) CPU seconds used so far by these processes: system calls, network stack, page faults.
+   *
+   * @param pids process ids
+   * @return seconds of CPU in the kernel
+   */
+  public static double systemCpuSeconds(List<Long> pids) {
+    long ticks = 0;
+    for (long pid : pids) {
+      ticks += ticks(Path.of("/proc", Long.toString(pid), "stat"), false);
+    }
+    return ticks / TICKS_PER_SECOND;
+  }
+
   /** @return CPU seconds used by the whole machine (all cores, busy time only) */
   public static double machineCpuSeconds() {
     try {
@@ -84,11 +98,15 @@ public final class ProcStats {
   }
 
   private static long cpuTicks(Path stat) {
+    return ticks(stat, true);
+  }
+
+  private static long ticks(Path stat, boolean withUser) {
     try {
       String text = Files.readString(stat);
       String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ");
       // After the command: state is field 3 of the man page, utime 14 and stime 15.
-      return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+      return (withUser ? Long.parseLong(fields[11]) : 0) + Long.parseLong(fields[12]);
     } catch (IOException | RuntimeException e) {
       return 0;
     }

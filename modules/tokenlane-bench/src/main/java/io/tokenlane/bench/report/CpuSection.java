@@ -1,6 +1,7 @@
 package io.tokenlane.bench.report;
 
 import io.tokenlane.bench.BenchPath;
+import io.tokenlane.bench.phase.LoadFigures;
 import io.tokenlane.bench.phase.PathReport;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +31,8 @@ final class CpuSection {
         header.add(String.format(Locale.ROOT, "%,d streams, %d ms", level, interval));
       }
     }
-    header.addAll(List.of("÷ nginx (" + run.referenceCell() + ")", "÷ openai-sse"));
+    header.addAll(List.of("÷ nginx (" + run.referenceCell() + ")", "÷ openai-sse", "in the kernel / in user space ("
+      + run.referenceCell() + ")"));
     List<List<String>> rows = new ArrayList<>();
     double nginx = run.cpuPerToken(BenchPath.NGINX);
     double openAi = run.cpuPerToken(BenchPath.TOKENLANE_OPENAI);
@@ -48,11 +50,24 @@ final class CpuSection {
       double own = run.cpuPerToken(path);
       row.add(path == BenchPath.NGINX ? "1.00×" : Fmt.ratio(own / nginx));
       row.add(path.isTokenlane() ? Fmt.ratio(own / openAi) : "");
+      row.add(kernelAndUser(run, path, own));
       rows.add(row);
     }
     md.table(header, rows);
+    md.paragraph("*In the kernel*: the system CPU time (`stime`) of the same processes, system calls and the network "
+      + "stack; *in user space* the rest (`utime`): the proxy's own code, and for a JVM its JIT and garbage collector.");
     md.paragraph("Targets: the OpenAI-compatible path within " + Fmt.ratio(Goals.CPU_VS_NGINX) + " nginx's "
       + "(moonshot: parity); the native transports within " + Fmt.ratio(Goals.NATIVE_VS_OPENAI) + " the OpenAI "
       + "path's. The direct path has no hop, so no figure.");
+  }
+
+  /** "9.1 µs / 8.2 µs": the reference cell's CPU per token split between the kernel and user space. */
+  private static String kernelAndUser(RunResult run, BenchPath path, double perToken) {
+    LoadFigures at = run.load(path, run.plan().referenceLevel(), run.plan().referenceInterval());
+    double kernel = at == null ? Double.NaN : at.cpu().targetKernelShare();
+    if (Double.isNaN(kernel) || Double.isNaN(perToken)) {
+      return "";
+    }
+    return Fmt.micros(kernel * perToken) + " / " + Fmt.micros((1 - kernel) * perToken);
   }
 }

@@ -52,7 +52,7 @@ final class ChunkDecoder {
    */
   Outcome event(String type, byte[] data, int from, int to) {
     sawEvent = true;
-    if (startsWith(data, from, to, DONE)) {
+    if (SseParser.startsWith(data, from, to, DONE)) {
       return Outcome.end(FinishReason.fromWireName(finishReason));
     }
     OpenAiChunk chunk;
@@ -77,18 +77,6 @@ final class ChunkDecoder {
   Outcome event(String type, String data) {
     byte[] bytes = data.getBytes(StandardCharsets.UTF_8);
     return event(type, bytes, 0, bytes.length);
-  }
-
-  private static boolean startsWith(byte[] bytes, int from, int to, byte[] prefix) {
-    if (to - from < prefix.length) {
-      return false;
-    }
-    for (int i = 0; i < prefix.length; i++) {
-      if (bytes[from + i] != prefix[i]) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**

@@ -225,7 +225,8 @@ final class SseParser {
     return to - from == name.length && startsWith(bytes, from, to, name);
   }
 
-  private static boolean startsWith(byte[] bytes, int from, int to, byte[] prefix) {
+  /** @return whether the range {@code from..to} of {@code bytes} starts with {@code prefix} */
+  static boolean startsWith(byte[] bytes, int from, int to, byte[] prefix) {
     if (to - from < prefix.length) {
       return false;
     }
