@@ -14,6 +14,7 @@ import io.tokenlane.spi.Usage;
 import io.vertx.core.Context;
 import io.vertx.core.ThreadingModel;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -29,7 +30,8 @@ public class CountingProviderFactory implements ProviderFactory {
   /** What one stream did, by tag. */
   static final class Record {
     volatile Thread streamThread;
-    volatile Thread cancelThread;
+    final CompletableFuture<Thread> cancelledOn = new CompletableFuture<>();
+    final CompletableFuture<Void> firstToken = new CompletableFuture<>();
     final AtomicInteger produced = new AtomicInteger();
   }
 
@@ -123,6 +125,7 @@ public class CountingProviderFactory implements ProviderFactory {
         sink.text(tag + ":" + sent + ",");
         sent++;
         record.produced.incrementAndGet();
+        record.firstToken.complete(null);
       }
       if (cancelled) {
         return;
@@ -138,7 +141,7 @@ public class CountingProviderFactory implements ProviderFactory {
     @Override
     public void cancel() {
       cancelled = true;
-      record.cancelThread = Thread.currentThread();
+      record.cancelledOn.complete(Thread.currentThread());
     }
   }
 }

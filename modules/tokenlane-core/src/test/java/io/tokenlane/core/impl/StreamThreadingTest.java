@@ -28,9 +28,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -94,6 +94,7 @@ class StreamThreadingTest {
     final StringBuilder text = new StringBuilder();
     final List<String> problems = new CopyOnWriteArrayList<>();
     final Promise<StreamEnd> end = Promise.promise();
+    final CompletableFuture<Void> hundredChars = new CompletableFuture<>();
     volatile Thread clientThread;
     volatile boolean full;
     volatile int ends;
@@ -112,6 +113,9 @@ class StreamThreadingTest {
         problems.add("text after the end");
       }
       text.append(JsonText.decode(delta));
+      if (text.length() > 100) {
+        hundredChars.complete(null);
+      }
     }
 
     @Override
@@ -145,7 +149,12 @@ class StreamThreadingTest {
   }
 
   private Observed open(String tag, Context client) throws Exception {
-    Observed observed = new Observed(tag, client);
+    return open(new Observed(tag, client));
+  }
+
+  private Observed open(Observed observed) throws Exception {
+    String tag = observed.tag;
+    Context client = observed.client;
     Promise<Void> opened = Promise.promise();
     client.runOnContext(v -> {
       observed.clientThread = Thread.currentThread();
@@ -217,7 +226,7 @@ class StreamThreadingTest {
     start("counting", 2, 10_000_000);
     List<Observed> streams = openFromEveryLoop();
     for (Observed stream : streams) {
-      await(() -> stream.textSoFar().length() > 100);
+      stream.hundredChars.get(10, TimeUnit.SECONDS);
     }
     for (Observed stream : streams) {
       stream.client.runOnContext(v -> stream.active.cancel());
@@ -225,8 +234,7 @@ class StreamThreadingTest {
     for (Observed stream : streams) {
       assertEquals(StreamEnd.Reason.CANCELLED, stream.end.future().await(10, TimeUnit.SECONDS).reason());
       CountingProviderFactory.Record record = CountingProviderFactory.RECORDS.get(stream.tag);
-      await(() -> record.cancelThread != null);
-      assertSame(record.streamThread, record.cancelThread, "cancel runs on the provider's thread");
+      assertSame(record.streamThread, record.cancelledOn.get(10, TimeUnit.SECONDS), "cancel runs on the provider's thread");
       String text = stream.textSoFar();
       assertTrue(expected(stream.tag, record.produced.get()).startsWith(text), "a prefix of its own tokens");
     }
@@ -235,25 +243,19 @@ class StreamThreadingTest {
       assertEquals(List.of(), stream.problems, stream.tag);
       assertEquals(1, stream.ends);
     }
-    await(() -> gateway.activeStreams() == 0);
+    // Each stream leaves the gateway right after its end, on its client's loop: settled, none is left.
+    assertEquals(0, gateway.activeStreams());
   }
 
   @Test
   void aFullClientPausesAProviderOnItsOwnLoopAndTheDrainResumesIt() throws Exception {
     start("counting", 0, 20_000);
-    Observed stream = new Observed("slow", clients.get(1));
-    stream.full = true;
-    Promise<Void> opened = Promise.promise();
-    stream.client.runOnContext(v -> {
-      stream.clientThread = Thread.currentThread();
-      stream.active = gateway.open(new JsonObject().put("model", "m").put("messages", new JsonArray()
-        .add(new JsonObject().put("role", "user").put("content", "slow"))), "s-slow", stream);
-      opened.complete();
-    });
-    opened.future().await(5, TimeUnit.SECONDS);
+    Observed full = new Observed("slow", clients.get(1));
+    full.full = true;
+    Observed stream = open(full);
     CountingProviderFactory.Record record = CountingProviderFactory.RECORDS.computeIfAbsent("slow",
       t -> new CountingProviderFactory.Record());
-    await(() -> record.produced.get() > 0);
+    record.firstToken.get(10, TimeUnit.SECONDS);
     settle();
     int paused = record.produced.get();
     settle();
@@ -287,16 +289,6 @@ class StreamThreadingTest {
       for (Context client : clients) {
         threadOf(client);
       }
-    }
-  }
-
-  private static void await(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within 10 s");
-      }
-      Thread.sleep(2);
     }
   }
 }
