@@ -86,6 +86,7 @@ class SlowClientTest extends NativeTestBase {
     slow.socket.pause();
     JsonObject firehosePrompt = prompt("firehose", "hi").put("requestId", "big");
     slow.sendText(firehosePrompt.copy().put("type", "prompt").encode());
+    NativeClient.await("the prompt to start its stream", () -> gateway.verticle.tokenlane().streams().size() == 1);
     // The same request id again finds the stream without starting another.
     NativeClient.Reply again = client.request(io.vertx.core.http.HttpMethod.POST, "/v1/streams", slowToken,
       firehosePrompt.encode());
