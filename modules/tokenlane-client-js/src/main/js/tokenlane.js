@@ -7,6 +7,10 @@
 // caller sees every token exactly once. The API is documented in modules/tokenlane-client-js/README.md.
 
 const TRANSPORTS = ['websocket', 'sse', 'long-polling'];
+// Reconnects asked by the gateway that skip the backoff; more in a row than this (a balancer that keeps sending the
+// client back to a draining member) count as drops.
+const MAX_MOVES = 3;
+const MOVE_JITTER_MS = 200;
 const DEFAULT_RECONNECT = { initialDelayMs: 250, maxDelayMs: 5000, maxAttempts: 8 };
 const DEFAULT_HEARTBEAT_MS = 15000;
 const SILENCE_FACTOR = 2.5; // a WS/SSE connection silent for 2.5 heartbeats is dead
@@ -38,6 +42,11 @@ function serverError(code, message, options) {
 function dropError(message, cause) {
   return new TokenlaneError('connection_lost', message, { cause });
 }
+// The gateway asked to reconnect (its member drains, or has more than its share of connections): at once, through
+// the balancer, resuming from the last event.
+function movedError(message) {
+  return new TokenlaneError('reconnect', message);
+}
 function closedError() {
   return new TokenlaneError('client_closed', 'the client was closed');
 }
@@ -48,6 +57,7 @@ function classify(err) {
     if (err.code === 'invalid_token') return 'auth';
     if (err.code === 'transport_disabled') return 'disabled';
     if (err.code === 'shutting_down') return 'drop'; // this instance is draining: another one will answer
+    if (err.code === 'reconnect') return 'moved';
     if (SERVER_ERRORS.has(err)) return 'fatal';
   }
   return 'drop'; // network errors, timeouts, closes, non-JSON error pages from proxies
@@ -364,6 +374,9 @@ class WebSocketLink {
 function closeError(code, reason) {
   const why = reason ? `: ${reason}` : '';
   if (code === 4401) return new TokenlaneError('invalid_token', `WebSocket closed with 4401${why}`);
+  if (code === 1001 && typeof reason === 'string' && reason.startsWith('reconnect:')) {
+    return movedError(`WebSocket closed with 1001${why}`);
+  }
   return dropError(`WebSocket closed with ${code}${why}`); // 1001 (going away) included: reconnect and resume
 }
 
@@ -845,6 +858,7 @@ export class TokenStream {
     const client = this.#client;
     const { maxAttempts } = client._options.reconnect;
     let attempts = 0;
+    let moves = 0;
     let authRetried = false;
     let reason = 'initial';
     let lastError = null;
@@ -867,6 +881,7 @@ export class TokenStream {
         try {
           await this.#attach(name, session, () => {
             attempts = 0;
+            moves = 0;
             authRetried = false;
           });
         } catch (err) {
@@ -874,6 +889,12 @@ export class TokenStream {
           lastError = err;
           const kind = classify(err);
           if (kind === 'fatal') throw err;
+          if (kind === 'moved' && moves < MAX_MOVES) {
+            // Not a failure: reconnect at once (a little jitter spreads a drained member's clients).
+            moves++;
+            await sleep(Math.random() * MOVE_JITTER_MS, client._signal);
+            continue;
+          }
           if (kind === 'auth') {
             if (authRetried) throw err;
             authRetried = true;
@@ -968,6 +989,8 @@ export class TokenStream {
             client._markWorked('sse');
             onWorking();
             if (this.#cancelRequested) this.#sendCancel();
+          } else if (ev.event === 'reconnect') {
+            throw movedError(`the gateway asked to reconnect: ${ev.data}`);
           } else if (ev.event === 'message') {
             let env;
             try {

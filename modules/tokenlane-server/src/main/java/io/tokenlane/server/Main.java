@@ -1,7 +1,9 @@
 package io.tokenlane.server;
 
+import io.tokenlane.cluster.ClusterOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -103,7 +105,13 @@ public final class Main {
   }
 
   private static int serve(TokenlaneConfig config, PrintStream err) {
-    Vertx vertx = Vertx.builder().with(vertxOptions(config)).build();
+    Vertx vertx;
+    try {
+      vertx = vertx(config);
+    } catch (Exception e) {
+      err.println("tokenlane: cannot join the cluster: " + (e.getMessage() != null ? e.getMessage() : e));
+      return 1;
+    }
     TokenlaneVerticle verticle = new TokenlaneVerticle(config);
     try {
       vertx.deployVerticle(verticle).await(60, TimeUnit.SECONDS);
@@ -119,6 +127,24 @@ public final class Main {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx, verticle, config), "tokenlane-shutdown"));
     return 0;
+  }
+
+  /** A plain Vert.x, or a clustered one (Hazelcast) when the configuration asks for a cluster. */
+  static Vertx vertx(TokenlaneConfig config) throws Exception {
+    VertxOptions options = vertxOptions(config);
+    ClusterOptions cluster = config.cluster();
+    if (!cluster.isEnabled()) {
+      return Vertx.builder().with(options).build();
+    }
+    if (!"0.0.0.0".equals(cluster.getHost())) {
+      options.getEventBusOptions().setHost(cluster.getHost());
+    }
+    if (!cluster.getPublicHost().isEmpty()) {
+      options.getEventBusOptions().setClusterPublicHost(cluster.getPublicHost());
+    }
+    options.getEventBusOptions().setPort(cluster.getEventBusPort());
+    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(cluster.hazelcastConfig()))
+      .buildClustered().await(120, TimeUnit.SECONDS);
   }
 
   /**

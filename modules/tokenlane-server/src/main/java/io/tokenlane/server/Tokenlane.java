@@ -1,6 +1,8 @@
 package io.tokenlane.server;
 
+import io.tokenlane.cluster.HazelcastDirectory;
 import io.tokenlane.core.Gateway;
+import io.tokenlane.core.cluster.StreamDirectory;
 import io.tokenlane.core.plugin.PluginCatalog;
 import io.tokenlane.core.session.SessionTokens;
 import io.tokenlane.core.stream.StreamHub;
@@ -8,9 +10,11 @@ import io.tokenlane.transport.openai.OpenAiApi;
 import io.tokenlane.transport.streams.StreamsApi;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,20 +40,17 @@ public final class Tokenlane {
   private final OpenAiApi openAi;
   private final StreamHub hub;
   private final StreamsApi streams;
+  private final StreamDirectory directory;
 
-  private Tokenlane(Vertx vertx, TokenlaneConfig config, Gateway gateway, PluginCatalog catalog) {
+  private Tokenlane(Vertx vertx, TokenlaneConfig config, Gateway gateway, PluginCatalog catalog,
+                    StreamDirectory directory, byte[] secret) {
     this.vertx = vertx;
     this.config = config;
     this.gateway = gateway;
     this.catalog = catalog;
+    this.directory = directory;
     this.openAi = OpenAiApi.create(vertx, gateway, config.transport());
-    this.hub = StreamHub.create(vertx, gateway, config.streams());
-    byte[] secret = config.sessionSecret();
-    if (secret.length == 0) {
-      LOG.log(System.Logger.Level.INFO, "sessions.secret is not set: session tokens are signed with a random key"
-        + " and valid on this instance only");
-      secret = SessionTokens.randomSecret();
-    }
+    this.hub = StreamHub.create(vertx, gateway, config.streams(), directory);
     this.streams = StreamsApi.create(vertx, hub,
       new SessionTokens(secret, config.sessionTtlMs(), System::currentTimeMillis), config.transport());
   }
@@ -65,8 +66,33 @@ public final class Tokenlane {
   public static Future<Tokenlane> start(Vertx vertx, TokenlaneConfig config) {
     return vertx.executeBlocking(() -> loadPlugins(config))
       .compose(catalog -> Gateway.start(vertx, config.gateway(), catalog)
-        .map(gateway -> new Tokenlane(vertx, config, gateway, catalog))
+        .compose(gateway -> directory(vertx, config)
+          .compose(directory -> secret(config, directory)
+            .map(secret -> new Tokenlane(vertx, config, gateway, catalog, directory, secret)))
+          .onFailure(e -> gateway.close(0)))
         .onFailure(e -> catalog.close()));
+  }
+
+  /** On a clustered Vert.x, the cluster's directory; else this node's, in memory. */
+  private static Future<StreamDirectory> directory(Vertx vertx, TokenlaneConfig config) {
+    if (vertx.isClustered() && ((VertxInternal) vertx).clusterManager() instanceof HazelcastClusterManager manager) {
+      return HazelcastDirectory.start(vertx, manager, config.cluster(), config.streams()).map(d -> d);
+    }
+    return Future.succeededFuture(StreamDirectory.local());
+  }
+
+  /** The configured secret; else one shared by the cluster's members; else a random one for this instance. */
+  private static Future<byte[]> secret(TokenlaneConfig config, StreamDirectory directory) {
+    byte[] configured = config.sessionSecret();
+    if (configured.length > 0) {
+      return Future.succeededFuture(configured);
+    }
+    if (directory instanceof HazelcastDirectory cluster) {
+      return cluster.sharedSecret(SessionTokens.randomSecret());
+    }
+    LOG.log(System.Logger.Level.INFO, "sessions.secret is not set: session tokens are signed with a random key"
+      + " and valid on this instance only");
+    return Future.succeededFuture(SessionTokens.randomSecret());
   }
 
   /**
@@ -113,7 +139,12 @@ public final class Tokenlane {
     router.get("/readyz").handler(ctx -> {
       boolean ready = gateway.isReady();
       ctx.response().setStatusCode(ready ? 200 : 503);
-      ctx.json(new JsonObject().put("status", ready ? "UP" : "DOWN").put("activeStreams", gateway.activeStreams()));
+      JsonObject status = new JsonObject().put("status", ready ? "UP" : "DOWN")
+        .put("activeStreams", gateway.activeStreams()).put("openConnections", streams.openConnections());
+      if (directory instanceof HazelcastDirectory cluster) {
+        status.put("cluster", cluster.status());
+      }
+      ctx.json(status);
     });
     router.route("/v1/*").subRouter(streams.router());
     router.route("/v1/*").subRouter(openAi.router());
@@ -139,9 +170,15 @@ public final class Tokenlane {
    */
   public Future<Void> close() {
     openAi.close();
+    if (directory.clustered()) {
+      // Other members serve this member's clients while its streams finish: they resume there from mirrors.
+      streams.drain();
+    }
     return gateway.close(config.shutdownGraceMs()).eventually(() -> {
       streams.close();
       hub.close();
+      return directory.close();
+    }).eventually(() -> {
       catalog.close();
       return Future.succeededFuture();
     });

@@ -1,5 +1,6 @@
 package io.tokenlane.server;
 
+import io.tokenlane.cluster.ClusterOptions;
 import io.tokenlane.core.GatewayOptions;
 import io.tokenlane.spi.ConfigField;
 import io.tokenlane.spi.ConfigSchema;
@@ -37,7 +38,8 @@ public final class TokenlaneConfig {
     ConfigField.object("shutdown").description("graceful shutdown"),
     ConfigField.object("sessions").description("session tokens of the native protocol"),
     ConfigField.object("streams").description("replay, resume and detach of native streams"),
-    ConfigField.object("transports").description("the native transports offered to clients"));
+    ConfigField.object("transports").description("the native transports offered to clients"),
+    ConfigField.object("cluster").description("several gateway members sharing streams through Hazelcast"));
   static final ConfigSchema HTTP_SCHEMA = ConfigSchema.of(
     ConfigField.string("host").defaultValue("0.0.0.0").description("address to listen on"),
     ConfigField.integer("port").defaultValue((long) DEFAULT_PORT).min(0).max(65535)
@@ -83,6 +85,25 @@ public final class TokenlaneConfig {
     ConfigField.integer("pollLingerMs").defaultValue(TransportOptions.DEFAULT_POLL_LINGER_MS).min(0).max(1000)
       .description("how long a woken long-poll whose client has the answer's beginning waits for more events;"
         + " 0: answer at once"));
+  static final ConfigSchema CLUSTER_SCHEMA = ConfigSchema.of(
+    ConfigField.bool("enabled").defaultValue(false)
+      .description("join a cluster; also on when members or kubernetesServiceDns is set"),
+    ConfigField.stringList("members").defaultValue(new JsonArray())
+      .description("the members to join, host:port each (TOKENLANE_CLUSTER_MEMBERS=a:5701,b:5701 turns clustering on)"),
+    ConfigField.string("kubernetesServiceDns").defaultValue("")
+      .description("on Kubernetes: the headless service whose DNS names the members (instead of members)"),
+    ConfigField.string("host").defaultValue("0.0.0.0").description("address Hazelcast and the event bus listen on"),
+    ConfigField.string("publicHost").defaultValue("")
+      .description("address the other members reach this one at; empty: the host's own"),
+    ConfigField.integer("port").defaultValue((long) ClusterOptions.DEFAULT_PORT).min(1).max(65535)
+      .description("Hazelcast's port on this member"),
+    ConfigField.integer("eventBusPort").defaultValue(0L).min(0).max(65535)
+      .description("port of the event bus between members; 0: any free one"),
+    ConfigField.string("name").defaultValue("tokenlane").description("cluster name: members of other clusters are refused"),
+    ConfigField.integer("batchMs").defaultValue(ClusterOptions.DEFAULT_BATCH_MS).min(0).max(1000)
+      .description("longest a stream's events wait to cross to another member together (the first goes at once)"),
+    ConfigField.integer("memberTimeoutMs").defaultValue(ClusterOptions.DEFAULT_MEMBER_TIMEOUT_MS).min(2000)
+      .max(300_000).description("a member silent this long is dropped, and its streams end with owner_lost"));
   static final Map<String, ConfigSchema> OVERRIDABLE_SECTIONS = new LinkedHashMap<>();
 
   static {
@@ -92,6 +113,7 @@ public final class TokenlaneConfig {
     OVERRIDABLE_SECTIONS.put("sessions", SESSIONS_SCHEMA);
     OVERRIDABLE_SECTIONS.put("streams", STREAMS_SCHEMA);
     OVERRIDABLE_SECTIONS.put("transports", TRANSPORTS_SCHEMA);
+    OVERRIDABLE_SECTIONS.put("cluster", CLUSTER_SCHEMA);
   }
 
   private final String host;
@@ -104,6 +126,7 @@ public final class TokenlaneConfig {
   private final StreamHubOptions streams;
   private final byte[] sessionSecret;
   private final long sessionTtlMs;
+  private ClusterOptions cluster = new ClusterOptions();
 
   private TokenlaneConfig(JsonObject http, TransportOptions transport, GatewayOptions gateway,
                           long shutdownGraceMs, StreamHubOptions streams, byte[] sessionSecret, long sessionTtlMs) {
@@ -182,9 +205,30 @@ public final class TokenlaneConfig {
         .setPollLingerMs(transports.getLong("pollLingerMs"));
       streams = new StreamHubOptions(streamsJson);
     }
-    return new TokenlaneConfig(http, transport, gateway,
+    JsonObject clusterJson = section(root, "cluster", CLUSTER_SCHEMA, problems);
+    TokenlaneConfig config = new TokenlaneConfig(http, transport, gateway,
       shutdown.getLong("graceMs", DEFAULT_SHUTDOWN_GRACE_MS), streams, secret,
       sessions.getLong("ttlMs", DEFAULT_SESSION_TTL_MS));
+    if (problems.isEmpty()) {
+      config.cluster = cluster(clusterJson, problems);
+    }
+    return config;
+  }
+
+  /** The cluster section: on when asked, or when members or a Kubernetes service are named. */
+  private static ClusterOptions cluster(JsonObject json, List<String> problems) {
+    JsonArray members = json.getJsonArray("members", new JsonArray());
+    for (Object member : members) {
+      if (!String.valueOf(member).matches("[^\\s:]+:\\d{1,5}")) {
+        problems.add("cluster.members: each member is host:port, got '" + member + "'");
+      }
+    }
+    boolean enabled = json.getBoolean("enabled", false) || !members.isEmpty()
+      || !json.getString("kubernetesServiceDns", "").isEmpty();
+    JsonObject options = json.copy().put("enabled", enabled);
+    options.put("port", json.getLong("port", (long) ClusterOptions.DEFAULT_PORT).intValue());
+    options.put("eventBusPort", json.getLong("eventBusPort", 0L).intValue());
+    return new ClusterOptions(options);
   }
 
   private static JsonObject section(JsonObject root, String name, ConfigSchema schema, List<String> problems) {
@@ -239,6 +283,11 @@ public final class TokenlaneConfig {
   /** @return how long a session token is valid, in ms */
   public long sessionTtlMs() {
     return sessionTtlMs;
+  }
+
+  /** @return how this member joins a cluster (off by default) */
+  public ClusterOptions cluster() {
+    return cluster;
   }
 
   /** @return the shutdown grace in ms */

@@ -92,7 +92,7 @@ class SlowClientTest extends NativeTestBase {
       firehosePrompt.encode());
     assertEquals(200, again.status(), again.body());
     HubStream firehose = gateway.verticle.tokenlane().streams().get(session.getString("sessionId"),
-      again.json().getString("streamId"));
+      again.json().getString("streamId")).result();
 
     upstream.enqueue(Script.tokens("meanwhile ", "fine"));
     String otherToken = client.session().getString("token");

@@ -1,6 +1,7 @@
 package io.tokenlane.core.impl;
 
 import io.tokenlane.core.GatewayException;
+import io.tokenlane.core.cluster.StreamDirectory;
 import io.tokenlane.core.stream.ActiveStream;
 import io.tokenlane.core.stream.Attachment;
 import io.tokenlane.core.stream.EventSink;
@@ -10,6 +11,7 @@ import io.tokenlane.core.stream.ReplayBuffer;
 import io.tokenlane.core.stream.StreamEnd;
 import io.tokenlane.core.stream.StreamEvent;
 import io.tokenlane.core.stream.StreamObserver;
+import io.tokenlane.spi.ProviderError;
 import io.tokenlane.spi.Usage;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -32,6 +34,10 @@ import java.util.function.Consumer;
  * is a whole replay buffer behind, so the provider pauses its upstream read instead of evicting what that follower
  * has not read; it resumes once the slowest follower is half-way caught up. Long-polling holds no connection and
  * pushes nothing back: a poller slower than the stream reads from the replay buffer and gets a reset past it.
+ *
+ * <p>A mirror is the same class fed by another member (the stream's owner) instead of a provider: it holds the
+ * events the owner sent in its own replay buffer and serves this member's followers from it; a cancel goes to the
+ * owner, and when the owner is lost the mirror ends the stream with {@code owner_lost}.
  */
 final class HubStreamImpl implements HubStream, StreamObserver {
 
@@ -68,6 +74,12 @@ final class HubStreamImpl implements HubStream, StreamObserver {
   // Backpressure: whether the provider was told to pause, and how to resume it.
   private volatile boolean paused;
   private Handler<Void> drainHandler;
+  // Owned streams: what backs every event up on another member, if anything.
+  private Consumer<StreamEvent> replicator;
+  // Mirrors: the owner, and who waits for the mirror to catch up.
+  private StreamDirectory.RemoteStream remote;
+  private long caughtUpAt = -1;
+  private Promise<Void> caughtUp;
 
   HubStreamImpl(String id, String sessionId, String requestId, Context home, ReplayBuffer replay, int capacity,
                 Consumer<HubStreamImpl> onEnded) {
@@ -85,6 +97,103 @@ final class HubStreamImpl implements HubStream, StreamObserver {
 
   void started(ActiveStream active) {
     this.active = active;
+  }
+
+  void replicateTo(Consumer<StreamEvent> replicator) {
+    this.replicator = replicator;
+  }
+
+  void runOnHome(Runnable action) {
+    if (Thread.currentThread() == homeThread) {
+      action.run();
+    } else {
+      home.runOnContext(v -> action.run());
+    }
+  }
+
+  // Mirror: fed by the owner through the directory, on the home context.
+
+  /**
+   * Makes this stream a mirror of a stream owned by another member.
+   *
+   * @param owner how to reach it
+   * @return where the owner's events go
+   */
+  StreamDirectory.RemoteListener mirrorOf(StreamDirectory.RemoteStream owner) {
+    this.remote = owner;
+    return new StreamDirectory.RemoteListener() {
+      @Override
+      public void events(List<StreamEvent> events) {
+        events.forEach(HubStreamImpl.this::mirror);
+      }
+
+      @Override
+      public void ownerLost() {
+        if (end == null) {
+          mirror(StreamEvent.of(id, replay.lastSeq() + 1, StreamEvent.Type.END, new JsonObject().put("reason", "error")
+            .put("code", "owner_lost").put("message", "the gateway member that ran this stream is gone")));
+        }
+      }
+    };
+  }
+
+  /**
+   * Completes once the mirror holds the owner's events up to {@code seq}.
+   *
+   * @param seq the owner's newest seq when the mirror subscribed
+   * @return completes on the home context
+   */
+  Future<Void> caughtUpWith(long seq) {
+    if (replay.lastSeq() >= seq || end != null) {
+      return Future.succeededFuture();
+    }
+    caughtUpAt = seq;
+    caughtUp = Promise.promise();
+    return caughtUp.future();
+  }
+
+  private void mirror(StreamEvent event) {
+    long last = replay.lastSeq();
+    if (end != null || event.seq() <= last) {
+      return;
+    }
+    if (event.type() == StreamEvent.Type.RESET) {
+      // The owner no longer held the oldest events: neither does the mirror, and its readers get a reset.
+      replay.skipTo(event.seq());
+    } else {
+      if (event.seq() > last + 1) {
+        LOG.log(System.Logger.Level.DEBUG, "mirror of stream " + id + " skips from " + last + " to " + event.seq());
+        replay.skipTo(event.seq() - 1);
+      }
+      append(event);
+      if (event.isEnd()) {
+        ended(endOf(event));
+      }
+    }
+    if (caughtUp != null && (replay.lastSeq() >= caughtUpAt || end != null)) {
+      Promise<Void> done = caughtUp;
+      caughtUp = null;
+      done.complete();
+    }
+  }
+
+  private static StreamEnd endOf(StreamEvent event) {
+    JsonObject json = event.toJson();
+    String reason = json.getString("reason", "error");
+    for (StreamEnd.Reason candidate : StreamEnd.Reason.values()) {
+      if (candidate.wireName().equals(reason) && candidate != StreamEnd.Reason.ERROR) {
+        return new StreamEnd(candidate, null);
+      }
+    }
+    return StreamEnd.failed(new ProviderError(json.getString("code", ProviderError.UPSTREAM_ERROR),
+      json.getString("message", "the stream failed"), 502));
+  }
+
+  /** Stops a mirror's subscription: nobody on this member reads the stream any more. */
+  void closeMirror() {
+    if (remote != null) {
+      remote.close();
+    }
   }
 
   void appendStart(String model) {
@@ -174,6 +283,9 @@ final class HubStreamImpl implements HubStream, StreamObserver {
    * @return completes once the end is appended
    */
   Future<Void> cancel(String code) {
+    if (remote != null) {
+      return remote.cancel();
+    }
     if (Thread.currentThread() == homeThread) {
       cancelOnHome(code);
       return Future.succeededFuture();
@@ -282,11 +394,15 @@ final class HubStreamImpl implements HubStream, StreamObserver {
       // Appended before it is published: a reader that sees end() != null finds the end event in the buffer.
       append(StreamEvent.Type.END, data);
     } finally {
-      endedAtNanos = System.nanoTime();
-      end = streamEnd;
-      paused = false;
-      onEnded.accept(this);
+      ended(streamEnd);
     }
+  }
+
+  private void ended(StreamEnd streamEnd) {
+    endedAtNanos = System.nanoTime();
+    end = streamEnd;
+    paused = false;
+    onEnded.accept(this);
   }
 
   @Override
@@ -348,6 +464,9 @@ final class HubStreamImpl implements HubStream, StreamObserver {
 
   private void append(StreamEvent event) {
     replay.append(event);
+    if (replicator != null) {
+      replicator.accept(event);
+    }
     for (Listener listener : listeners) {
       try {
         listener.appended(event);

@@ -2,33 +2,44 @@ package io.tokenlane.core.impl;
 
 import io.tokenlane.core.Gateway;
 import io.tokenlane.core.GatewayException;
+import io.tokenlane.core.cluster.StreamDirectory;
 import io.tokenlane.core.session.SessionTokens;
 import io.tokenlane.core.stream.HubStream;
 import io.tokenlane.core.stream.ReplayBuffer;
 import io.tokenlane.core.stream.StreamHub;
 import io.tokenlane.core.stream.StreamHubOptions;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The hub of one gateway instance, in memory. One periodic timer cancels streams detached for longer than the
- * grace and forgets ended streams after the resume window.
+ * The hub of one gateway member. The streams it owns live here, in memory, on the event loop that opened them;
+ * streams owned by other members are served through mirrors ({@link HubStreamImpl} fed by the
+ * {@link StreamDirectory}), one per stream per member whatever the number of its followers here. One periodic
+ * timer cancels streams detached for longer than the grace, forgets ended streams after the resume window and
+ * closes mirrors nobody here reads any more.
  */
-public final class LocalStreamHub implements StreamHub {
+public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStreams {
 
   private static final System.Logger LOG = System.getLogger(LocalStreamHub.class.getName());
+  /** How long a mirror nobody reads stays subscribed, so that a client alternating members keeps it warm. */
+  static final long MIRROR_LINGER_MS = 5_000;
+  /** How long a prompt waits for a stream that another prompt with its request id is opening: 20 x 50 ms. */
+  private static final int CLAIM_ATTEMPTS = 20;
+  private static final long CLAIM_RETRY_MS = 50;
 
   private final Vertx vertx;
   private final Gateway gateway;
   private final StreamHubOptions options;
+  private final StreamDirectory directory;
   private final Map<String, HubStreamImpl> streams = new ConcurrentHashMap<>();
-  private final Map<String, String> byRequestId = new ConcurrentHashMap<>();
-  private final Map<String, Integer> runningPerSession = new HashMap<>();
+  private final Map<String, Future<HubStreamImpl>> mirrors = new ConcurrentHashMap<>();
+  private final long mirrorLingerNanos;
   private final long timerId;
 
   /**
@@ -37,71 +48,148 @@ public final class LocalStreamHub implements StreamHub {
    * @param vertx the Vert.x instance
    * @param gateway where streams are opened
    * @param options the bounds
+   * @param directory what the members share
    */
-  public LocalStreamHub(Vertx vertx, Gateway gateway, StreamHubOptions options) {
+  public LocalStreamHub(Vertx vertx, Gateway gateway, StreamHubOptions options, StreamDirectory directory) {
     this.vertx = vertx;
     this.gateway = gateway;
     this.options = new StreamHubOptions(options);
+    this.directory = directory;
+    this.mirrorLingerNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(MIRROR_LINGER_MS, options.getDetachGraceMs() / 2 + 1));
     long period = Math.max(20, Math.min(1000, Math.min(options.getDetachGraceMs(), options.getResumeWindowMs()) / 4));
     this.timerId = vertx.setPeriodic(period, t -> sweep());
+    directory.serve(this);
   }
 
   @Override
-  public Opened open(String sessionId, String requestId, JsonObject body) {
-    Context context = Vertx.currentContext();
-    if (context == null || !context.isEventLoopContext()) {
-      throw new IllegalStateException("open() must be called on an event loop");
-    }
-    String key = requestId == null ? null : sessionId + '\n' + requestId;
+  public Future<Opened> open(String sessionId, String requestId, JsonObject body) {
+    return open(eventLoop("open"), sessionId, requestId, body, 0);
+  }
+
+  private Future<Opened> open(Context context, String sessionId, String requestId, JsonObject body, int attempt) {
     String id = SessionTokens.randomId("st-");
-    if (key != null) {
-      // Claimed before the upstream call, atomically: the same prompt sent twice at once starts one stream.
-      String claimed = byRequestId.putIfAbsent(key, id);
-      if (claimed != null) {
-        HubStreamImpl existing = streamFor(claimed);
-        if (existing != null) {
-          return new Opened(existing, false);
+    if (requestId == null) {
+      return start(context, sessionId, null, id, body);
+    }
+    // Claimed before the upstream call, atomically: the same prompt sent twice at once starts one stream.
+    return directory.claim(sessionId, requestId, id).compose(claimed -> {
+      if (claimed.equals(id)) {
+        return start(context, sessionId, requestId, id, body)
+          .onFailure(e -> directory.unclaim(sessionId, requestId, id));
+      }
+      return get(sessionId, claimed).map(existing -> new Opened(existing, false)).recover(notYet -> {
+        if (attempt < CLAIM_ATTEMPTS) {
+          // Claimed by a prompt still opening its stream (on another member, maybe): look again in a moment; if it
+          // failed to open, its claim is gone by then and this prompt claims the id.
+          Promise<Void> later = Promise.promise();
+          vertx.setTimer(CLAIM_RETRY_MS, t -> later.complete());
+          return later.future().compose(v -> open(context, sessionId, requestId, body, attempt + 1));
         }
-        byRequestId.put(key, id);
-      }
+        // The stream that held the request id is gone for good: the id starts a new one.
+        directory.unclaim(sessionId, requestId, claimed);
+        return attempt == CLAIM_ATTEMPTS ? open(context, sessionId, requestId, body, attempt + 1)
+          : Future.failedFuture(notYet);
+      });
+    });
+  }
+
+  private Future<Opened> start(Context context, String sessionId, String requestId, String id, JsonObject body) {
+    if (streams.size() >= options.getMaxStreams() && !evictEnded()) {
+      return Future.failedFuture(new GatewayException(503, "server_error", "over_capacity", null,
+        "the gateway keeps its maximum of " + options.getMaxStreams() + " streams; try again later"));
     }
-    try {
-      if (streams.size() >= options.getMaxStreams() && !evictEnded()) {
-        throw new GatewayException(503, "server_error", "over_capacity", null,
-          "the gateway keeps its maximum of " + options.getMaxStreams() + " streams; try again later");
+    return directory.reserve(sessionId, id, options.getMaxRunningPerSession()).compose(reserved -> {
+      if (!reserved) {
+        return Future.failedFuture(new GatewayException(429, "rate_limit_error", "too_many_streams", null,
+          "this session already runs " + options.getMaxRunningPerSession() + " streams"));
       }
-      if (!reserve(sessionId)) {
-        throw new GatewayException(429, "rate_limit_error", "too_many_streams", null,
-          "this session already runs " + options.getMaxRunningPerSession() + " streams");
+      HubStreamImpl stream;
+      try {
+        stream = startOwned(context, sessionId, requestId, id, body);
+      } catch (RuntimeException e) {
+        directory.release(sessionId, id);
+        return Future.failedFuture(e);
       }
-    } catch (GatewayException e) {
-      forget(key, id);
-      throw e;
-    }
+      Opened opened = new Opened(stream, true);
+      if (!directory.clustered()) {
+        return Future.succeededFuture(opened);
+      }
+      // The stream runs already; its id goes out once every member can find it.
+      return directory.register(new StreamDirectory.Location(id, sessionId, requestId, directory.memberId()))
+        .map(opened);
+    });
+  }
+
+  private HubStreamImpl startOwned(Context context, String sessionId, String requestId, String id, JsonObject body) {
     ReplayBuffer replay = new ReplayBuffer(options.getReplayCapacity(), options.getResumeWindowMs(), System::nanoTime);
     HubStreamImpl stream = new HubStreamImpl(id, sessionId, requestId, context, replay, options.getReplayCapacity(),
       this::ended);
+    stream.replicateTo(directory.replicator(id));
     stream.appendStart(body.getString("model"));
     streams.put(id, stream);
     try {
       stream.started(gateway.open(body, id, stream));
     } catch (RuntimeException e) {
       streams.remove(id);
-      release(sessionId);
-      forget(key, id);
       throw e;
     }
-    return new Opened(stream, true);
+    return stream;
   }
 
   @Override
-  public HubStream get(String sessionId, String streamId) {
-    HubStreamImpl stream = streamFor(streamId);
-    if (stream == null || !stream.sessionId().equals(sessionId)) {
-      throw new GatewayException(404, "invalid_request_error", "stream_not_found", null,
-        "no stream with this id in this session");
+  public Future<HubStream> get(String sessionId, String streamId) {
+    HubStreamImpl owned = streamId == null ? null : streams.get(streamId);
+    if (owned != null || streamId == null || !directory.clustered()) {
+      return owned != null && owned.sessionId().equals(sessionId) ? Future.succeededFuture(owned) : notFound();
     }
-    return stream;
+    Future<HubStreamImpl> mirror = mirrors.get(streamId);
+    if (mirror != null) {
+      return mirror.transform(found -> found.succeeded() && found.result().sessionId().equals(sessionId)
+        ? Future.succeededFuture(found.result()) : notFound());
+    }
+    Context context = eventLoop("get");
+    return directory.locate(streamId).compose(location -> {
+      if (location == null || !location.sessionId().equals(sessionId)
+          || location.owner().equals(directory.memberId())) {
+        return notFound();
+      }
+      Promise<HubStreamImpl> created = Promise.promise();
+      Future<HubStreamImpl> existing = mirrors.putIfAbsent(streamId, created.future());
+      if (existing != null) {
+        return existing.map(found -> (HubStream) found);
+      }
+      mirror(context, location).onComplete(created);
+      return created.future().map(found -> (HubStream) found);
+    });
+  }
+
+  /** A mirror of another member's stream, complete once it holds what the owner held when it subscribed. */
+  private Future<HubStreamImpl> mirror(Context context, StreamDirectory.Location location) {
+    StreamDirectory.RemoteStream remote = directory.remote(location);
+    ReplayBuffer replay = new ReplayBuffer(options.getReplayCapacity(), options.getResumeWindowMs(), System::nanoTime);
+    HubStreamImpl mirror = new HubStreamImpl(location.streamId(), location.sessionId(), location.requestId(), context,
+      replay, options.getReplayCapacity(), s -> { });
+    Future<HubStreamImpl> ready = remote.subscribe(mirror.mirrorOf(remote)).compose(mirror::caughtUpWith).map(mirror)
+      .onFailure(e -> {
+        remote.close();
+        mirrors.remove(location.streamId());
+        LOG.log(System.Logger.Level.DEBUG, "cannot follow stream " + location.streamId() + " of member "
+          + location.owner() + ": " + e.getMessage());
+      });
+    return ready.recover(e -> notFound());
+  }
+
+  private static <T> Future<T> notFound() {
+    return Future.failedFuture(new GatewayException(404, "invalid_request_error", "stream_not_found", null,
+      "no stream with this id in this session"));
+  }
+
+  private static Context eventLoop(String what) {
+    Context context = Vertx.currentContext();
+    if (context == null || !context.isEventLoopContext()) {
+      throw new IllegalStateException(what + "() must be called on an event loop");
+    }
+    return context;
   }
 
   @Override
@@ -115,14 +203,27 @@ public final class LocalStreamHub implements StreamHub {
   }
 
   @Override
-  public void close() {
-    vertx.cancelTimer(timerId);
+  public StreamDirectory directory() {
+    return directory;
   }
 
-  private void forget(String key, String id) {
-    if (key != null) {
-      byRequestId.remove(key, id);
-    }
+  @Override
+  public void close() {
+    vertx.cancelTimer(timerId);
+    mirrors.values().forEach(mirror -> mirror.onSuccess(HubStreamImpl::closeMirror));
+    mirrors.clear();
+  }
+
+  // OwnedStreams: how the directory serves other members.
+
+  @Override
+  public HubStream find(String streamId) {
+    return streams.get(streamId);
+  }
+
+  @Override
+  public void onHome(HubStream stream, Runnable action) {
+    ((HubStreamImpl) stream).runOnHome(action);
   }
 
   /**
@@ -140,31 +241,14 @@ public final class LocalStreamHub implements StreamHub {
   }
 
   private void remove(HubStreamImpl stream) {
-    streams.remove(stream.id());
-    if (stream.requestId() != null) {
-      byRequestId.remove(stream.sessionId() + '\n' + stream.requestId(), stream.id());
+    if (streams.remove(stream.id(), stream)) {
+      directory.forgotten(stream.id());
     }
-  }
-
-  private HubStreamImpl streamFor(String streamId) {
-    return streamId == null ? null : streams.get(streamId);
   }
 
   private void ended(HubStreamImpl stream) {
-    release(stream.sessionId());
-  }
-
-  private synchronized boolean reserve(String sessionId) {
-    int running = runningPerSession.getOrDefault(sessionId, 0);
-    if (running >= options.getMaxRunningPerSession()) {
-      return false;
-    }
-    runningPerSession.put(sessionId, running + 1);
-    return true;
-  }
-
-  private synchronized void release(String sessionId) {
-    runningPerSession.computeIfPresent(sessionId, (s, running) -> running <= 1 ? null : running - 1);
+    directory.release(stream.sessionId(), stream.id());
+    directory.ended(stream.id());
   }
 
   private void sweep() {
@@ -179,6 +263,14 @@ public final class LocalStreamHub implements StreamHub {
         }
       } else if (now - stream.endedAtNanos() > window && stream.attachedCount() == 0) {
         remove(stream);
+      }
+    }
+    for (Map.Entry<String, Future<HubStreamImpl>> entry : mirrors.entrySet()) {
+      HubStreamImpl mirror = entry.getValue().result();
+      if (mirror != null && mirror.detachedLongerThan(mirrorLingerNanos, now)
+          && mirrors.remove(entry.getKey(), entry.getValue())) {
+        // Nobody here reads it: the owner stops sending, and its own detach grace takes over.
+        mirror.closeMirror();
       }
     }
   }

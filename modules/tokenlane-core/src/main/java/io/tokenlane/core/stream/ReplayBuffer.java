@@ -109,6 +109,22 @@ public final class ReplayBuffer {
     return new Replay(Collections.unmodifiableList(out), reset, lastSeq);
   }
 
+  /**
+   * Drops everything held and continues after {@code seq}, as if the events up to it had been evicted: a mirror of
+   * another member's stream starts where the owner's buffer starts. Readers behind get a reset.
+   *
+   * @param seq the last seq the buffer will never hold; nothing happens when it is not beyond the newest
+   */
+  public synchronized void skipTo(long seq) {
+    if (seq <= lastSeq) {
+      return;
+    }
+    while (size > 0) {
+      dropOldest();
+    }
+    lastSeq = seq;
+  }
+
   /** @return the newest seq appended, 0 before the first */
   public synchronized long lastSeq() {
     return lastSeq;

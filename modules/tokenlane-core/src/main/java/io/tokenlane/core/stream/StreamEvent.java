@@ -153,6 +153,18 @@ public final class StreamEvent {
     return of(streamId, resumeFrom - 1, Type.RESET, data);
   }
 
+  /**
+   * An event from its encoded envelope, as another member sent it: trusted, not parsed again.
+   *
+   * @param seq the event's seq
+   * @param type the event's type
+   * @param json the envelope's bytes, which must carry that seq and type
+   * @return the event
+   */
+  public static StreamEvent restore(long seq, Type type, byte[] json) {
+    return new StreamEvent(seq, type, json);
+  }
+
   /** @return the position in the stream */
   public long seq() {
     return seq;

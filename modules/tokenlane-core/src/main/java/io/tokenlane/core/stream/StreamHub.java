@@ -1,7 +1,9 @@
 package io.tokenlane.core.stream;
 
 import io.tokenlane.core.Gateway;
+import io.tokenlane.core.cluster.StreamDirectory;
 import io.tokenlane.core.impl.LocalStreamHub;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
@@ -21,7 +23,20 @@ public interface StreamHub {
    * @return the hub; {@link #close()} it with the gateway
    */
   static StreamHub create(Vertx vertx, Gateway gateway, StreamHubOptions options) {
-    return new LocalStreamHub(vertx, gateway, options);
+    return create(vertx, gateway, options, StreamDirectory.local());
+  }
+
+  /**
+   * A hub whose streams are shared through a directory: the cluster's, or {@link StreamDirectory#local()}.
+   *
+   * @param vertx the Vert.x instance
+   * @param gateway where streams are opened
+   * @param options the bounds
+   * @param directory what the members share
+   * @return the hub; {@link #close()} it with the gateway
+   */
+  static StreamHub create(Vertx vertx, Gateway gateway, StreamHubOptions options, StreamDirectory directory) {
+    return new LocalStreamHub(vertx, gateway, options, directory);
   }
 
   /**
@@ -40,28 +55,31 @@ public interface StreamHub {
    * @param sessionId the session
    * @param requestId the client's idempotency key, or {@code null}
    * @param body a validated chat-completions body
-   * @return the stream
-   * @throws io.tokenlane.core.GatewayException 404 {@code model_not_found}, 429 {@code too_many_streams},
+   * @return the stream, completed on the caller's context, or failed with a
+   *     {@link io.tokenlane.core.GatewayException}: 404 {@code model_not_found}, 429 {@code too_many_streams},
    *     503 {@code shutting_down}
    */
-  Opened open(String sessionId, String requestId, JsonObject body);
+  Future<Opened> open(String sessionId, String requestId, JsonObject body);
 
   /**
    * A stream of a session.
    *
    * @param sessionId the session asking
    * @param streamId the stream
-   * @return the stream
-   * @throws io.tokenlane.core.GatewayException 404 {@code stream_not_found} when there is no such stream for this
-   *     session (also when it belongs to another one)
+   * @return the stream (owned here, or a mirror of another member's), completed on the caller's context, or failed
+   *     with a {@link io.tokenlane.core.GatewayException} 404 {@code stream_not_found} when there is no such stream
+   *     for this session (also when it belongs to another one)
    */
-  HubStream get(String sessionId, String streamId);
+  Future<HubStream> get(String sessionId, String streamId);
 
   /** @return the options */
   StreamHubOptions options();
 
-  /** @return how many streams are kept (running, or ended and still resumable) */
+  /** @return how many streams this member keeps (running, or ended and still resumable), mirrors excluded */
   int size();
+
+  /** @return the directory this hub shares streams through */
+  StreamDirectory directory();
 
   /** Stops sweeping. Streams end with the gateway. */
   void close();

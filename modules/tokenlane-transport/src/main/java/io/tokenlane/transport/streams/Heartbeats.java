@@ -18,6 +18,15 @@ final class Heartbeats {
 
     /** Sends a heartbeat, or closes the connection if it is dead. Called on {@link #context()}. */
     void beat();
+
+    /**
+     * Asks the client to reconnect, through whatever balancer is in front, and resume from where it is: the member
+     * drains or has more connections than its share. Closes the connection; its streams run on. Called on
+     * {@link #context()}.
+     *
+     * @param reason why, for the client
+     */
+    void reconnect(String reason);
   }
 
   private final Vertx vertx;
@@ -39,6 +48,27 @@ final class Heartbeats {
 
   int size() {
     return connections.size();
+  }
+
+  /**
+   * Asks up to {@code max} connections to reconnect elsewhere.
+   *
+   * @param max how many
+   * @param reason why, for the clients
+   * @return how many were asked
+   */
+  int reconnect(int max, String reason) {
+    int asked = 0;
+    for (Beating connection : connections) {
+      if (asked >= max) {
+        break;
+      }
+      if (connections.remove(connection)) {
+        asked++;
+        connection.context().runOnContext(v -> connection.reconnect(reason));
+      }
+    }
+    return asked;
   }
 
   private void tick() {

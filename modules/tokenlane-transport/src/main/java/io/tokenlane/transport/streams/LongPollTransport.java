@@ -6,10 +6,14 @@ import io.tokenlane.core.stream.HubStream;
 import io.tokenlane.core.stream.JsonText;
 import io.tokenlane.core.stream.ReplayBuffer;
 import io.tokenlane.core.stream.StreamEvent;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code GET /streams/:id/poll?after=&waitMs=&max=}: the events after a cursor, at once when there are some,
@@ -26,6 +30,7 @@ final class LongPollTransport {
 
   private final Vertx vertx;
   private final StreamsApi api;
+  private final Set<Runnable> waiting = ConcurrentHashMap.newKeySet();
 
   LongPollTransport(Vertx vertx, StreamsApi api) {
     this.vertx = vertx;
@@ -34,11 +39,14 @@ final class LongPollTransport {
 
   void poll(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
-    HubStream stream = api.stream(ctx);
     long after = StreamsApi.longParam(request, "after", 0, 0, Long.MAX_VALUE);
     long maxWait = api.options().getMaxPollWaitMs();
     long waitMs = StreamsApi.longParam(request, "waitMs", Math.min(DEFAULT_WAIT_MS, maxWait), 0, maxWait);
     int max = (int) StreamsApi.longParam(request, "max", DEFAULT_MAX_EVENTS, 1, MAX_EVENTS);
+    api.withStream(ctx, stream -> poll(ctx, stream, after, waitMs, max));
+  }
+
+  private void poll(RoutingContext ctx, HubStream stream, long after, long waitMs, int max) {
     if (after > stream.lastSeq()) {
       throw new GatewayException(400, "invalid_request_error", "cursor_out_of_range", "after",
         "the cursor " + after + " is outside this stream (0.." + stream.lastSeq() + ")");
@@ -64,10 +72,25 @@ final class LongPollTransport {
       wait.close();
       answer(ctx, stream, after, stream.read(after, max));
     });
+    Runnable now = () -> {
+      if (vertx.cancelTimer(timer[0])) {
+        wait.close();
+        answer(ctx, stream, after, stream.read(after, max));
+      }
+    };
+    Context context = Vertx.currentContext();
+    Runnable drain = () -> context.runOnContext(v -> now.run());
+    waiting.add(drain);
     ctx.response().closeHandler(v -> {
       vertx.cancelTimer(timer[0]);
       wait.close();
     });
+    ctx.addEndHandler(v -> waiting.remove(drain));
+  }
+
+  /** Answers every waiting poll at once with what it has: the member drains, its clients poll elsewhere. */
+  void answerAll() {
+    List.copyOf(waiting).forEach(Runnable::run);
   }
 
   private static void answer(RoutingContext ctx, HubStream stream, long after, ReplayBuffer.Replay replay) {

@@ -22,6 +22,8 @@ final class SseTransport {
 
   /** What EventSource waits before reconnecting. */
   static final int RETRY_MS = 1000;
+  /** What EventSource waits before reconnecting when asked to move: a moment, spread by the balancer. */
+  static final int RECONNECT_RETRY_MS = 100;
   private static final Buffer HEARTBEAT = Buffer.buffer(": heartbeat\n\n");
   private static final byte[] ID = "id: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] DATA = "\ndata: ".getBytes(StandardCharsets.US_ASCII);
@@ -36,8 +38,11 @@ final class SseTransport {
   }
 
   void events(RoutingContext ctx) {
-    HubStream stream = api.stream(ctx);
     long cursor = cursor(ctx.request());
+    api.withStream(ctx, stream -> events(ctx, stream, cursor));
+  }
+
+  private void events(RoutingContext ctx, HubStream stream, long cursor) {
     // end() before lastSeq(): the end is published after its event is appended.
     boolean ended = stream.end() != null;
     long last = stream.lastSeq();
@@ -57,12 +62,25 @@ final class SseTransport {
       .putHeader("x-accel-buffering", "no");
     JsonObject ready = new JsonObject().put("type", "ready").put("streamId", stream.id()).put("lastSeq", cursor);
     response.write("retry: " + RETRY_MS + "\n\nevent: ready\ndata: " + ready.encode() + "\n\n");
+    if (api.draining()) {
+      response.end(reconnectEvent("draining"));
+      return;
+    }
     Connection connection = new Connection(response);
     heartbeats.add(connection);
     // Handlers before follow(): the whole stream, end included, may be written (and the response ended) in it.
     response.closeHandler(v -> connection.closed());
     response.drainHandler(v -> connection.drained());
     connection.follower = stream.follow(cursor, connection);
+  }
+
+  /**
+   * Tells the client to reconnect, then the response ends: {@code retry:} makes a plain EventSource come back
+   * within a moment (with {@code Last-Event-ID}), through the balancer, to another member.
+   */
+  static Buffer reconnectEvent(String reason) {
+    JsonObject event = new JsonObject().put("type", "reconnect").put("reason", reason);
+    return Buffer.buffer("retry: " + RECONNECT_RETRY_MS + "\n\nevent: reconnect\ndata: " + event.encode() + "\n\n");
   }
 
   private static long cursor(HttpServerRequest request) {
@@ -135,6 +153,19 @@ final class SseTransport {
     @Override
     public Context context() {
       return context;
+    }
+
+    @Override
+    public void reconnect(String reason) {
+      if (done) {
+        return;
+      }
+      done = true;
+      heartbeats.remove(this);
+      if (follower != null) {
+        follower.close();
+      }
+      response.end(reconnectEvent(reason));
     }
 
     @Override

@@ -35,6 +35,7 @@ public final class StreamsApi implements AutoCloseable {
   private final SseTransport sse;
   private final LongPollTransport longPoll;
   private final WebSocketTransport webSocket;
+  private volatile boolean draining;
 
   private StreamsApi(Vertx vertx, StreamHub hub, SessionTokens tokens, TransportOptions options) {
     this.vertx = vertx;
@@ -86,6 +87,32 @@ public final class StreamsApi implements AutoCloseable {
     return heartbeats.size();
   }
 
+  /**
+   * Drains: every WebSocket and SSE client is asked to reconnect (WebSocket close 1001 with a reason starting
+   * {@code reconnect:}, an SSE {@code reconnect} event and the response ended), waiting long-polls are answered,
+   * and new connections get the same answer. Streams run on: clients resume them through other members.
+   */
+  public void drain() {
+    draining = true;
+    heartbeats.reconnect(Integer.MAX_VALUE, "draining");
+    longPoll.answerAll();
+  }
+
+  /**
+   * Asks some WebSocket and SSE clients to reconnect through the balancer, so that connections even out across
+   * members; their streams run on and resume with nothing lost or repeated.
+   *
+   * @param connections how many
+   * @return how many were asked
+   */
+  public int shed(int connections) {
+    return heartbeats.reconnect(connections, "rebalancing");
+  }
+
+  boolean draining() {
+    return draining;
+  }
+
   /** Closes every WebSocket with 1001 (going away) and stops the heartbeat timer. */
   @Override
   public void close() {
@@ -132,27 +159,42 @@ public final class StreamsApi implements AutoCloseable {
       if (prompt == null) {
         throw GatewayException.invalid(null, "the body must be a JSON object with model and messages");
       }
-      StreamHub.Opened opened = hub.open(sessionId, Prompts.requestId(prompt), Prompts.body(prompt));
-      String id = opened.stream().id();
-      ctx.response().setStatusCode(opened.created() ? 201 : 200).putHeader("location", "streams/" + id);
-      ctx.json(new JsonObject().put("streamId", id)
-        .put("events", "streams/" + id + "/events").put("poll", "streams/" + id + "/poll"));
+      hub.open(sessionId, Prompts.requestId(prompt), Prompts.body(prompt)).onComplete(done -> {
+        if (done.failed()) {
+          fail(ctx, done.cause());
+          return;
+        }
+        String id = done.result().stream().id();
+        ctx.response().setStatusCode(done.result().created() ? 201 : 200).putHeader("location", "streams/" + id);
+        ctx.json(new JsonObject().put("streamId", id)
+          .put("events", "streams/" + id + "/events").put("poll", "streams/" + id + "/poll"));
+      });
     } catch (GatewayException e) {
       OpenAiErrors.send(ctx.response(), e);
     }
   }
 
-  private void cancelStream(RoutingContext ctx) {
-    HubStream stream;
-    try {
-      stream = stream(ctx);
-    } catch (GatewayException e) {
-      OpenAiErrors.send(ctx.response(), e);
+  /** Answers a failed hub call: its error, or a 500 for what is not a gateway error. */
+  static void fail(RoutingContext ctx, Throwable failure) {
+    if (ctx.response().ended() || ctx.response().closed()) {
       return;
     }
-    stream.cancel().onComplete(done -> ctx.json(new JsonObject().put("streamId", stream.id())
-      .put("lastSeq", stream.lastSeq())
-      .put("reason", stream.end() == null ? null : stream.end().reason().wireName())));
+    if (failure instanceof GatewayException e) {
+      OpenAiErrors.send(ctx.response(), e);
+    } else {
+      ctx.fail(failure);
+    }
+  }
+
+  private void cancelStream(RoutingContext ctx) {
+    withStream(ctx, stream -> stream.cancel().onComplete(done -> {
+      if (done.failed()) {
+        fail(ctx, done.cause());
+        return;
+      }
+      ctx.json(new JsonObject().put("streamId", stream.id()).put("lastSeq", stream.lastSeq())
+        .put("reason", stream.end() == null ? null : stream.end().reason().wireName()));
+    }));
   }
 
   private void ifEnabled(RoutingContext ctx, String transport, java.util.function.Consumer<RoutingContext> handler) {
@@ -193,9 +235,29 @@ public final class StreamsApi implements AutoCloseable {
     return request.getParam("access_token");
   }
 
-  /** The stream named by the path, for the request's session. */
-  HubStream stream(RoutingContext ctx) {
-    return hub.get(session(ctx.request()), ctx.pathParam("streamId"));
+  /**
+   * Runs {@code action} with the stream named by the path, for the request's session (it may live on another
+   * member: the lookup is asynchronous), or answers the error.
+   */
+  void withStream(RoutingContext ctx, java.util.function.Consumer<HubStream> action) {
+    String sessionId;
+    try {
+      sessionId = session(ctx.request());
+    } catch (GatewayException e) {
+      OpenAiErrors.send(ctx.response(), e);
+      return;
+    }
+    hub.get(sessionId, ctx.pathParam("streamId")).onComplete(found -> {
+      if (found.failed()) {
+        fail(ctx, found.cause());
+        return;
+      }
+      try {
+        action.accept(found.result());
+      } catch (GatewayException e) {
+        fail(ctx, e);
+      }
+    });
   }
 
   /**

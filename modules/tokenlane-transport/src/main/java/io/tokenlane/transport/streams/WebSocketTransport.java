@@ -5,8 +5,8 @@ import io.tokenlane.core.stream.EventSink;
 import io.tokenlane.core.stream.Follower;
 import io.tokenlane.core.stream.HubStream;
 import io.tokenlane.core.stream.StreamEvent;
-import io.tokenlane.core.stream.StreamHub;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
@@ -35,6 +35,8 @@ final class WebSocketTransport {
   static final short PROTOCOL_ERROR = 4400;
   static final short INVALID_TOKEN = 4401;
   static final short HEARTBEAT_TIMEOUT = 4408;
+  /** How a close reason that asks the client to reconnect and resume (through the balancer) begins. */
+  static final String RECONNECT = "reconnect: ";
 
   private static final System.Logger LOG = System.getLogger(WebSocketTransport.class.getName());
 
@@ -55,6 +57,10 @@ final class WebSocketTransport {
       } catch (GatewayException e) {
         // After the upgrade, so that a browser sees the code (a refused upgrade looks like a network failure).
         ws.close(INVALID_TOKEN, "invalid or expired session token");
+        return;
+      }
+      if (api.draining()) {
+        ws.close(GOING_AWAY, RECONNECT + "draining");
         return;
       }
       new Connection(ws, sessionId).open();
@@ -151,43 +157,72 @@ final class WebSocketTransport {
     }
 
     private void prompt(JsonObject frame) {
-      String requestId = null;
+      String requestId;
+      JsonObject body;
       try {
         requestId = Prompts.requestId(frame);
-        StreamHub.Opened opened = api.hub().open(sessionId, requestId, Prompts.body(frame));
-        follow(opened.stream(), 0);
+        body = Prompts.body(frame);
       } catch (GatewayException e) {
-        error(e, requestId, null);
+        error(e, null, null);
+        return;
       }
+      api.hub().open(sessionId, requestId, body).onComplete(opened -> {
+        if (opened.failed()) {
+          failed(opened.cause(), requestId, null);
+        } else {
+          follow(opened.result().stream(), 0, requestId);
+        }
+      });
     }
 
     private void cancel(JsonObject frame) {
       String streamId = frame.getValue("streamId") instanceof String id ? id : null;
-      try {
-        stream(streamId).cancel();
-      } catch (GatewayException e) {
-        error(e, null, streamId);
-      }
+      stream(streamId).compose(HubStream::cancel).onFailure(e -> failed(e, null, streamId));
     }
 
     private void resume(JsonObject frame) {
       String streamId = frame.getValue("streamId") instanceof String id ? id : null;
-      try {
-        Object lastSeq = frame.getValue("lastSeq", 0);
-        if (!(lastSeq instanceof Number seq) || seq.doubleValue() < 0 || seq.doubleValue() != Math.rint(seq.doubleValue())) {
-          throw GatewayException.invalid("lastSeq", "lastSeq must be a non-negative integer");
+      Object lastSeq = frame.getValue("lastSeq", 0);
+      if (!(lastSeq instanceof Number seq) || seq.doubleValue() < 0 || seq.doubleValue() != Math.rint(seq.doubleValue())) {
+        error(GatewayException.invalid("lastSeq", "lastSeq must be a non-negative integer"), null, streamId);
+        return;
+      }
+      stream(streamId).onComplete(found -> {
+        if (found.failed()) {
+          failed(found.cause(), null, streamId);
+        } else {
+          follow(found.result(), seq.longValue(), null);
         }
-        follow(stream(streamId), seq.longValue());
-      } catch (GatewayException e) {
-        error(e, null, streamId);
+      });
+    }
+
+    private Future<HubStream> stream(String streamId) {
+      if (streamId == null) {
+        return Future.failedFuture(GatewayException.invalid("streamId", "streamId must be a string"));
+      }
+      return api.hub().get(sessionId, streamId);
+    }
+
+    private void failed(Throwable failure, String requestId, String streamId) {
+      if (failure instanceof GatewayException e) {
+        error(e, requestId, streamId);
+      } else {
+        LOG.log(System.Logger.Level.WARNING, "a WebSocket request failed: " + failure);
+        error(new GatewayException(500, "server_error", "internal_error", null, "the request failed"), requestId,
+          streamId);
       }
     }
 
-    private HubStream stream(String streamId) {
-      if (streamId == null) {
-        throw GatewayException.invalid("streamId", "streamId must be a string");
+    private void follow(HubStream stream, long afterSeq, String requestId) {
+      if (closed) {
+        // The connection closed while the stream was looked up: nothing to attach (a prompt's stream runs on).
+        return;
       }
-      return api.hub().get(sessionId, streamId);
+      try {
+        follow(stream, afterSeq);
+      } catch (GatewayException e) {
+        error(e, requestId, stream.id());
+      }
     }
 
     private void follow(HubStream stream, long afterSeq) {
@@ -300,6 +335,11 @@ final class WebSocketTransport {
     @Override
     public Context context() {
       return context;
+    }
+
+    @Override
+    public void reconnect(String reason) {
+      close(GOING_AWAY, RECONNECT + reason);
     }
 
     @Override

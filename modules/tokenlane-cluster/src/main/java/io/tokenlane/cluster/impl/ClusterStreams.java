@@ -1,0 +1,360 @@
+package io.tokenlane.cluster.impl;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastJsonValue;
+import com.hazelcast.map.IMap;
+import io.tokenlane.cluster.ClusterOptions;
+import io.tokenlane.cluster.HazelcastDirectory;
+import io.tokenlane.core.stream.StreamEvent;
+import io.tokenlane.core.stream.StreamHubOptions;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * The cluster's directory. Hazelcast maps ({@code tokenlane.*}, one backup each):
+ * <ul>
+ *   <li>{@code tokenlane.streams}: stream id -> {@code {owner, sessionId, requestId}}, while the stream runs and
+ *       for the resume window after its end;</li>
+ *   <li>{@code tokenlane.requests}: session + request id -> stream id, claimed with {@code putIfAbsent};</li>
+ *   <li>{@code tokenlane.running}: session -> its running streams and their owners, changed by entry processors;</li>
+ *   <li>{@code tokenlane.events}: stream id + batch number -> a batch of the stream's events, the backup that
+ *       serves its followers when the owner is lost;</li>
+ *   <li>{@code tokenlane.cluster}: the shared session-token secret.</li>
+ * </ul>
+ * Each member has one event-bus address, {@code tokenlane.member.<id>}: other members send it follow, unfollow
+ * and cancel requests for the streams it owns, and batches of events for the mirrors it holds.
+ */
+public final class ClusterStreams implements HazelcastDirectory {
+
+  static final String ADDRESS_PREFIX = "tokenlane.member.";
+  static final String OP = "op";
+  private static final String NODE_ID_ATTRIBUTE = "__vertx.nodeId";
+  private static final long RUNNING_TTL_HOURS = 24;
+  private static final System.Logger LOG = System.getLogger(ClusterStreams.class.getName());
+
+  final Vertx vertx;
+  final ClusterOptions options;
+  final String memberId;
+  private final HazelcastInstance hazelcast;
+  private final long resumeWindowMs;
+  private final IMap<String, HazelcastJsonValue> registry;
+  private final IMap<String, String> requests;
+  private final IMap<String, HashMap<String, String>> running;
+  final IMap<String, byte[]> events;
+  private final IMap<String, String> shared;
+  private final Map<String, Location> owned = new ConcurrentHashMap<>();
+  final Map<String, MirrorLink> links = new ConcurrentHashMap<>();
+  private final OwnerSide ownerSide;
+  private final AtomicInteger pendingBackups = new AtomicInteger();
+  private MessageConsumer<Object> consumer;
+  private UUID membershipListener;
+
+  private ClusterStreams(Vertx vertx, HazelcastClusterManager clusterManager, ClusterOptions options,
+                         StreamHubOptions streams) {
+    this.vertx = vertx;
+    this.options = options;
+    this.memberId = clusterManager.getNodeId();
+    this.hazelcast = clusterManager.getHazelcastInstance();
+    this.resumeWindowMs = streams.getResumeWindowMs();
+    this.registry = hazelcast.getMap("tokenlane.streams");
+    this.requests = hazelcast.getMap("tokenlane.requests");
+    this.running = hazelcast.getMap("tokenlane.running");
+    this.events = hazelcast.getMap("tokenlane.events");
+    this.shared = hazelcast.getMap("tokenlane.cluster");
+    this.ownerSide = new OwnerSide(this);
+  }
+
+  /**
+   * Starts the directory: registers this member's address and watches members leave.
+   *
+   * @return the directory
+   */
+  public static Future<ClusterStreams> start(Vertx vertx, HazelcastClusterManager clusterManager,
+                                             ClusterOptions options, StreamHubOptions streams) {
+    ClusterStreams directory = new ClusterStreams(vertx, clusterManager, options, streams);
+    directory.consumer = vertx.eventBus().consumer(address(directory.memberId), directory::received);
+    directory.membershipListener = directory.hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+        LOG.log(System.Logger.Level.INFO, "cluster member joined: " + event.getMember() + "; "
+          + event.getMembers().size() + " members");
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        LOG.log(System.Logger.Level.WARNING, "cluster member left: " + event.getMember() + "; "
+          + event.getMembers().size() + " members");
+        String lost = nodeId(event.getMember());
+        if (lost != null) {
+          directory.memberLost(lost);
+        }
+      }
+    });
+    return directory.consumer.completion().map(directory);
+  }
+
+  static String address(String memberId) {
+    return ADDRESS_PREFIX + memberId;
+  }
+
+  @Override
+  public String memberId() {
+    return memberId;
+  }
+
+  @Override
+  public boolean clustered() {
+    return true;
+  }
+
+  /** @return the Vert.x node ids of the members, the ids streams are owned by */
+  Set<String> members() {
+    Set<String> members = new HashSet<>();
+    for (Member member : hazelcast.getCluster().getMembers()) {
+      String nodeId = nodeId(member);
+      if (nodeId != null) {
+        members.add(nodeId);
+      }
+    }
+    return members;
+  }
+
+  /** Vert.x names a member by a node id of its own, kept as a Hazelcast member attribute. */
+  private static String nodeId(Member member) {
+    return member.getAttribute(NODE_ID_ATTRIBUTE);
+  }
+
+  @Override
+  public JsonObject status() {
+    return new JsonObject().put("memberId", memberId).put("members", hazelcast.getCluster().getMembers().size());
+  }
+
+  /** A Hazelcast completion on the caller's context, where the hub continues. */
+  static <T> Future<T> on(Context context, CompletionStage<T> stage) {
+    return Future.fromCompletionStage(stage, context);
+  }
+
+  static Context context() {
+    return Vertx.currentContext();
+  }
+
+  @Override
+  public Future<byte[]> sharedSecret(byte[] generated) {
+    String offered = Base64.getEncoder().encodeToString(generated);
+    return on(vertx.getOrCreateContext(), shared.submitToKey("sessionSecret", new PutIfAbsent(offered, 0)))
+      .map(existing -> Base64.getDecoder().decode(existing == null ? offered : existing));
+  }
+
+  // Request ids and session slots.
+
+  private static String requestKey(String sessionId, String requestId) {
+    return sessionId + '\n' + requestId;
+  }
+
+  @Override
+  public Future<String> claim(String sessionId, String requestId, String streamId) {
+    return on(context(), requests.submitToKey(requestKey(sessionId, requestId),
+      new PutIfAbsent(streamId, TimeUnit.HOURS.toMillis(RUNNING_TTL_HOURS)))).map(existing -> existing == null ? streamId : existing);
+  }
+
+  @Override
+  public void unclaim(String sessionId, String requestId, String streamId) {
+    requests.removeAsync(requestKey(sessionId, requestId));
+  }
+
+  @Override
+  public Future<Boolean> reserve(String sessionId, String streamId, int max) {
+    return on(context(), running.submitToKey(sessionId, new SessionSlots.Reserve(streamId, memberId, max, members())));
+  }
+
+  @Override
+  public void release(String sessionId, String streamId) {
+    running.submitToKey(sessionId, new SessionSlots.Release(streamId));
+  }
+
+  // The registry.
+
+  private static HazelcastJsonValue json(Location location) {
+    JsonObject json = new JsonObject().put("owner", location.owner()).put("sessionId", location.sessionId());
+    if (location.requestId() != null) {
+      json.put("requestId", location.requestId());
+    }
+    return new HazelcastJsonValue(json.encode());
+  }
+
+  @Override
+  public Future<Void> register(Location location) {
+    owned.put(location.streamId(), location);
+    return on(context(), registry.setAsync(location.streamId(), json(location), RUNNING_TTL_HOURS, TimeUnit.HOURS));
+  }
+
+  @Override
+  public void ended(String streamId) {
+    Location location = owned.get(streamId);
+    if (location != null) {
+      // Findable, and its request id held, for the resume window from now on.
+      registry.setAsync(streamId, json(location), resumeWindowMs, TimeUnit.MILLISECONDS);
+      if (location.requestId() != null) {
+        requests.setAsync(requestKey(location.sessionId(), location.requestId()), streamId, resumeWindowMs,
+          TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
+  @Override
+  public void forgotten(String streamId) {
+    Location location = owned.remove(streamId);
+    if (location != null) {
+      registry.removeAsync(streamId);
+    }
+  }
+
+  @Override
+  public Future<Location> locate(String streamId) {
+    return on(context(), registry.getAsync(streamId)).map(value -> {
+      if (value == null) {
+        return null;
+      }
+      JsonObject json = new JsonObject(value.getValue());
+      return new Location(streamId, json.getString("sessionId"), json.getString("requestId"), json.getString("owner"));
+    });
+  }
+
+  // Streams across members.
+
+  @Override
+  public RemoteStream remote(Location location) {
+    return new MirrorLink(this, location);
+  }
+
+  @Override
+  public Consumer<StreamEvent> replicator(String streamId) {
+    long[] batchNumber = {0};
+    Batcher batcher = new Batcher(vertx, options.getBatchMs(), batch -> {
+      pendingBackups.incrementAndGet();
+      events.setAsync(backupKey(streamId, batchNumber[0]++), batch.getBytes(), resumeWindowMs, TimeUnit.MILLISECONDS)
+        .whenComplete((ok, failure) -> {
+          pendingBackups.decrementAndGet();
+          if (failure != null) {
+            LOG.log(System.Logger.Level.WARNING, "cannot back up events of stream " + streamId + ": " + failure);
+          }
+        });
+    });
+    return batcher::add;
+  }
+
+  static String backupKey(String streamId, long batch) {
+    return streamId + '#' + batch;
+  }
+
+  /**
+   * The backed-up events of a stream whose owner is gone, read batch by batch until the first missing one.
+   *
+   * @param streamId the stream
+   * @return its events, in order
+   */
+  Future<List<StreamEvent>> backup(String streamId) {
+    return vertx.executeBlocking(() -> {
+      List<StreamEvent> found = new ArrayList<>();
+      for (long first = 0; ; first += 32) {
+        Set<String> keys = new HashSet<>();
+        for (long batch = first; batch < first + 32; batch++) {
+          keys.add(backupKey(streamId, batch));
+        }
+        Map<String, byte[]> batches = events.getAll(keys);
+        for (long batch = first; batch < first + 32; batch++) {
+          byte[] bytes = batches.get(backupKey(streamId, batch));
+          if (bytes == null) {
+            return found;
+          }
+          found.addAll(EventBatch.decode(Buffer.buffer(bytes)));
+        }
+      }
+    }, false);
+  }
+
+  @Override
+  public void serve(OwnedStreams streams) {
+    ownerSide.serve(streams);
+  }
+
+  /** A member left: the mirrors of its streams end with what it backed up, and what it followed here stops. */
+  private void memberLost(String member) {
+    ownerSide.memberLost(member);
+    for (MirrorLink link : links.values()) {
+      if (link.owner().equals(member)) {
+        link.ownerLost();
+      }
+    }
+  }
+
+  private void received(Message<Object> message) {
+    String op = message.headers().get(OP);
+    if ("batch".equals(op)) {
+      MirrorLink link = links.get(message.headers().get("sub"));
+      if (link != null && message.body() instanceof Buffer batch) {
+        link.delivered(batch);
+      }
+    } else if (message.body() instanceof JsonObject request) {
+      ownerSide.handle(op, request, message);
+    } else {
+      message.fail(400, "unknown request");
+    }
+  }
+
+  DeliveryOptions delivery(String op) {
+    return new DeliveryOptions().addHeader(OP, op).setSendTimeout(5_000);
+  }
+
+  @Override
+  public Future<Void> close() {
+    // The last batches (a stream's end among them) are on their way to the backup: wait for them, a little.
+    Promise<Void> flushed = Promise.promise();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    vertx.setPeriodic(1, 10, timer -> {
+      if (pendingBackups.get() == 0 || System.nanoTime() > deadline) {
+        vertx.cancelTimer(timer);
+        flushed.complete();
+      }
+    });
+    return flushed.future().andThen(v -> stop());
+  }
+
+  private void stop() {
+    if (consumer != null) {
+      consumer.unregister();
+    }
+    if (membershipListener != null) {
+      try {
+        hazelcast.getCluster().removeMembershipListener(membershipListener);
+      } catch (RuntimeException e) {
+        // Hazelcast is already shutting down.
+      }
+    }
+    links.values().forEach(MirrorLink::close);
+  }
+}

@@ -1,0 +1,123 @@
+package io.tokenlane.cluster.impl;
+
+import io.tokenlane.core.cluster.StreamDirectory;
+import io.tokenlane.core.stream.EventSink;
+import io.tokenlane.core.stream.Follower;
+import io.tokenlane.core.stream.HubStream;
+import io.tokenlane.core.stream.StreamEvent;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What a member does for the others with the streams it owns: follows a stream for another member's mirror (one
+ * follower per mirror, whatever the number of clients behind it, sending batches), stops on request or when that
+ * member leaves, and cancels on request.
+ */
+final class OwnerSide {
+
+  private final ClusterStreams cluster;
+  private final Map<String, Served> served = new ConcurrentHashMap<>();
+  private volatile StreamDirectory.OwnedStreams streams;
+
+  /** A follower for one mirror on another member. */
+  private record Served(String member, HubStream stream, Follower follower) {
+  }
+
+  OwnerSide(ClusterStreams cluster) {
+    this.cluster = cluster;
+  }
+
+  void serve(StreamDirectory.OwnedStreams streams) {
+    this.streams = streams;
+  }
+
+  void handle(String op, JsonObject request, Message<Object> message) {
+    StreamDirectory.OwnedStreams owned = streams;
+    String streamId = request.getString("streamId");
+    HubStream stream = owned == null || streamId == null ? null : owned.find(streamId);
+    switch (String.valueOf(op)) {
+      case "follow" -> {
+        if (!belongs(stream, request)) {
+          message.fail(404, "stream_not_found");
+          return;
+        }
+        owned.onHome(stream, () -> follow(stream, request, message));
+      }
+      case "unfollow" -> unfollow(request.getString("sub"));
+      case "cancel" -> {
+        if (!belongs(stream, request)) {
+          message.fail(404, "stream_not_found");
+          return;
+        }
+        stream.cancel().onComplete(done -> message.reply(new JsonObject().put("lastSeq", stream.lastSeq())));
+      }
+      default -> message.fail(400, "unknown request " + op);
+    }
+  }
+
+  private static boolean belongs(HubStream stream, JsonObject request) {
+    return stream != null && stream.sessionId().equals(request.getString("sessionId"));
+  }
+
+  /** On the stream's home context: the backlog goes out with the first batch, then each batch as it fills. */
+  private void follow(HubStream stream, JsonObject request, Message<Object> message) {
+    String sub = request.getString("sub");
+    String member = request.getString("member");
+    RemoteSink sink = new RemoteSink(sub, member);
+    long lastSeq = stream.lastSeq();
+    Follower follower = stream.follow(0, sink);
+    if (!sink.ended) {
+      served.put(sub, new Served(member, stream, follower));
+    }
+    message.reply(new JsonObject().put("lastSeq", lastSeq));
+  }
+
+  private void unfollow(String sub) {
+    Served gone = sub == null ? null : served.remove(sub);
+    if (gone != null) {
+      streams.onHome(gone.stream(), gone.follower()::close);
+    }
+  }
+
+  void memberLost(String member) {
+    served.forEach((sub, follower) -> {
+      if (follower.member().equals(member)) {
+        unfollow(sub);
+      }
+    });
+  }
+
+  /** Sends one mirror its events, batched. */
+  private final class RemoteSink implements EventSink {
+    private final String sub;
+    private final Batcher batcher;
+    private boolean ended;
+
+    RemoteSink(String sub, String member) {
+      this.sub = sub;
+      DeliveryOptions delivery = new DeliveryOptions().addHeader(ClusterStreams.OP, "batch").addHeader("sub", sub);
+      String address = ClusterStreams.address(member);
+      this.batcher = new Batcher(cluster.vertx, cluster.options.getBatchMs(),
+        (Buffer batch) -> cluster.vertx.eventBus().send(address, batch, delivery));
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+      // The mirror keeps its own bounded buffer: a slow member costs its own clients a reset, never the stream.
+      return false;
+    }
+
+    @Override
+    public void write(StreamEvent event) {
+      batcher.add(event);
+      if (event.isEnd()) {
+        ended = true;
+        served.remove(sub);
+      }
+    }
+  }
+}

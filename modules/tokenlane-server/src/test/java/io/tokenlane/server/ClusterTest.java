@@ -1,0 +1,225 @@
+package io.tokenlane.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import io.tokenlane.testkit.openai.FakeOpenAiUpstream;
+import io.tokenlane.testkit.openai.Script;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three gateway members in one JVM sharing streams through Hazelcast: any member serves any stream of any
+ * session, cancels reach the owner, request ids and session limits hold across members. (The multi-process
+ * variant, with kill -9, is {@code ClusterIT}.)
+ */
+class ClusterTest {
+
+  private static final String[] TOKENS = {"One ", "stream ", "read ", "from ", "any ", "member."};
+  private static final String WHOLE = String.join("", TOKENS);
+
+  private static Vertx upstreamVertx;
+  private static FakeOpenAiUpstream upstream;
+  private static ClusterMembers cluster;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    upstreamVertx = Vertx.vertx();
+    upstream = FakeOpenAiUpstream.start(upstreamVertx).await(10, TimeUnit.SECONDS);
+    cluster = ClusterMembers.start(3, """
+      providers:
+        fake:
+          type: openai
+          config:
+            baseUrl: %s
+      models:
+        fake: { provider: fake, model: gpt-4o-mini }
+      streams:
+        maxRunningPerSession: 2
+      """.formatted(upstream.baseUrl()));
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+    upstreamVertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private static Script slowTokens() {
+    return Script.tokens(TOKENS).delay(Duration.ofMillis(25));
+  }
+
+  @Test
+  void everyMemberReportsTheWholeClusterInItsReadiness() throws Exception {
+    for (int member = 0; member < 3; member++) {
+      NativeClient.Reply ready = cluster.client(member).request(HttpMethod.GET, "/readyz", null, null);
+      assertEquals(200, ready.status(), ready.body());
+      assertEquals(3, ready.json().getJsonObject("cluster").getInteger("members"), ready.body());
+    }
+  }
+
+  @Test
+  void aStreamStartedOnOneMemberIsReadOverSseOnAnotherAndCancelledFromAThird() throws Exception {
+    upstream.enqueue(Script.stall());
+    String token = cluster.client(0).session().getString("token");
+    String streamId = cluster.client(0).start(token, NativeClient.prompt("fake", "hi"));
+    NativeClient.Sse sse = cluster.client(1).sse(token, streamId, null);
+    sse.awaitEvents(events -> !events.isEmpty());
+
+    long before = upstreamClosed();
+    NativeClient.Reply cancel = cluster.client(2).cancel(token, streamId);
+    assertEquals(200, cancel.status(), cancel.body());
+    assertEquals("cancelled", cancel.json().getString("reason"), cancel.body());
+    NativeClient.await("the upstream request closed", () -> upstreamClosed() > before);
+
+    List<JsonObject> events = sse.awaitEnd();
+    JsonObject end = events.get(events.size() - 1);
+    assertEquals("cancelled", end.getString("reason"));
+    assertEquals("cancelled_by_client", end.getString("code"));
+    assertEquals(1, events.stream().filter(e -> "end".equals(e.getString("type"))).count());
+  }
+
+  @Test
+  void aSessionMintedOnOneMemberIsValidOnEveryMember() throws Exception {
+    upstream.enqueue(slowTokens());
+    String token = cluster.client(2).session().getString("token");
+    String streamId = cluster.client(0).start(token, NativeClient.prompt("fake", "hi"));
+    List<JsonObject> events = cluster.client(1).sse(token, streamId, null).awaitEnd();
+    NativeClient.assertWholeStream(events);
+    assertEquals(WHOLE, NativeClient.text(events));
+  }
+
+  @Test
+  void longPollsAlternatingMembersGetEveryEventOnceInOrder() throws Exception {
+    upstream.enqueue(slowTokens());
+    String token = cluster.client(0).session().getString("token");
+    String streamId = cluster.client(0).start(token, NativeClient.prompt("fake", "hi"));
+    List<JsonObject> events = new ArrayList<>();
+    long cursor = 0;
+    for (int poll = 0; poll < 200; poll++) {
+      NativeClient.Reply reply = cluster.client(poll % 3).poll(token, streamId, cursor, 2000);
+      assertEquals(200, reply.status(), reply.body());
+      reply.json().getJsonArray("events").forEach(e -> events.add((JsonObject) e));
+      cursor = reply.json().getLong("nextCursor");
+      if (reply.json().getBoolean("ended")) {
+        break;
+      }
+    }
+    for (int i = 0; i < events.size(); i++) {
+      assertEquals(i + 1, events.get(i).getLong("seq"), "no gap, no duplicate: " + events);
+    }
+    NativeClient.assertWholeStream(events);
+    assertEquals(WHOLE, NativeClient.text(events));
+  }
+
+  @Test
+  void aWebSocketResumesOnAnotherMemberAfterItsConnectionDropped() throws Exception {
+    upstream.enqueue(slowTokens());
+    String token = cluster.client(0).session().getString("token");
+    NativeClient.Ws first = cluster.client(0).readyWs(token);
+    String streamId = first.prompt(NativeClient.prompt("fake", "hi"), "r-ws");
+    first.socket().close().await(10, TimeUnit.SECONDS);
+    long had = first.events(streamId).stream().mapToLong(e -> e.getLong("seq")).max().orElse(0);
+
+    NativeClient.Ws second = cluster.client(1).readyWs(token);
+    second.send(new JsonObject().put("type", "resume").put("streamId", streamId).put("lastSeq", had));
+    List<JsonObject> rest = second.awaitEnd(streamId);
+    assertEquals(had + 1, rest.get(0).getLong("seq"), "resumed right after the last event the client had");
+    List<JsonObject> all = new ArrayList<>(first.events(streamId));
+    all.addAll(rest);
+    NativeClient.assertWholeStream(all);
+    assertEquals(WHOLE, NativeClient.text(all));
+  }
+
+  @Test
+  void theSameRequestIdSentToTwoMembersAtOnceStartsOneStream() throws Exception {
+    upstream.enqueue(slowTokens());
+    int requestsBefore = upstream.requestCount();
+    String token = cluster.client(0).session().getString("token");
+    JsonObject prompt = NativeClient.prompt("fake", "hi").put("requestId", "same-everywhere");
+    CompletableFuture<NativeClient.Reply> onA = CompletableFuture.supplyAsync(() -> post(0, token, prompt));
+    CompletableFuture<NativeClient.Reply> onB = CompletableFuture.supplyAsync(() -> post(1, token, prompt));
+    NativeClient.Reply a = onA.get(20, TimeUnit.SECONDS);
+    NativeClient.Reply b = onB.get(20, TimeUnit.SECONDS);
+    assertEquals(a.json().getString("streamId"), b.json().getString("streamId"), a.body() + " / " + b.body());
+    assertEquals(List.of(200, 201), List.of(a.status(), b.status()).stream().sorted().toList());
+    String streamId = a.json().getString("streamId");
+    assertEquals(WHOLE, NativeClient.text(cluster.client(2).sse(token, streamId, null).awaitEnd()));
+    assertEquals(requestsBefore + 1, upstream.requestCount(), "one upstream request for both");
+  }
+
+  @Test
+  void aSessionsRunningStreamLimitHoldsAcrossMembers() throws Exception {
+    upstream.enqueue(Script.stall()).enqueue(Script.stall());
+    String token = cluster.client(0).session().getString("token");
+    String first = cluster.client(0).start(token, NativeClient.prompt("fake", "one"));
+    String second = cluster.client(1).start(token, NativeClient.prompt("fake", "two"));
+    NativeClient.Reply third = cluster.client(2).request(HttpMethod.POST, "/v1/streams", token,
+      NativeClient.prompt("fake", "three").encode());
+    assertEquals(429, third.status(), third.body());
+    assertEquals("too_many_streams", third.json().getJsonObject("error").getString("code"));
+
+    assertEquals(200, cluster.client(2).cancel(token, first).status());
+    NativeClient.await("the slot freed on every member", () -> {
+      try {
+        NativeClient.Reply retry = cluster.client(2).request(HttpMethod.POST, "/v1/streams", token,
+          NativeClient.prompt("fake", "again").put("requestId", "after-cancel").encode());
+        return retry.status() == 201;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    cluster.client(1).cancel(token, second);
+  }
+
+  @Test
+  void noMemberLetsASessionReadResumeOrCancelAnotherSessionsStream() throws Exception {
+    upstream.enqueue(Script.stall());
+    String owner = cluster.client(0).session().getString("token");
+    String intruder = cluster.client(1).session().getString("token");
+    String streamId = cluster.client(0).start(owner, NativeClient.prompt("fake", "secret"));
+    for (int member = 0; member < 3; member++) {
+      NativeClient client = cluster.client(member);
+      assertEquals(404, client.poll(intruder, streamId, 0, 0).status(), "poll on member " + member);
+      assertEquals(404, client.cancel(intruder, streamId).status(), "cancel on member " + member);
+      NativeClient.Sse sse = client.sse(intruder, streamId, null);
+      NativeClient.await("an answer", () -> sse.status != 0);
+      assertEquals(404, sse.status, "SSE on member " + member);
+      NativeClient.Ws ws = client.readyWs(intruder);
+      ws.send(new JsonObject().put("type", "resume").put("streamId", streamId).put("lastSeq", 0));
+      JsonObject error = ws.awaitMessage(m -> "error".equals(m.getString("type")));
+      assertEquals("stream_not_found", error.getString("code"), "WebSocket resume on member " + member);
+      ws.socket().close();
+      NativeClient.Reply forged = client.request(HttpMethod.GET, "/v1/streams/" + streamId + "/poll?waitMs=0",
+        owner.substring(0, owner.length() - 2) + "xx", null);
+      assertEquals(401, forged.status(), "a forged token on member " + member);
+    }
+    NativeClient.Reply stillRunning = cluster.client(2).poll(owner, streamId, 0, 0);
+    assertEquals(200, stillRunning.status(), stillRunning.body());
+    assertNotEquals(true, stillRunning.json().getBoolean("ended"));
+    cluster.client(2).cancel(owner, streamId);
+  }
+
+  private static NativeClient.Reply post(int member, String token, JsonObject prompt) {
+    try {
+      return cluster.client(member).request(HttpMethod.POST, "/v1/streams", token, prompt.encode());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static long upstreamClosed() {
+    return upstream.clientClosedCount();
+  }
+}
