@@ -32,6 +32,13 @@ public final class ClusterOptions {
   private int eventBusPort;
   private long batchMs = DEFAULT_BATCH_MS;
   private long memberTimeoutMs = DEFAULT_MEMBER_TIMEOUT_MS;
+  private long rebalanceIntervalMs = DEFAULT_REBALANCE_INTERVAL_MS;
+  private double rebalanceMargin = DEFAULT_REBALANCE_MARGIN;
+
+  /** Members compare their open connections every 2 s. */
+  public static final long DEFAULT_REBALANCE_INTERVAL_MS = 2_000;
+  /** A member with 10% more connections than the cluster's mean sheds some. */
+  public static final double DEFAULT_REBALANCE_MARGIN = 0.1;
 
   /** Defaults: clustering off. */
   public ClusterOptions() {
@@ -54,6 +61,18 @@ public final class ClusterOptions {
     eventBusPort = json.getInteger("eventBusPort", eventBusPort);
     batchMs = json.getLong("batchMs", batchMs);
     memberTimeoutMs = json.getLong("memberTimeoutMs", memberTimeoutMs);
+    rebalanceIntervalMs = json.getLong("rebalanceIntervalMs", rebalanceIntervalMs);
+    rebalanceMargin = json.getDouble("rebalanceMargin", rebalanceMargin);
+  }
+
+  /** @return how often members compare their open connections; 0: never rebalance */
+  public long getRebalanceIntervalMs() {
+    return rebalanceIntervalMs;
+  }
+
+  /** @return how far above the cluster's mean a member's connections may be before it sheds some (0.1: 10%) */
+  public double getRebalanceMargin() {
+    return rebalanceMargin;
   }
 
   /** @return whether this gateway is a cluster member */

@@ -37,6 +37,16 @@ public interface HazelcastDirectory extends StreamDirectory {
    */
   Future<byte[]> sharedSecret(byte[] generated);
 
-  /** @return this member's view: its id, the members, whether it is in a cluster */
+  /** @return this member's view: its id, the members, their open connections as last shared */
   JsonObject status();
+
+  /**
+   * Shares this member's open connections with the others (each member's count lives a few intervals unless
+   * refreshed) and reads every live member's.
+   *
+   * @param connections this member's open WebSocket and SSE connections
+   * @param ttlMs how long the count stands for this member without a refresh
+   * @return member id -> open connections, for every live member that shared one
+   */
+  Future<java.util.Map<String, Integer>> shareLoad(int connections, long ttlMs);
 }

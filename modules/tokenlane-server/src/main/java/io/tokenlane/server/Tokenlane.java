@@ -41,6 +41,7 @@ public final class Tokenlane {
   private final StreamHub hub;
   private final StreamsApi streams;
   private final StreamDirectory directory;
+  private final Rebalancer rebalancer;
 
   private Tokenlane(Vertx vertx, TokenlaneConfig config, Gateway gateway, PluginCatalog catalog,
                     StreamDirectory directory, byte[] secret) {
@@ -53,6 +54,8 @@ public final class Tokenlane {
     this.hub = StreamHub.create(vertx, gateway, config.streams(), directory);
     this.streams = StreamsApi.create(vertx, hub,
       new SessionTokens(secret, config.sessionTtlMs(), System::currentTimeMillis), config.transport());
+    this.rebalancer = directory instanceof HazelcastDirectory cluster
+      ? new Rebalancer(vertx, cluster, streams, config.cluster()) : null;
   }
 
   /**
@@ -170,6 +173,9 @@ public final class Tokenlane {
    */
   public Future<Void> close() {
     openAi.close();
+    if (rebalancer != null) {
+      rebalancer.close();
+    }
     if (directory.clustered()) {
       // Other members serve this member's clients while its streams finish: they resume there from mirrors.
       streams.drain();

@@ -103,7 +103,11 @@ public final class TokenlaneConfig {
     ConfigField.integer("batchMs").defaultValue(ClusterOptions.DEFAULT_BATCH_MS).min(0).max(1000)
       .description("longest a stream's events wait to cross to another member together (the first goes at once)"),
     ConfigField.integer("memberTimeoutMs").defaultValue(ClusterOptions.DEFAULT_MEMBER_TIMEOUT_MS).min(2000)
-      .max(300_000).description("a member silent this long is dropped, and its streams end with owner_lost"));
+      .max(300_000).description("a member silent this long is dropped, and its streams end with owner_lost"),
+    ConfigField.integer("rebalanceIntervalMs").defaultValue(ClusterOptions.DEFAULT_REBALANCE_INTERVAL_MS).min(0)
+      .max(3_600_000).description("how often members compare open connections and the busiest shed some; 0: never"),
+    ConfigField.number("rebalanceMargin").defaultValue(ClusterOptions.DEFAULT_REBALANCE_MARGIN).min(0).max(10)
+      .description("how far above the cluster's mean (0.1 = 10%) a member's connections go before it sheds some"));
   static final Map<String, ConfigSchema> OVERRIDABLE_SECTIONS = new LinkedHashMap<>();
 
   static {

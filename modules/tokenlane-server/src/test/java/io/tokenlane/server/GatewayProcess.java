@@ -65,6 +65,15 @@ final class GatewayProcess implements AutoCloseable {
     return port.get(60, TimeUnit.SECONDS);
   }
 
+  /** SIGKILL: the process dies at once, as when its machine fails. */
+  void kill() {
+    process.destroyForcibly();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** SIGTERM, as Kubernetes and {@code kill} send it. */
   void terminate() {
     process.destroy();

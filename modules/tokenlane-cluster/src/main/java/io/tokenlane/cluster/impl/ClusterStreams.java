@@ -43,7 +43,8 @@ import java.util.function.Consumer;
  *   <li>{@code tokenlane.running}: session -> its running streams and their owners, changed by entry processors;</li>
  *   <li>{@code tokenlane.events}: stream id + batch number -> a batch of the stream's events, the backup that
  *       serves its followers when the owner is lost;</li>
- *   <li>{@code tokenlane.cluster}: the shared session-token secret.</li>
+ *   <li>{@code tokenlane.cluster}: the shared session-token secret;</li>
+ *   <li>{@code tokenlane.load}: each member's open connections, for rebalancing.</li>
  * </ul>
  * Each member has one event-bus address, {@code tokenlane.member.<id>}: other members send it follow, unfollow
  * and cancel requests for the streams it owns, and batches of events for the mirrors it holds.
@@ -66,7 +67,10 @@ public final class ClusterStreams implements HazelcastDirectory {
   private final IMap<String, HashMap<String, String>> running;
   final IMap<String, byte[]> events;
   private final IMap<String, String> shared;
+  private final IMap<String, Integer> loads;
+  private volatile Map<String, Integer> lastLoads = Map.of();
   private final Map<String, Location> owned = new ConcurrentHashMap<>();
+  private final Map<String, Replication> replications = new ConcurrentHashMap<>();
   final Map<String, MirrorLink> links = new ConcurrentHashMap<>();
   private final OwnerSide ownerSide;
   private final AtomicInteger pendingBackups = new AtomicInteger();
@@ -85,6 +89,7 @@ public final class ClusterStreams implements HazelcastDirectory {
     this.running = hazelcast.getMap("tokenlane.running");
     this.events = hazelcast.getMap("tokenlane.events");
     this.shared = hazelcast.getMap("tokenlane.cluster");
+    this.loads = hazelcast.getMap("tokenlane.load");
     this.ownerSide = new OwnerSide(this);
   }
 
@@ -150,7 +155,21 @@ public final class ClusterStreams implements HazelcastDirectory {
 
   @Override
   public JsonObject status() {
-    return new JsonObject().put("memberId", memberId).put("members", hazelcast.getCluster().getMembers().size());
+    JsonObject connections = new JsonObject();
+    lastLoads.forEach(connections::put);
+    return new JsonObject().put("memberId", memberId).put("members", hazelcast.getCluster().getMembers().size())
+      .put("connections", connections);
+  }
+
+  @Override
+  public Future<Map<String, Integer>> shareLoad(int connections, long ttlMs) {
+    Context context = vertx.getOrCreateContext();
+    return on(context, loads.setAsync(memberId, connections, ttlMs, TimeUnit.MILLISECONDS))
+      .compose(v -> vertx.executeBlocking(() -> loads.getAll(members()), false))
+      .map(all -> {
+        lastLoads = Map.copyOf(all);
+        return lastLoads;
+      });
   }
 
   /** A Hazelcast completion on the caller's context, where the hub continues. */
@@ -227,6 +246,7 @@ public final class ClusterStreams implements HazelcastDirectory {
 
   @Override
   public void forgotten(String streamId) {
+    replications.remove(streamId);
     Location location = owned.remove(streamId);
     if (location != null) {
       registry.removeAsync(streamId);
@@ -253,18 +273,25 @@ public final class ClusterStreams implements HazelcastDirectory {
 
   @Override
   public Consumer<StreamEvent> replicator(String streamId) {
-    long[] batchNumber = {0};
-    Batcher batcher = new Batcher(vertx, options.getBatchMs(), batch -> {
+    Replication replication = new Replication(vertx, options.getBatchMs(), (number, batch, done) -> {
       pendingBackups.incrementAndGet();
-      events.setAsync(backupKey(streamId, batchNumber[0]++), batch.getBytes(), resumeWindowMs, TimeUnit.MILLISECONDS)
+      events.setAsync(backupKey(streamId, number), batch.getBytes(), resumeWindowMs, TimeUnit.MILLISECONDS)
         .whenComplete((ok, failure) -> {
           pendingBackups.decrementAndGet();
           if (failure != null) {
+            // Followers elsewhere must not wait for a backup that will not come: they get the events unsaved.
             LOG.log(System.Logger.Level.WARNING, "cannot back up events of stream " + streamId + ": " + failure);
           }
+          done.run();
         });
     });
-    return batcher::add;
+    replications.put(streamId, replication);
+    return replication;
+  }
+
+  /** The replication of a stream owned here, or {@code null}. */
+  Replication replication(String streamId) {
+    return replications.get(streamId);
   }
 
   static String backupKey(String streamId, long batch) {

@@ -9,6 +9,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -24,7 +25,7 @@ final class OwnerSide {
   private volatile StreamDirectory.OwnedStreams streams;
 
   /** A follower for one mirror on another member. */
-  private record Served(String member, HubStream stream, Follower follower) {
+  private record Served(String member, HubStream stream, Follower follower, RemoteSink sink) {
   }
 
   OwnerSide(ClusterStreams cluster) {
@@ -67,11 +68,11 @@ final class OwnerSide {
   private void follow(HubStream stream, JsonObject request, Message<Object> message) {
     String sub = request.getString("sub");
     String member = request.getString("member");
-    RemoteSink sink = new RemoteSink(sub, member);
+    RemoteSink sink = new RemoteSink(sub, member, cluster.replication(stream.id()));
     long lastSeq = stream.lastSeq();
     Follower follower = stream.follow(0, sink);
-    if (!sink.ended) {
-      served.put(sub, new Served(member, stream, follower));
+    if (!sink.endWritten) {
+      served.put(sub, new Served(member, stream, follower, sink));
     }
     message.reply(new JsonObject().put("lastSeq", lastSeq));
   }
@@ -79,7 +80,10 @@ final class OwnerSide {
   private void unfollow(String sub) {
     Served gone = sub == null ? null : served.remove(sub);
     if (gone != null) {
-      streams.onHome(gone.stream(), gone.follower()::close);
+      streams.onHome(gone.stream(), () -> {
+        gone.follower().close();
+        gone.sink().stop();
+      });
     }
   }
 
@@ -91,18 +95,28 @@ final class OwnerSide {
     });
   }
 
-  /** Sends one mirror its events, batched. */
-  private final class RemoteSink implements EventSink {
+  /**
+   * Sends one mirror its events once a backup holds them (see {@link Replication}): each backup batch confirmed
+   * becomes one message to that member.
+   */
+  private final class RemoteSink implements EventSink, Replication.Watcher {
     private final String sub;
-    private final Batcher batcher;
+    private final String address;
+    private final DeliveryOptions delivery;
+    private final Replication replication;
+    private final ArrayDeque<StreamEvent> held = new ArrayDeque<>();
+    private boolean scheduled;
     private boolean ended;
+    private boolean endWritten;
 
-    RemoteSink(String sub, String member) {
+    RemoteSink(String sub, String member, Replication replication) {
       this.sub = sub;
-      DeliveryOptions delivery = new DeliveryOptions().addHeader(ClusterStreams.OP, "batch").addHeader("sub", sub);
-      String address = ClusterStreams.address(member);
-      this.batcher = new Batcher(cluster.vertx, cluster.options.getBatchMs(),
-        (Buffer batch) -> cluster.vertx.eventBus().send(address, batch, delivery));
+      this.address = ClusterStreams.address(member);
+      this.delivery = new DeliveryOptions().addHeader(ClusterStreams.OP, "batch").addHeader("sub", sub);
+      this.replication = replication;
+      if (replication != null) {
+        replication.watch(this);
+      }
     }
 
     @Override
@@ -113,10 +127,41 @@ final class OwnerSide {
 
     @Override
     public void write(StreamEvent event) {
-      batcher.add(event);
+      held.add(event);
       if (event.isEnd()) {
-        ended = true;
+        endWritten = true;
         served.remove(sub);
+      }
+      if (!scheduled && (replication == null || event.seq() <= replication.backedUp())) {
+        // Already backed up (the backlog of a new follower): out at the end of this turn, in one message.
+        scheduled = true;
+        cluster.vertx.getOrCreateContext().runOnContext(v -> {
+          scheduled = false;
+          backedUpTo(replication == null ? Long.MAX_VALUE : replication.backedUp());
+        });
+      }
+    }
+
+    @Override
+    public void backedUpTo(long seq) {
+      if (held.isEmpty() || held.peekFirst().seq() > seq) {
+        return;
+      }
+      Buffer batch = Buffer.buffer(256);
+      while (!held.isEmpty() && held.peekFirst().seq() <= seq) {
+        StreamEvent event = held.pollFirst();
+        EventBatch.append(batch, event);
+        ended |= event.isEnd();
+      }
+      cluster.vertx.eventBus().send(address, batch, delivery);
+      if (ended) {
+        stop();
+      }
+    }
+
+    void stop() {
+      if (replication != null) {
+        replication.unwatch(this);
       }
     }
   }

@@ -42,6 +42,8 @@ import java.util.function.Consumer;
 final class HubStreamImpl implements HubStream, StreamObserver {
 
   private static final System.Logger LOG = System.getLogger(HubStreamImpl.class.getName());
+  private static final JsonObject LOST = new JsonObject().put("reason", "error").put("code", "owner_lost")
+    .put("message", "the gateway member that ran this stream is gone");
 
   /** Something attached to the stream that wants to hear about new events. */
   interface Listener extends Attachment {
@@ -78,6 +80,7 @@ final class HubStreamImpl implements HubStream, StreamObserver {
   private Consumer<StreamEvent> replicator;
   // Mirrors: the owner, and who waits for the mirror to catch up.
   private StreamDirectory.RemoteStream remote;
+  private volatile boolean ownerLost;
   private long caughtUpAt = -1;
   private Promise<Void> caughtUp;
 
@@ -130,8 +133,8 @@ final class HubStreamImpl implements HubStream, StreamObserver {
       @Override
       public void ownerLost() {
         if (end == null) {
-          mirror(StreamEvent.of(id, replay.lastSeq() + 1, StreamEvent.Type.END, new JsonObject().put("reason", "error")
-            .put("code", "owner_lost").put("message", "the gateway member that ran this stream is gone")));
+          mirror(lostEnd(replay.lastSeq() + 1));
+          ownerLost = true;
         }
       }
     };
@@ -235,8 +238,13 @@ final class HubStreamImpl implements HubStream, StreamObserver {
 
   @Override
   public Follower follow(long afterSeq, EventSink sink) {
-    checkCursor(afterSeq);
+    checkCursor(afterSeq, "lastSeq");
     StreamFollower follower = new StreamFollower(this, afterSeq, sink);
+    if (lostPast(afterSeq)) {
+      sink.write(lostEnd(afterSeq + 1));
+      follower.finished();
+      return follower;
+    }
     // end() before lastSeq(): the end is published after its event is appended.
     if (end != null && afterSeq >= replay.lastSeq()) {
       // Nothing will ever come: a follower that is done at once, never attached (it would pin the stream).
@@ -250,9 +258,12 @@ final class HubStreamImpl implements HubStream, StreamObserver {
 
   @Override
   public ReplayBuffer.Replay read(long afterSeq, int max) {
-    checkCursor(afterSeq);
+    checkCursor(afterSeq, "after");
+    if (lostPast(afterSeq)) {
+      return new ReplayBuffer.Replay(List.of(lostEnd(afterSeq + 1)), false, afterSeq + 1);
+    }
     touch();
-    return replay.read(afterSeq, max);
+    return readFrom(afterSeq, max);
   }
 
   ReplayBuffer replay() {
@@ -261,7 +272,7 @@ final class HubStreamImpl implements HubStream, StreamObserver {
 
   @Override
   public Attachment await(long afterSeq, Runnable ready) {
-    checkCursor(afterSeq);
+    checkCursor(afterSeq, "after");
     PollWait wait = new PollWait(this, afterSeq, ready);
     attach(wait);
     // An event may have been appended between the caller's read and this registration.
@@ -325,12 +336,46 @@ final class HubStreamImpl implements HubStream, StreamObserver {
     }
   }
 
-  private void checkCursor(long afterSeq) {
+  @Override
+  public void checkCursor(long afterSeq, String param) {
     long last = replay.lastSeq();
-    if (afterSeq < 0 || afterSeq > last) {
-      throw new GatewayException(400, "invalid_request_error", "cursor_out_of_range", "lastSeq",
+    if (afterSeq < 0 || (afterSeq > last && !lostPast(afterSeq) && !mirrorBehind())) {
+      throw new GatewayException(400, "invalid_request_error", "cursor_out_of_range", param,
         "the cursor " + afterSeq + " is outside this stream (0.." + last + ")");
     }
+  }
+
+  @Override
+  public boolean finishedFor(long afterSeq) {
+    // end() before lastSeq(): the end is published after its event is appended.
+    return end != null && afterSeq >= replay.lastSeq() && !lostPast(afterSeq);
+  }
+
+  /**
+   * Whether a reader is at or past the end of a stream whose owner was lost: it may hold events the owner sent it
+   * that no backup had, and the end here may share a seq with one of them; it gets an end of its own, right after
+   * its cursor, so that it never waits on a stream that will say nothing more.
+   */
+  /**
+   * Whether this is a running mirror, which may lag its owner by a batch: a client that read further on another
+   * member waits here until the mirror has caught up with its cursor.
+   */
+  private boolean mirrorBehind() {
+    return remote != null && end == null;
+  }
+
+  /** The buffered events after a cursor, none when the cursor is ahead of a lagging mirror. */
+  ReplayBuffer.Replay readFrom(long afterSeq, int max) {
+    long last = replay.lastSeq();
+    return afterSeq > last ? new ReplayBuffer.Replay(List.of(), false, last) : replay.read(afterSeq, max);
+  }
+
+  private boolean lostPast(long afterSeq) {
+    return ownerLost && afterSeq >= replay.lastSeq();
+  }
+
+  private StreamEvent lostEnd(long seq) {
+    return StreamEvent.of(id, seq, StreamEvent.Type.END, LOST.copy());
   }
 
   // Attachments: counted so that the hub knows when the detach grace starts.

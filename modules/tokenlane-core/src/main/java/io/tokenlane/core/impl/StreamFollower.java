@@ -104,7 +104,7 @@ final class StreamFollower implements Follower, HubStreamImpl.Listener {
     pumping = true;
     try {
       while (!closed && !sink.writeQueueFull()) {
-        ReplayBuffer.Replay replay = stream.replay().read(cursor, BATCH);
+        ReplayBuffer.Replay replay = stream.readFrom(cursor, BATCH);
         if (replay.reset()) {
           long resumeFrom = replay.events().isEmpty() ? replay.lastSeq() + 1 : replay.events().get(0).seq();
           sink.write(StreamEvent.reset(stream.id(), stream.requestId(), cursor, resumeFrom));

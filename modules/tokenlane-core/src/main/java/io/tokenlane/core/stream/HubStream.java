@@ -27,6 +27,23 @@ public interface HubStream {
   StreamEnd end();
 
   /**
+   * Checks a client's cursor.
+   *
+   * @param afterSeq the last seq the client has
+   * @param param the request parameter that carried it, for the error
+   * @throws io.tokenlane.core.GatewayException 400 {@code cursor_out_of_range} for a cursor beyond the stream
+   */
+  void checkCursor(long afterSeq, String param);
+
+  /**
+   * Whether a client at this cursor has the whole stream: it ended, and nothing follows the cursor.
+   *
+   * @param afterSeq the client's cursor
+   * @return whether nothing more will come
+   */
+  boolean finishedFor(long afterSeq);
+
+  /**
    * Follows the stream from after {@code afterSeq}: buffered events first (a reset when some were evicted), then
    * live ones. Call on the event loop of the connection that owns {@code sink}.
    *

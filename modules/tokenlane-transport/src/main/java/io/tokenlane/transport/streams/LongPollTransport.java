@@ -47,10 +47,7 @@ final class LongPollTransport {
   }
 
   private void poll(RoutingContext ctx, HubStream stream, long after, long waitMs, int max) {
-    if (after > stream.lastSeq()) {
-      throw new GatewayException(400, "invalid_request_error", "cursor_out_of_range", "after",
-        "the cursor " + after + " is outside this stream (0.." + stream.lastSeq() + ")");
-    }
+    stream.checkCursor(after, "after");
     ReplayBuffer.Replay replay = stream.read(after, max);
     if (!replay.events().isEmpty() || replay.reset() || stream.end() != null || waitMs == 0) {
       answer(ctx, stream, after, replay);

@@ -43,15 +43,9 @@ final class SseTransport {
   }
 
   private void events(RoutingContext ctx, HubStream stream, long cursor) {
-    // end() before lastSeq(): the end is published after its event is appended.
-    boolean ended = stream.end() != null;
-    long last = stream.lastSeq();
-    if (cursor > last) {
-      throw new GatewayException(400, "invalid_request_error", "cursor_out_of_range", "lastSeq",
-        "the cursor " + cursor + " is outside this stream (0.." + last + ")");
-    }
+    stream.checkCursor(cursor, "lastSeq");
     HttpServerResponse response = ctx.response();
-    if (ended && cursor >= last) {
+    if (stream.finishedFor(cursor)) {
       // EventSource reconnects after the server closes; 204 is what tells it to stop.
       response.setStatusCode(204).end();
       return;

@@ -1,0 +1,104 @@
+package io.tokenlane.server;
+
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Gateway members as separate JVMs running the runnable jar, as an operator starts them: Hazelcast on 127.0.0.1
+ * with a TCP member list given by {@code TOKENLANE_CLUSTER_MEMBERS}, one configuration file for all.
+ */
+final class GatewayCluster implements AutoCloseable {
+
+  private final Vertx vertx;
+  private final Path dir;
+  private final Path config;
+  private final List<Integer> clusterPorts = new ArrayList<>();
+  final List<GatewayProcess> processes = new ArrayList<>();
+  final List<Integer> httpPorts = new ArrayList<>();
+  final List<NativeClient> clients = new ArrayList<>();
+
+  private GatewayCluster(Vertx vertx, Path dir, Path config) {
+    this.vertx = vertx;
+    this.dir = dir;
+    this.config = config;
+  }
+
+  /**
+   * Starts {@code count} members (a few seconds apart: joins are faster so), room for {@code spare} more.
+   *
+   * @param yaml the configuration every member reads
+   */
+  static GatewayCluster start(Vertx vertx, Path dir, String yaml, int count, int spare) throws Exception {
+    Path config = dir.resolve("tokenlane.yaml");
+    Files.writeString(config, yaml);
+    GatewayCluster cluster = new GatewayCluster(vertx, dir, config);
+    for (int i = 0; i < count + spare; i++) {
+      cluster.clusterPorts.add(ClusterMembers.freePort());
+    }
+    try {
+      for (int i = 0; i < count; i++) {
+        cluster.startMember();
+      }
+      for (NativeClient client : cluster.clients) {
+        NativeClient.await("every member to see " + count, () -> cluster.members(client) == count);
+      }
+    } catch (Exception | Error e) {
+      cluster.close();
+      throw e;
+    }
+    return cluster;
+  }
+
+  /** Starts the next member; it joins the others. */
+  int startMember() throws Exception {
+    int index = processes.size();
+    int httpPort = ClusterMembers.freePort();
+    Map<String, String> env = new HashMap<>();
+    env.put("TOKENLANE_HTTP_HOST", "127.0.0.1");
+    env.put("TOKENLANE_HTTP_PORT", Integer.toString(httpPort));
+    env.put("TOKENLANE_CLUSTER_HOST", "127.0.0.1");
+    env.put("TOKENLANE_CLUSTER_PORT", Integer.toString(clusterPorts.get(index)));
+    env.put("TOKENLANE_CLUSTER_MEMBERS", clusterPorts.stream().map(port -> "127.0.0.1:" + port)
+      .collect(Collectors.joining(",")));
+    GatewayProcess process = GatewayProcess.start(dir, env, "--config", config.toString());
+    processes.add(process);
+    httpPorts.add(httpPort);
+    process.awaitPort();
+    clients.add(new NativeClient(vertx, httpPort));
+    return index;
+  }
+
+  NativeClient client(int member) {
+    return clients.get(member);
+  }
+
+  /** The cluster size a member reports on /readyz (0 when it does not answer). */
+  int members(NativeClient client) {
+    try {
+      NativeClient.Reply ready = client.request(io.vertx.core.http.HttpMethod.GET, "/readyz", null, null);
+      return ready.status() == 200 ? ready.json().getJsonObject("cluster").getInteger("members") : 0;
+    } catch (Exception e) {
+      return 0;
+    }
+  }
+
+  String output() {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < processes.size(); i++) {
+      out.append("---- member ").append(i).append(" ----\n").append(processes.get(i).output()).append('\n');
+    }
+    return out.toString();
+  }
+
+  @Override
+  public void close() {
+    clients.forEach(NativeClient::close);
+    processes.forEach(GatewayProcess::close);
+  }
+}
