@@ -183,7 +183,12 @@ final class NativeClient implements AutoCloseable {
 
   /** Waits for a condition, polling. */
   static void await(String what, BooleanSupplier condition) {
-    long deadline = System.currentTimeMillis() + TIMEOUT_MS;
+    await(what, condition, TIMEOUT_MS);
+  }
+
+  /** Waits for a condition, polling, at most {@code timeoutMs}. */
+  static void await(String what, BooleanSupplier condition, long timeoutMs) {
+    long deadline = System.currentTimeMillis() + timeoutMs;
     while (!condition.getAsBoolean()) {
       if (System.currentTimeMillis() > deadline) {
         throw new AssertionError("timed out waiting for " + what);
