@@ -1,6 +1,7 @@
 package io.tokenlane.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -69,6 +70,31 @@ class ConfigTest {
     List<String> problems = problemsOf(MINIMAL + "http:\n  host: ${GATEWAY_HOST}\n", Map.of());
     assertEquals(List.of("http.host: environment variable GATEWAY_HOST is not set (write ${GATEWAY_HOST:-} to make it optional)"),
       problems);
+  }
+
+  @Test
+  void clusteringIsOffByDefaultAndTurnedOnByTheMemberListInTheEnvironment() {
+    List<String> problems = new ArrayList<>();
+    TokenlaneConfig single = TokenlaneConfig.parse(MINIMAL, Map.<String, String>of()::get, problems);
+    assertEquals(List.of(), problems);
+    assertFalse(single.cluster().isEnabled());
+
+    TokenlaneConfig member = TokenlaneConfig.parse(MINIMAL, Map.of("TOKENLANE_CLUSTER_MEMBERS",
+      "10.0.0.1:5701, 10.0.0.2:5701", "TOKENLANE_CLUSTER_PORT", "5801")::get, problems);
+    assertEquals(List.of(), problems);
+    assertTrue(member.cluster().isEnabled());
+    assertEquals(List.of("10.0.0.1:5701", "10.0.0.2:5701"), member.cluster().getMembers());
+    assertEquals(5801, member.cluster().getPort());
+  }
+
+  @Test
+  void aClusterMemberThatIsNotHostColonPortIsAProblem() {
+    List<String> problems = problemsOf(MINIMAL + "cluster:\n  members: [\"10.0.0.1:5701-5710\", \"nohost\"]\n",
+      Map.of());
+    assertEquals(List.of("cluster.members: each member is host:port, got '10.0.0.1:5701-5710'",
+      "cluster.members: each member is host:port, got 'nohost'"), problems);
+    assertEquals(List.of("cluster.batchMs: must be at most 1000, got 5000"),
+      problemsOf(MINIMAL + "cluster:\n  batchMs: 5000\n", Map.of()));
   }
 
   @Test
