@@ -78,7 +78,8 @@ public final class LocalStreamHub implements StreamHub {
       forget(key, id);
       throw e;
     }
-    ReplayBuffer replay = new ReplayBuffer(options.getReplayCapacity(), options.getResumeWindowMs(), System::nanoTime);
+    ReplayBuffer replay = new ReplayBuffer(options.getReplayCapacity(), options.getResumeWindowMs(),
+      options.getSnapshotMaxBytes(), System::nanoTime);
     HubStreamImpl stream = new HubStreamImpl(id, sessionId, requestId, context, replay, options.getReplayCapacity(),
       this::ended);
     stream.appendStart(body.getString("model"));
