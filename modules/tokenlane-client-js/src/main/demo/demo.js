@@ -3,6 +3,8 @@
 import { TokenlaneClient } from '../client/tokenlane.js';
 
 const API = new URL('../v1/', location.href).href;
+// The answer streaming now ({session, streamId, prompt}), kept across a page reload so the page resumes it.
+const RELOAD_KEY = 'tokenlane-demo-stream';
 const $ = (id) => document.getElementById(id);
 const el = {
   model: $('model'),
@@ -25,10 +27,11 @@ let lastTurn = null; // the answer on screen in #current; committed to `messages
 let client = makeClient();
 let active = null; // {client, stream, done} while streaming
 
-function makeClient() {
+function makeClient(session) {
   const forced = el.force.value;
   const c = new TokenlaneClient({
     baseUrl: API,
+    session,
     transports: forced === 'auto' ? undefined : [forced],
     onTransport: (name) => {
       if (c === client || c === active?.client) el.transport.textContent = name;
@@ -68,36 +71,59 @@ async function send() {
   if (!text || active || !el.model.value) return;
   commitLastTurn();
   el.prompt.value = '';
+  await run(text, client, (c) => c.stream({ model: el.model.value, messages: [...messages, { role: 'user', content: text }] }));
+  el.prompt.focus();
+}
+
+/** After a reload: the answer that was streaming, from seq 0, so its snapshot shows all of it. */
+async function resumeAfterReload() {
+  let saved = null;
+  try {
+    saved = JSON.parse(sessionStorage.getItem(RELOAD_KEY));
+  } catch {
+    // nothing usable saved
+  }
+  if (!saved?.streamId || !saved.session) return;
+  client = makeClient(saved.session);
+  await run(saved.prompt ?? '', client, (c) => c.resume(saved.streamId, { lastSeq: 0 }));
+}
+
+/** Shows one answer: tokens are appended, a snapshot replaces the text (it holds the whole answer up to its seq). */
+async function run(text, c, open) {
   el.current.hidden = false;
   el.currentPrompt.textContent = text;
   el.output.textContent = '';
   setStatus('streaming');
   setStreaming(true);
-
-  const c = client;
   let finished;
   active = { client: c, done: new Promise((resolve) => (finished = resolve)) };
-  let answer = '';
   try {
-    active.stream = c.stream({ model: el.model.value, messages: [...messages, { role: 'user', content: text }] });
-    for await (const token of active.stream) {
-      answer += token;
-      el.output.append(token); // a text node per token: no re-render of the whole answer
+    const stream = (active.stream = open(c));
+    for await (const env of stream.events()) {
+      if (stream.streamId && !active.saved) {
+        active.saved = true;
+        sessionStorage.setItem(RELOAD_KEY, JSON.stringify({ session: c.session, streamId: stream.streamId, prompt: text }));
+      }
+      if (env.type === 'snapshot') el.output.textContent = env.text ?? '';
+      else if (env.type === 'token' && env.text) el.output.append(env.text); // a text node per token: no re-render
+      else continue;
       el.output.scrollIntoView({ block: 'end' });
     }
-    const result = await active.stream.result;
+    const result = await stream.result;
     el.transport.textContent = result.transport ?? el.transport.textContent;
     const lost = result.gaps.length ? `(${result.gaps.length} gap(s) in the stream)` : '';
-    setStatus(result.reason, lost);
+    if (result.reason === 'error') setStatus(`error: ${result.code ?? 'unknown'}`, result.message ?? '');
+    else setStatus(result.reason, lost);
   } catch (err) {
     setStatus(`error: ${err.code ?? 'unknown'}`, err.message);
   } finally {
+    sessionStorage.removeItem(RELOAD_KEY);
     // A cancelled or failed answer still joins the conversation with what arrived of it.
+    const answer = active.stream?.text ?? '';
     lastTurn = answer ? { user: text, assistant: answer } : null;
     active = null;
     finished();
     setStreaming(false);
-    el.prompt.focus();
   }
 }
 
@@ -111,7 +137,7 @@ async function loadModels() {
   } catch (err) {
     setStatus('error: models', `cannot list the models: ${err.message}`);
   }
-  setStreaming(false);
+  setStreaming(Boolean(active)); // an answer resumed after a reload may be streaming already
 }
 
 el.prompt.addEventListener('keydown', (ev) => {
@@ -152,3 +178,4 @@ window.tokenlaneDemo = {
 };
 
 loadModels();
+resumeAfterReload();

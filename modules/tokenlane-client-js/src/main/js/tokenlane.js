@@ -18,7 +18,26 @@ const SESSION_MARGIN_MS = 10000; // renew a session this long before it expires
 const REQUEST_TIMEOUT_MS = 30000; // POST/DELETE requests
 const POLL_SLACK_MS = 10000; // a poll answers within waitMs; past waitMs + this the connection is dead
 // Events that carry generated content: none reaches the caller after cancel().
-const CONTENT_TYPES = new Set(['token', 'tool_calls']);
+const CONTENT_TYPES = new Set(['token', 'tool_calls', 'snapshot']);
+
+/** Merges OpenAI delta.tool_calls into whole calls by index (id, type, function.name and .arguments). */
+function mergeToolCalls(calls, deltas) {
+  for (const delta of Array.isArray(deltas) ? deltas : []) {
+    if (!delta || typeof delta !== 'object') continue;
+    const index = typeof delta.index === 'number' ? delta.index : calls.length;
+    let call = calls.find((c) => c.index === index);
+    if (!call) {
+      call = { index, id: null, type: 'function', function: { name: '', arguments: '' } };
+      calls.push(call);
+      calls.sort((a, b) => a.index - b.index);
+    }
+    if (typeof delta.id === 'string') call.id = delta.id;
+    if (typeof delta.type === 'string') call.type = delta.type;
+    if (typeof delta.function?.name === 'string') call.function.name += delta.function.name;
+    if (typeof delta.function?.arguments === 'string') call.function.arguments += delta.function.arguments;
+  }
+  return calls;
+}
 
 export class TokenlaneError extends Error {
   /** code: the gateway's error code (model_not_found...) or connection_failed, client_closed; status: HTTP status. */
@@ -474,11 +493,15 @@ export class TokenlaneClient {
     return new TokenStream(this, { prompt, signal });
   }
 
-  /** Follows an existing stream of this client's session from after lastSeq. */
-  resume(streamId, { lastSeq = 0, signal } = {}) {
+  /**
+   * Follows an existing stream of this client's session from after lastSeq. text: the answer's text the caller
+   * already has up to lastSeq, so that after a snapshot the text iterator yields only what is new.
+   */
+  resume(streamId, { lastSeq = 0, text = '', signal } = {}) {
     this.#checkOpen();
     if (!streamId) throw new TypeError('resume: streamId is required');
-    return new TokenStream(this, { streamId, lastSeq, signal });
+    if (typeof text !== 'string') throw new TypeError('resume: text must be a string');
+    return new TokenStream(this, { streamId, lastSeq, text, signal });
   }
 
   /** Closes the socket and aborts polls and SSE reads. Streams are detached on the server, not cancelled. */
@@ -642,7 +665,9 @@ export class TokenStream {
   #resolve;
   #reject;
   #text = '';
+  #toolCalls = [];
   #usage = null;
+  #snapshotAdds = new WeakMap(); // snapshot envelope -> the text it adds to what the stream had (for the iterator)
   #gaps = [];
   #events = [];
   #via = null; // transport that delivered the last event
@@ -651,11 +676,12 @@ export class TokenStream {
   #promptSent = false;
   #deleting = false;
 
-  constructor(client, { prompt = null, streamId = null, lastSeq = 0, signal } = {}) {
+  constructor(client, { prompt = null, streamId = null, lastSeq = 0, text = '', signal } = {}) {
     this.#client = client;
     this.#prompt = prompt;
     this.streamId = streamId;
     this.lastSeq = lastSeq;
+    this.#text = text;
     this.result = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -675,6 +701,16 @@ export class TokenStream {
     return this.#done;
   }
 
+  /** The whole answer's text so far: a snapshot replaces it, tokens extend it. */
+  get text() {
+    return this.#text;
+  }
+
+  /** The tool calls so far, merged from their deltas by index: [{index, id, type, function: {name, arguments}}]. */
+  get toolCalls() {
+    return this.#toolCalls.map((call) => ({ ...call, function: { ...call.function } }));
+  }
+
   /**
    * Asks the server to cancel; resolves once the end arrived (or the stream failed). signal.abort() does this.
    * From the call on, no token or tool call reaches the caller: the loops skip the ones not read yet, and the ones
@@ -691,7 +727,10 @@ export class TokenStream {
     );
   }
 
-  /** Raw envelopes (start, token, tool_calls, usage, reset, end). Leaving the loop early cancels the stream. */
+  /**
+   * Raw envelopes (start, token, tool_calls, usage, snapshot, reset, end). On a snapshot, replace what you show with
+   * its text and tool calls. Leaving the loop early cancels the stream.
+   */
   async *events() {
     try {
       for (;;) {
@@ -717,10 +756,16 @@ export class TokenStream {
     return this.#cancelRequested || this.#signal?.aborted === true;
   }
 
-  /** Token texts; throws TokenlaneError after an end with reason error, a refused start or a lost connection. */
+  /**
+   * Token texts; throws TokenlaneError after an end with reason error, a refused start or a lost connection. A
+   * snapshot yields the text it adds to what the stream had (text cannot be taken back): all of it after
+   * resume(id) from 0. When a snapshot does not extend the stream's text, it yields nothing and stream.text holds
+   * the answer.
+   */
   async *[Symbol.asyncIterator]() {
     for await (const env of this.events()) {
       if (env.type === 'token' && env.text) yield env.text;
+      else if (env.type === 'snapshot' && this.#snapshotAdds.get(env)) yield this.#snapshotAdds.get(env);
       else if (env.type === 'end' && env.reason === 'error') {
         throw new TokenlaneError(env.code || 'error', env.message || 'the stream ended with an error');
       }
@@ -736,7 +781,7 @@ export class TokenStream {
     if (env.seq <= this.lastSeq) return; // already processed: at-least-once delivery becomes exactly-once
     if (env.type === 'reset') {
       this.#gaps.push({ missedFrom: env.missedFrom, resumeFrom: env.resumeFrom });
-    } else if (env.seq !== this.lastSeq + 1) {
+    } else if (env.type !== 'snapshot' && env.seq !== this.lastSeq + 1) {
       // The protocol never skips silently (a reset announces gaps); report one anyway rather than hide it.
       this.#gaps.push({ missedFrom: this.lastSeq + 1, resumeFrom: env.seq });
     }
@@ -752,6 +797,16 @@ export class TokenStream {
     if (env.type === 'token') {
       this.#text += env.text ?? '';
       summary.text = env.text ?? '';
+    } else if (env.type === 'snapshot') {
+      // Everything up to its seq, folded: it replaces what the stream had rather than adding to it.
+      const text = env.text ?? '';
+      this.#snapshotAdds.set(env, text.startsWith(this.#text) ? text.slice(this.#text.length) : '');
+      this.#text = text;
+      this.#toolCalls = mergeToolCalls([], env.toolCalls);
+      this.#usage = env.usage ? { ...env.usage } : null;
+      summary.text = text;
+    } else if (env.type === 'tool_calls') {
+      mergeToolCalls(this.#toolCalls, env.toolCalls);
     } else if (env.type === 'usage') {
       this.#usage = { promptTokens: env.promptTokens, completionTokens: env.completionTokens, totalTokens: env.totalTokens };
     } else if (env.type === 'end') {
@@ -787,6 +842,7 @@ export class TokenStream {
     this.#resolve({
       streamId: this.streamId,
       text: this.#text,
+      toolCalls: this.toolCalls,
       reason: end.reason,
       code: end.code ?? null,
       message: end.message ?? null,

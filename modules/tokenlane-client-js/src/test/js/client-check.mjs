@@ -3,8 +3,9 @@
 // Usage: node [--experimental-websocket] client-check.mjs SCENARIO BASE_URL [MODEL]
 //   BASE_URL is the API root, e.g. http://localhost:8080/v1/
 //   SCENARIO: stream-websocket | stream-sse | stream-long-polling | auto | abort | abort-in-flight | abort-burst |
-//             follow-up | resume
-//   MODEL defaults to mock-fast for stream-* and auto, mock-typewriter for the others.
+//             follow-up | resume | snapshot
+//   MODEL defaults to mock-fast for stream-* and auto, mock-typewriter for the others (snapshot: mock-compact, on a
+//   gateway with a small replay buffer).
 // Prints ONE JSON line on stdout: {"ok":true,"scenario":...,...} and exits 0 when every check passed, else
 // {"ok":false,"error":"..."} and exits 1 (2 for bad usage or the overall timeout, CLIENT_CHECK_TIMEOUT_MS).
 // Without --experimental-websocket Node 20 has no WebSocket: stream-websocket and follow-up fail, abort and
@@ -355,6 +356,74 @@ const scenarios = {
         const whole = await collect(second.resume(streamId, { lastSeq: 0 }), { label: `${transport} whole` });
         expect(part1 + part2.text === whole.text, `${transport}: part1 + part2 differs from the whole text`);
         runs[transport] = { streamId, lastSeq, part1, part2: part2.text, part2Seqs: part2.seqs, text: whole.text, reason: part2.reason };
+      } finally {
+        first.close();
+        second?.close();
+      }
+    }
+    return { websocketAvailable, transports: available, runs };
+  },
+
+  /**
+   * Per transport, on a gateway whose replay buffer is much shorter than the answer: read 12 tokens, close the client
+   * (a page reload), then resume on a new client from seq 0 while the answer streams: the snapshot and what follows
+   * must show the whole answer, through the text iterator too. After the end, resume from the early cursor with the
+   * text read up to it: the iterator yields exactly the rest.
+   */
+  async snapshot() {
+    const model = modelArg ?? 'mock-compact';
+    const reference = client({ transports: [available[0]] });
+    let expected;
+    try {
+      expected = (await collect(reference.stream({ model, messages }), { label: 'reference' })).text;
+    } finally {
+      reference.close();
+    }
+    const runs = {};
+    for (const transport of available) {
+      const first = client({ transports: [transport] });
+      let second;
+      try {
+        const stream = first.stream({ model, messages });
+        let part1 = '';
+        let lastSeq = 0;
+        const it = stream.events()[Symbol.asyncIterator]();
+        for (let tokens = 0; tokens < 12; ) {
+          const { value, done } = await it.next();
+          expect(!done && value.type !== 'end', `${transport}: the stream ended before 12 tokens`);
+          lastSeq = value.seq;
+          if (value.type === 'snapshot') part1 = value.text; // a poller can fall behind too: replace, not append
+          if (value.type === 'token') {
+            part1 += value.text;
+            tokens++;
+          }
+        }
+        const { streamId } = stream;
+        // stream.text also holds what arrived and was not read yet.
+        expect(stream.text.startsWith(part1), `${transport}: stream.text does not begin with the text read`);
+        first.close(); // the iterator is left suspended: no cancel is sent
+        second = client({ session: first.session, transports: [transport] });
+        const reloaded = second.resume(streamId, { lastSeq: 0 });
+        let shown = '';
+        for await (const text of reloaded) shown += text;
+        const result = await reloaded.result;
+        expect(result.events[0]?.type === 'snapshot', `${transport}: the reload began with ${result.events[0]?.type}`);
+        // A poller slower than the stream may fall behind the buffer again (long-polling pushes nothing back): each
+        // later snapshot extends the text, and the iterator yields only what it adds.
+        const snapshots = result.events.filter((e) => e.type === 'snapshot').length;
+        expect(snapshots === 1 || (transport === 'long-polling' && snapshots > 1), `${transport}: ${snapshots} snapshots`);
+        expect(result.events.filter((e) => e.type === 'end').length === 1, `${transport}: not one end`);
+        expect(result.gaps.length === 0, `${transport}: gaps ${JSON.stringify(result.gaps)}`);
+        expect(shown === expected, `${transport}: the reload showed ${shown.length} chars, expected ${expected.length}`);
+        expect(result.text === expected && reloaded.text === expected, `${transport}: result.text is not the answer`);
+
+        const early = second.resume(streamId, { lastSeq, text: part1 });
+        let rest = '';
+        for await (const text of early) rest += text;
+        const earlyResult = await early.result;
+        expect(earlyResult.events[0]?.type === 'snapshot', `${transport}: the early resume began with ${earlyResult.events[0]?.type}`);
+        expect(part1 + rest === expected, `${transport}: the early resume yielded more or less than the rest`);
+        runs[transport] = { streamId, snapshotSeq: result.events[0].seq, snapshots, lastSeq, textLength: expected.length, reason: result.reason };
       } finally {
         first.close();
         second?.close();

@@ -68,7 +68,11 @@ public final class TokenlaneConfig {
     ConfigField.integer("resumeWindowMs").defaultValue(StreamHubOptions.DEFAULT_RESUME_WINDOW_MS).min(1)
       .description("how long events are kept for resume, and ended streams stay resumable"),
     ConfigField.integer("replayCapacity").defaultValue((long) StreamHubOptions.DEFAULT_REPLAY_CAPACITY).min(2)
-      .max(1_000_000).description("most events kept per stream for resume; a client further behind gets a reset"),
+      .max(1_000_000).description("most events kept per stream for resume; older ones fold into the snapshot that a"
+        + " client further behind gets"),
+    ConfigField.integer("snapshotMaxBytes").defaultValue(StreamHubOptions.DEFAULT_SNAPSHOT_MAX_BYTES).min(0)
+      .description("most bytes of an answer's evicted text and tool calls folded into its snapshot; past it, or at"
+        + " 0, a client behind the replay buffer gets a reset"),
     ConfigField.integer("maxRunningPerSession").defaultValue((long) StreamHubOptions.DEFAULT_MAX_RUNNING_PER_SESSION)
       .min(1).max(100_000).description("most streams of one session running at once"),
     ConfigField.integer("maxStreams").defaultValue((long) StreamHubOptions.DEFAULT_MAX_STREAMS).min(1)

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code tokenlane-client-js} from Node (no browser, no dependency) against a real gateway: each transport forced,
  * negotiation, abort (plain, with tokens in flight, with tokens received and not yet read), follow-up prompts on
- * one socket, and resume from another client with the same session.
+ * one socket, resume from another client with the same session, and a reload behind the replay buffer (snapshot).
  * The scenarios are in {@code modules/tokenlane-client-js/src/test/js/client-check.mjs}.
  */
 class ClientJsTest {
@@ -25,6 +25,10 @@ class ClientJsTest {
 
   private static Vertx vertx;
   private static GatewayServer gateway;
+  // A replay buffer far shorter than the answer: a resume behind it gets a snapshot. Its own Vert.x: servers of one
+  // Vert.x on port 0 share their port.
+  private static Vertx compactingVertx;
+  private static GatewayServer compacting;
 
   @BeforeAll
   static void start() throws Exception {
@@ -41,15 +45,32 @@ class ClientJsTest {
         mock-fast: { provider: mock-fast }
         mock-typewriter: { provider: mock-typewriter }
       """);
+    compactingVertx = Vertx.vertx();
+    compacting = GatewayServer.start(compactingVertx, """
+      streams:
+        replayCapacity: 8
+      providers:
+        mock-compact:
+          type: mock
+          config: { ttftMs: 0, tokensPerSecond: 400, length: 300 }
+      models:
+        mock-compact: { provider: mock-compact }
+      """);
   }
 
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
+    compacting.close();
+    compactingVertx.close().await(10, TimeUnit.SECONDS);
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
   private static JsonObject check(String scenario) throws Exception {
+    return check(scenario, gateway);
+  }
+
+  private static JsonObject check(String scenario, GatewayServer gateway) throws Exception {
     // Node 20 has a WebSocket global only behind this flag (Node 22 has it by default and accepts the flag).
     Process node = new ProcessBuilder("node", "--experimental-websocket", "src/test/js/client-check.mjs", scenario,
       gateway.baseUrl() + "/").directory(CLIENT_DIR.toFile()).redirectErrorStream(true).start();
@@ -113,6 +134,12 @@ class ClientJsTest {
   void followUpPromptsShareOneWebSocket() throws Exception {
     JsonObject result = check("follow-up");
     assertEquals(1, result.getInteger("sockets"));
+  }
+
+  @Test
+  void aReloadBehindTheReplayBufferShowsTheWholeAnswerFromItsSnapshot() throws Exception {
+    JsonObject runs = check("snapshot", compacting).getJsonObject("runs");
+    assertEquals(3, runs.size(), runs.encode());
   }
 
   @Test

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,6 +46,7 @@ class ClusterTest {
         fake: { provider: fake, model: gpt-4o-mini }
       streams:
         maxRunningPerSession: 2
+        replayCapacity: 16
       """.formatted(upstream.baseUrl()));
   }
 
@@ -209,6 +211,37 @@ class ClusterTest {
     assertEquals(200, stillRunning.status(), stillRunning.body());
     assertNotEquals(true, stillRunning.json().getBoolean("ended"));
     cluster.client(2).cancel(owner, streamId);
+  }
+
+  @Test
+  void aReloadOnAnotherMemberAfterTheStartWasEvictedGetsTheWholeAnswerAsASnapshot() throws Exception {
+    String[] many = IntStream.range(0, 60).mapToObj(i -> i % 9 == 4 ? "\"日本" + i + "\"\n" : "w" + i + " ")
+      .toArray(String[]::new);
+    upstream.enqueue(Script.tokens(many).delay(Duration.ofMillis(4)));
+    String token = cluster.client(0).session().getString("token");
+    String streamId = cluster.client(0).start(token, NativeClient.prompt("fake", "hi"));
+    // B mirrors the stream from its start, and folds what its own buffer evicts; C mirrors it once it ended, from
+    // the owner's snapshot. A reload from 0 on either shows the whole answer.
+    assertEquals(200, cluster.client(1).poll(token, streamId, 0, 0).status());
+    NativeClient.await("the end", () -> {
+      try {
+        return cluster.client(0).poll(token, streamId, 0, 0).json().getBoolean("ended");
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    for (int member = 1; member <= 2; member++) {
+      List<JsonObject> events = cluster.client(member).sse(token, streamId, null).awaitEnd();
+      JsonObject snapshot = events.get(0);
+      assertEquals("snapshot", snapshot.getString("type"), events::toString);
+      assertEquals("fake", snapshot.getString("model"));
+      List<JsonObject> rest = events.subList(1, events.size());
+      for (int i = 0; i < rest.size(); i++) {
+        assertEquals(snapshot.getLong("seq") + 1 + i, rest.get(i).getLong("seq"), events::toString);
+      }
+      assertEquals(String.join("", many), snapshot.getString("text") + NativeClient.text(rest), "on member " + member);
+      assertEquals("end", rest.get(rest.size() - 1).getString("type"));
+    }
   }
 
   private static NativeClient.Reply post(int member, String token, JsonObject prompt) {

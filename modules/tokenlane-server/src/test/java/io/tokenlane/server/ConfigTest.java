@@ -115,8 +115,9 @@ class ConfigTest {
       streams: { detachGraceMs: 500, replayCapacity: 64 }
       transports: { heartbeatMs: 1000 }
       """, Map.of("TOKENLANE_TRANSPORTS_ENABLED", "sse, long-polling", "TOKENLANE_STREAMS_RESUME_WINDOW_MS", "9000",
-        "TOKENLANE_SESSIONS_SECRET", "x".repeat(32))::get, problems);
+        "TOKENLANE_SESSIONS_SECRET", "x".repeat(32), "TOKENLANE_STREAMS_SNAPSHOT_MAX_BYTES", "4096")::get, problems);
     assertEquals(List.of(), problems);
+    assertEquals(4096, config.streams().getSnapshotMaxBytes());
     assertEquals(List.of("sse", "long-polling"), config.transport().getTransports());
     assertEquals(1000, config.transport().getHeartbeatMs());
     assertEquals(500, config.streams().getDetachGraceMs());
@@ -129,10 +130,11 @@ class ConfigTest {
   void badNativeProtocolSettingsAreProblemsNamingTheKey() {
     List<String> problems = problemsOf(MINIMAL + """
       sessions: { secret: too-short }
-      streams: { replayCapacity: 1, detachGraceMs: 0 }
+      streams: { replayCapacity: 1, detachGraceMs: 0, snapshotMaxBytes: -1 }
       transports: { enabled: [websocket, carrier-pigeon], maxFrameBytes: 10 }
       """, Map.of());
-    assertEquals(5, problems.size(), problems.toString());
+    assertEquals(6, problems.size(), problems.toString());
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("streams.snapshotMaxBytes:")), problems.toString());
     assertTrue(problems.contains("sessions.secret: must be at least 32 bytes (it signs session tokens)"), problems.toString());
     assertTrue(problems.stream().anyMatch(p -> p.startsWith("streams.replayCapacity:")), problems.toString());
     assertTrue(problems.stream().anyMatch(p -> p.startsWith("streams.detachGraceMs:")), problems.toString());

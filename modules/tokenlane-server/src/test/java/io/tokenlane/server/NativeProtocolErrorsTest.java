@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Bad input and hostile clients on the native protocol: each gets a clear error (HTTP 4xx with a JSON body, or a
  * WebSocket close code with a reason), learns nothing about other sessions, and harms no other stream. Also the
- * bounds: replay capacity (reset), running streams per session, dead connections.
+ * bounds: replay capacity and snapshot size (reset), running streams per session, dead connections.
  */
 class NativeProtocolErrorsTest extends NativeTestBase {
 
@@ -33,6 +33,7 @@ class NativeProtocolErrorsTest extends NativeTestBase {
         maxBodyBytes: 4096
       streams:
         replayCapacity: 4
+        snapshotMaxBytes: 4
         maxRunningPerSession: 3
       transports:
         heartbeatMs: 200
@@ -136,10 +137,11 @@ class NativeProtocolErrorsTest extends NativeTestBase {
   }
 
   @Test
-  void aReaderBehindTheReplayBufferGetsAnExplicitResetNeverASilentGap() throws Exception {
+  void aReaderBehindTheReplayBufferPastTheSnapshotBoundGetsAnExplicitResetNeverASilentGap() throws Exception {
     upstream.enqueue(Script.tokens("a", "b", "c", "d", "e", "f", "g", "h").delay(Duration.ofMillis(15)));
     String id = client.start(token, prompt("fake", "hi").put("requestId", "r-reset"));
-    // Asks for everything from seq 0 until the stream has ended: by then the 4-event buffer has evicted the start.
+    // Asks for everything from seq 0 until the stream has ended: by then the 4-event buffer has evicted the start,
+    // and more than the 4 bytes of text the snapshot may hold.
     await("the end", () -> pollAtOnce(id).getBoolean("ended"));
     JsonObject batch = pollAtOnce(id);
     JsonObject reset = batch.getJsonArray("events").getJsonObject(0);

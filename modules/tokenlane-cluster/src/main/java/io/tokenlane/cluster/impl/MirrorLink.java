@@ -84,13 +84,13 @@ final class MirrorLink implements StreamDirectory.RemoteStream {
   }
 
   @Override
-  public Future<Void> cancel() {
+  public Future<Long> cancel() {
     if (lost) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(lastSeq);
     }
-    return cluster.vertx.eventBus().request(ClusterStreams.address(location.owner()), request(),
+    return cluster.vertx.eventBus().<JsonObject>request(ClusterStreams.address(location.owner()), request(),
         cluster.delivery("cancel"))
-      .<Void>mapEmpty()
+      .map(reply -> reply.body().getLong("lastSeq", 0L))
       .recover(ReplyFailures::notFound);
   }
 

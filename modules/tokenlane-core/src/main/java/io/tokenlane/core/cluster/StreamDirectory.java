@@ -173,9 +173,9 @@ public interface StreamDirectory {
     /**
      * Cancels the stream on its owner.
      *
-     * @return completes once the owner appended the {@code end}
+     * @return the seq of the stream's {@code end}, once the owner appended it
      */
-    Future<Void> cancel();
+    Future<Long> cancel();
 
     /** Stops delivery. */
     void close();

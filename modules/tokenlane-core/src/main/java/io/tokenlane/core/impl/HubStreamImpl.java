@@ -33,7 +33,8 @@ import java.util.function.Consumer;
  * <p>Backpressure: the stream tells the gateway its queue is full while a follower (a WebSocket or SSE connection)
  * is a whole replay buffer behind, so the provider pauses its upstream read instead of evicting what that follower
  * has not read; it resumes once the slowest follower is half-way caught up. Long-polling holds no connection and
- * pushes nothing back: a poller slower than the stream reads from the replay buffer and gets a reset past it.
+ * pushes nothing back: a poller slower than the stream reads from the replay buffer and gets what was evicted as a
+ * snapshot (or a reset past the snapshot's bound).
  *
  * <p>A mirror is the same class fed by another member (the stream's owner) instead of a provider: it holds the
  * events the owner sent in its own replay buffer and serves this member's followers from it; a cancel goes to the
@@ -150,9 +151,22 @@ final class HubStreamImpl implements HubStream, StreamObserver {
     if (replay.lastSeq() >= seq || end != null) {
       return Future.succeededFuture();
     }
-    caughtUpAt = seq;
-    caughtUp = Promise.promise();
-    return caughtUp.future();
+    Context caller = Vertx.currentContext();
+    Promise<Void> done = Promise.promise();
+    runOnHome(() -> {
+      if (replay.lastSeq() >= seq || end != null) {
+        done.complete();
+      } else {
+        caughtUpAt = Math.max(caughtUpAt, seq);
+        (caughtUp == null ? (caughtUp = Promise.promise()) : caughtUp).future().onComplete(done);
+      }
+    });
+    // Completed on the caller's context, where its continuation (an HTTP answer) runs.
+    return caller == null ? done.future() : done.future().transform(r -> {
+      Promise<Void> there = Promise.promise();
+      caller.runOnContext(v -> there.handle(r));
+      return there.future();
+    });
   }
 
   private void mirror(StreamEvent event) {
@@ -160,7 +174,10 @@ final class HubStreamImpl implements HubStream, StreamObserver {
     if (end != null || event.seq() <= last) {
       return;
     }
-    if (event.type() == StreamEvent.Type.RESET) {
+    if (event.type() == StreamEvent.Type.SNAPSHOT) {
+      // The owner had folded its oldest events: the mirror folds on from the owner's snapshot.
+      replay.continueFrom(event);
+    } else if (event.type() == StreamEvent.Type.RESET) {
       // The owner no longer held the oldest events: neither does the mirror, and its readers get a reset.
       replay.skipTo(event.seq());
     } else {
@@ -176,6 +193,7 @@ final class HubStreamImpl implements HubStream, StreamObserver {
     if (caughtUp != null && (replay.lastSeq() >= caughtUpAt || end != null)) {
       Promise<Void> done = caughtUp;
       caughtUp = null;
+      caughtUpAt = -1;
       done.complete();
     }
   }
@@ -295,7 +313,8 @@ final class HubStreamImpl implements HubStream, StreamObserver {
    */
   Future<Void> cancel(String code) {
     if (remote != null) {
-      return remote.cancel();
+      // The end is the acknowledgement here too: done once this mirror holds it.
+      return remote.cancel().compose(this::caughtUpWith);
     }
     if (Thread.currentThread() == homeThread) {
       cancelOnHome(code);

@@ -121,7 +121,7 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
   }
 
   private HubStreamImpl startOwned(Context context, String sessionId, String requestId, String id, JsonObject body) {
-    ReplayBuffer replay = new ReplayBuffer(options.getReplayCapacity(), options.getResumeWindowMs(), System::nanoTime);
+    ReplayBuffer replay = replayBuffer();
     HubStreamImpl stream = new HubStreamImpl(id, sessionId, requestId, context, replay, options.getReplayCapacity(),
       this::ended);
     stream.replicateTo(directory.replicator(id));
@@ -166,7 +166,7 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
   /** A mirror of another member's stream, complete once it holds what the owner held when it subscribed. */
   private Future<HubStreamImpl> mirror(Context context, StreamDirectory.Location location) {
     StreamDirectory.RemoteStream remote = directory.remote(location);
-    ReplayBuffer replay = new ReplayBuffer(options.getReplayCapacity(), options.getResumeWindowMs(), System::nanoTime);
+    ReplayBuffer replay = replayBuffer();
     HubStreamImpl mirror = new HubStreamImpl(location.streamId(), location.sessionId(), location.requestId(), context,
       replay, options.getReplayCapacity(), s -> { });
     Future<HubStreamImpl> ready = remote.subscribe(mirror.mirrorOf(remote)).compose(mirror::caughtUpWith).map(mirror)
@@ -177,6 +177,11 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
           + location.owner() + ": " + e.getMessage());
       });
     return ready.recover(e -> notFound());
+  }
+
+  private ReplayBuffer replayBuffer() {
+    return new ReplayBuffer(options.getReplayCapacity(), options.getResumeWindowMs(), options.getSnapshotMaxBytes(),
+      System::nanoTime);
   }
 
   private static <T> Future<T> notFound() {

@@ -105,7 +105,11 @@ final class StreamFollower implements Follower, HubStreamImpl.Listener {
     try {
       while (!closed && !sink.writeQueueFull()) {
         ReplayBuffer.Replay replay = stream.readFrom(cursor, BATCH);
-        if (replay.reset()) {
+        if (replay.snapshot() != null) {
+          sink.write(replay.snapshot());
+          cursor = replay.snapshot().seq();
+          stream.readerAdvanced();
+        } else if (replay.reset()) {
           long resumeFrom = replay.events().isEmpty() ? replay.lastSeq() + 1 : replay.events().get(0).seq();
           sink.write(StreamEvent.reset(stream.id(), stream.requestId(), cursor, resumeFrom));
           cursor = resumeFrom - 1;

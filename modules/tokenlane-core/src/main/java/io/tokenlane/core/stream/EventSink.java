@@ -16,8 +16,8 @@ public interface EventSink {
   boolean writeQueueFull();
 
   /**
-   * Writes one event: a stream event, or a {@link StreamEvent.Type#RESET} when the follower fell out of the
-   * replay buffer. After the {@code end} event the follower is closed.
+   * Writes one event: a stream event, or a {@link StreamEvent.Type#SNAPSHOT} (else a {@link StreamEvent.Type#RESET})
+   * when the follower fell out of the replay buffer. After the {@code end} event the follower is closed.
    *
    * @param event the event
    */

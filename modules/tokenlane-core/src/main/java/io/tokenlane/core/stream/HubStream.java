@@ -44,8 +44,9 @@ public interface HubStream {
   boolean finishedFor(long afterSeq);
 
   /**
-   * Follows the stream from after {@code afterSeq}: buffered events first (a reset when some were evicted), then
-   * live ones. Call on the event loop of the connection that owns {@code sink}.
+   * Follows the stream from after {@code afterSeq}: buffered events first (a snapshot of what was evicted, or a
+   * reset past the snapshot bound), then live ones. Call on the event loop of the connection that owns
+   * {@code sink}.
    *
    * @param afterSeq the last seq the client has, 0 for everything
    * @param sink where events go

@@ -8,8 +8,12 @@ import java.util.function.LongSupplier;
 /**
  * The recent events of one stream, kept to serve resumes and late joiners, bounded in count and in age so that
  * memory per stream stays bounded whatever the clients do. The {@code end} event, once appended, is never
- * evicted by age (it is the newest event, so capacity never evicts it either). A reader that asks for events the buffer no longer
- * holds gets an explicit {@link Replay#reset()}, never a silent gap.
+ * evicted by age (it is the newest event, so capacity never evicts it either).
+ *
+ * <p>Evicted events are folded into a {@code snapshot} (the text, tool calls and usage up to a seq), so that a reader
+ * who asks for events the buffer no longer holds gets the snapshot and then the events held: a page reload at any
+ * moment shows the whole answer. Past {@code snapshotMaxBytes} of folded text and tool calls the buffer stops
+ * folding, and such a reader gets an explicit {@link Replay#reset()}, never a silent gap.
  *
  * <p>Thread-safe: the stream's owner appends on its event loop while clients on other event loops read.
  */
@@ -19,11 +23,25 @@ public final class ReplayBuffer {
    * What a read returns.
    *
    * @param events the events after the requested seq, in order (empty when none yet)
-   * @param reset {@code true} when events after the requested seq were already evicted: the reader missed some
-   *     and must start over from {@code events}' first seq
+   * @param reset {@code true} when events after the requested seq were already evicted and no snapshot covers them:
+   *     the reader missed some and must start over from {@code events}' first seq
    * @param lastSeq the newest seq appended so far, 0 before the first
+   * @param snapshot when events after the requested seq were evicted and folded: the {@code snapshot} event, whose
+   *     seq is the one before {@code events}' first, to send before them; else {@code null}
    */
-  public record Replay(List<StreamEvent> events, boolean reset, long lastSeq) {
+  public record Replay(List<StreamEvent> events, boolean reset, long lastSeq, StreamEvent snapshot) {
+
+    /** Checks that a reader gets a snapshot or a reset, not both. */
+    public Replay {
+      if (reset && snapshot != null) {
+        throw new IllegalArgumentException("a replay has a snapshot or a reset, not both");
+      }
+    }
+
+    /** A replay without a snapshot. */
+    public Replay(List<StreamEvent> events, boolean reset, long lastSeq) {
+      this(events, reset, lastSeq, null);
+    }
   }
 
   private static final int INITIAL_SLOTS = 16;
@@ -38,18 +56,41 @@ public final class ReplayBuffer {
   private int head;
   private int size;
   private long lastSeq;
+  // What was evicted, folded; null when snapshots are off or the fold outgrew its bound (then it never comes back:
+  // a snapshot must cover the stream from its first event).
+  private StreamSnapshot snapshot;
+  private final long snapshotMaxBytes;
 
   /**
-   * Creates a buffer.
+   * Creates a buffer that folds evicted events into a snapshot of at most
+   * {@link StreamHubOptions#DEFAULT_SNAPSHOT_MAX_BYTES}.
    *
    * @param capacity most events kept, at least 1
    * @param ttlMillis how long an event is kept, at least 1
    * @param nanoClock the clock, {@code System::nanoTime} outside tests
    */
   public ReplayBuffer(int capacity, long ttlMillis, LongSupplier nanoClock) {
+    this(capacity, ttlMillis, StreamHubOptions.DEFAULT_SNAPSHOT_MAX_BYTES, nanoClock);
+  }
+
+  /**
+   * Creates a buffer.
+   *
+   * @param capacity most events kept, at least 1
+   * @param ttlMillis how long an event is kept, at least 1
+   * @param snapshotMaxBytes most bytes of text and tool calls folded into the snapshot, 0 for no snapshot (a reader
+   *     behind the held events gets a reset)
+   * @param nanoClock the clock, {@code System::nanoTime} outside tests
+   */
+  public ReplayBuffer(int capacity, long ttlMillis, long snapshotMaxBytes, LongSupplier nanoClock) {
     if (capacity < 1 || ttlMillis < 1) {
       throw new IllegalArgumentException("capacity and ttl must be at least 1");
     }
+    if (snapshotMaxBytes < 0) {
+      throw new IllegalArgumentException("snapshotMaxBytes must be at least 0, got " + snapshotMaxBytes);
+    }
+    this.snapshotMaxBytes = snapshotMaxBytes;
+    this.snapshot = snapshotMaxBytes == 0 ? null : new StreamSnapshot(snapshotMaxBytes);
     this.capacity = capacity;
     this.ttlNanos = ttlMillis * 1_000_000L;
     this.clock = nanoClock;
@@ -87,7 +128,8 @@ public final class ReplayBuffer {
    *
    * @param afterSeq the last seq the reader has, 0 for everything
    * @param max most events to return, at least 1
-   * @return the events, with a reset flag when some were evicted
+   * @return the events, with the snapshot, or a reset flag, when some were evicted; the snapshot comes on top of
+   *     {@code max}
    * @throws IllegalArgumentException when {@code afterSeq} is negative or beyond the newest event
    */
   public synchronized Replay read(long afterSeq, int max) {
@@ -99,14 +141,16 @@ public final class ReplayBuffer {
     }
     evict(clock.getAsLong());
     long oldest = size == 0 ? lastSeq + 1 : events[head].seq();
-    boolean reset = afterSeq + 1 < oldest;
+    boolean behind = afterSeq + 1 < oldest;
+    // Folding is gap-free from seq 1, so a snapshot that exists covers everything before the oldest event held.
+    StreamEvent folded = behind && snapshot != null ? snapshot.event() : null;
     int skip = (int) Math.max(0, afterSeq + 1 - oldest);
     int count = Math.min(max, size - skip);
     List<StreamEvent> out = new ArrayList<>(Math.max(count, 0));
     for (int i = 0; i < count; i++) {
       out.add(events[(head + skip + i) % events.length]);
     }
-    return new Replay(Collections.unmodifiableList(out), reset, lastSeq);
+    return new Replay(Collections.unmodifiableList(out), behind && folded == null, lastSeq, folded);
   }
 
   /**
@@ -123,6 +167,28 @@ public final class ReplayBuffer {
       dropOldest();
     }
     lastSeq = seq;
+    // What was skipped was never folded: no snapshot covers the stream from its start any more.
+    snapshot = null;
+  }
+
+  /**
+   * Continues from another member's snapshot: the buffer holds nothing yet, and its readers behind get that
+   * snapshot (then what the buffer folds on top of it).
+   *
+   * @param snapshotEvent a {@code snapshot} event, beyond the newest seq
+   */
+  public synchronized void continueFrom(StreamEvent snapshotEvent) {
+    if (snapshotEvent.type() != StreamEvent.Type.SNAPSHOT) {
+      throw new IllegalArgumentException("not a snapshot: " + snapshotEvent.type().wireName());
+    }
+    if (snapshotEvent.seq() <= lastSeq) {
+      return;
+    }
+    while (size > 0) {
+      dropOldest();
+    }
+    lastSeq = snapshotEvent.seq();
+    snapshot = snapshotMaxBytes == 0 ? null : StreamSnapshot.continuing(snapshotEvent, snapshotMaxBytes);
   }
 
   /** @return the newest seq appended, 0 before the first */
@@ -143,6 +209,9 @@ public final class ReplayBuffer {
   }
 
   private void dropOldest() {
+    if (snapshot != null && !snapshot.fold(events[head])) {
+      snapshot = null;
+    }
     events[head] = null;
     head = (head + 1) % events.length;
     size--;

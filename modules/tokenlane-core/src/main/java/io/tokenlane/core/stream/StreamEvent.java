@@ -28,7 +28,9 @@ public final class StreamEvent {
     /** The one terminal event. */
     END("end"),
     /** A resume cannot be served from the replay buffer. */
-    RESET("reset");
+    RESET("reset"),
+    /** The events a resume can no longer get one by one, folded into one: the answer up to its seq. */
+    SNAPSHOT("snapshot");
 
     private final String wireName;
 
@@ -44,18 +46,27 @@ public final class StreamEvent {
 
   private static final byte[] TOKEN_MIDDLE = ",\"type\":\"token\",\"text\":\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] TOKEN_END = "\"}".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] SEQ_KEY = ",\"seq\":".getBytes(StandardCharsets.US_ASCII);
 
   private final long seq;
   private final Type type;
   private final byte[] json;
+  // Where a token's escaped text starts in json (it ends before TOKEN_END), so that a snapshot folds it by a copy.
+  private final int textStart;
 
-  private StreamEvent(long seq, Type type, byte[] json) {
+  private StreamEvent(long seq, Type type, byte[] json, int textStart) {
     if (seq < 1) {
       throw new IllegalArgumentException("seq counts from 1, got " + seq);
     }
     this.seq = seq;
     this.type = Objects.requireNonNull(type, "type");
     this.json = json;
+    this.textStart = textStart;
+  }
+
+  /** An event whose envelope was encoded elsewhere in this package (a snapshot). */
+  static StreamEvent encoded(long seq, Type type, byte[] json) {
+    return new StreamEvent(seq, type, json, -1);
   }
 
   /**
@@ -64,17 +75,26 @@ public final class StreamEvent {
    * @param streamId the stream
    * @param seq the position in the stream, from 1, without gaps
    * @param type what the event is
-   * @param data the type's fields ({@code text} for a token, {@code reason}/{@code code}/{@code message} for an end)
+   * @param data the type's fields ({@code text}, and only it, for a token; {@code reason}/{@code code}/{@code message}
+   *     for an end)
    * @return the event
+   * @throws IllegalArgumentException for a token whose data is not exactly a {@code text} string
    */
   public static StreamEvent of(String streamId, long seq, Type type, JsonObject data) {
     Objects.requireNonNull(streamId, "streamId");
+    if (type == Type.TOKEN) {
+      // One layout for every token event, whoever builds it: a snapshot finds the text at a known place.
+      if (data == null || data.size() != 1 || !(data.getValue("text") instanceof String text)) {
+        throw new IllegalArgumentException("a token event carries exactly one field, the text string");
+      }
+      return token(envelopePrefix(streamId), seq, JsonText.escape(text));
+    }
     JsonObject envelope = new JsonObject().put("streamId", streamId).put("seq", seq)
       .put("type", Objects.requireNonNull(type, "type").wireName());
     if (data != null) {
       data.forEach(entry -> envelope.put(entry.getKey(), entry.getValue()));
     }
-    return new StreamEvent(seq, type, envelope.toBuffer().getBytes());
+    return new StreamEvent(seq, type, envelope.toBuffer().getBytes(), -1);
   }
 
   /**
@@ -107,7 +127,7 @@ public final class StreamEvent {
     at = copy(TOKEN_MIDDLE, json, at + seqDigits);
     escapedText.getBytes(0, textLength, json, at);
     copy(TOKEN_END, json, at + textLength);
-    return new StreamEvent(seq, Type.TOKEN, json);
+    return new StreamEvent(seq, Type.TOKEN, json, at);
   }
 
   private static int copy(byte[] from, byte[] to, int at) {
@@ -162,7 +182,58 @@ public final class StreamEvent {
    * @return the event
    */
   public static StreamEvent restore(long seq, Type type, byte[] json) {
-    return new StreamEvent(seq, type, json);
+    return new StreamEvent(seq, type, json, type == Type.TOKEN ? textStartOf(json) : -1);
+  }
+
+  /** Where a token's text starts in the envelope {@link #token} wrote: right after its type and text keys. */
+  private static int textStartOf(byte[] json) {
+    outer:
+    for (int i = 0; i + TOKEN_MIDDLE.length <= json.length; i++) {
+      for (int j = 0; j < TOKEN_MIDDLE.length; j++) {
+        if (json[i + j] != TOKEN_MIDDLE[j]) {
+          continue outer;
+        }
+      }
+      return i + TOKEN_MIDDLE.length;
+    }
+    throw new IllegalArgumentException("not a token envelope");
+  }
+
+  /**
+   * Appends a token's text as it is in the envelope, escaped for a JSON string, without quotes.
+   *
+   * @param out where to write
+   * @throws IllegalStateException when this is not a token
+   */
+  void appendEscapedText(Buffer out) {
+    if (textStart < 0) {
+      throw new IllegalStateException("not a token event: " + type.wireName());
+    }
+    out.appendBytes(json, textStart, json.length - TOKEN_END.length - textStart);
+  }
+
+  /** @return a token's escaped text length in bytes, 0 for other events */
+  int escapedTextLength() {
+    return textStart < 0 ? 0 : json.length - TOKEN_END.length - textStart;
+  }
+
+  /**
+   * The stream's {@link #envelopePrefix} as it starts this event: every envelope opens with it. The streamId is a
+   * JSON string, in which a quote is escaped, so the first {@code ,"seq":} is the key.
+   *
+   * @return a copy of the bytes
+   */
+  byte[] envelopePrefix() {
+    outer:
+    for (int i = 0; i + SEQ_KEY.length <= json.length; i++) {
+      for (int j = 0; j < SEQ_KEY.length; j++) {
+        if (json[i + j] != SEQ_KEY[j]) {
+          continue outer;
+        }
+      }
+      return java.util.Arrays.copyOf(json, i + SEQ_KEY.length);
+    }
+    throw new IllegalStateException("not an envelope: " + this);
   }
 
   /** @return the position in the stream */

@@ -13,6 +13,11 @@ public final class StreamHubOptions {
   public static final long DEFAULT_RESUME_WINDOW_MS = 300_000;
   /** At most 1024 events per stream are kept for resume. */
   public static final int DEFAULT_REPLAY_CAPACITY = 1024;
+  /**
+   * At most 1 MiB of an answer's evicted text and tool calls is folded into its snapshot: past it, a resume behind
+   * the replay buffer gets a reset.
+   */
+  public static final long DEFAULT_SNAPSHOT_MAX_BYTES = 1_048_576;
   /** At most 32 streams of one session run at once. */
   public static final int DEFAULT_MAX_RUNNING_PER_SESSION = 32;
 
@@ -23,6 +28,7 @@ public final class StreamHubOptions {
   private int maxStreams = DEFAULT_MAX_STREAMS;
   private long resumeWindowMs = DEFAULT_RESUME_WINDOW_MS;
   private int replayCapacity = DEFAULT_REPLAY_CAPACITY;
+  private long snapshotMaxBytes = DEFAULT_SNAPSHOT_MAX_BYTES;
   private int maxRunningPerSession = DEFAULT_MAX_RUNNING_PER_SESSION;
 
   /** Defaults. */
@@ -38,6 +44,7 @@ public final class StreamHubOptions {
     this.detachGraceMs = other.detachGraceMs;
     this.resumeWindowMs = other.resumeWindowMs;
     this.replayCapacity = other.replayCapacity;
+    this.snapshotMaxBytes = other.snapshotMaxBytes;
     this.maxRunningPerSession = other.maxRunningPerSession;
     this.maxStreams = other.maxStreams;
   }
@@ -45,13 +52,14 @@ public final class StreamHubOptions {
   /**
    * From JSON, with defaults for missing keys.
    *
-   * @param json {@code detachGraceMs}, {@code resumeWindowMs}, {@code replayCapacity}, {@code maxRunningPerSession},
-   *     {@code maxStreams}
+   * @param json {@code detachGraceMs}, {@code resumeWindowMs}, {@code replayCapacity}, {@code snapshotMaxBytes},
+   *     {@code maxRunningPerSession}, {@code maxStreams}
    */
   public StreamHubOptions(JsonObject json) {
     setDetachGraceMs(json.getLong("detachGraceMs", DEFAULT_DETACH_GRACE_MS));
     setResumeWindowMs(json.getLong("resumeWindowMs", DEFAULT_RESUME_WINDOW_MS));
     setReplayCapacity(json.getInteger("replayCapacity", DEFAULT_REPLAY_CAPACITY));
+    setSnapshotMaxBytes(json.getLong("snapshotMaxBytes", DEFAULT_SNAPSHOT_MAX_BYTES));
     setMaxRunningPerSession(json.getInteger("maxRunningPerSession", DEFAULT_MAX_RUNNING_PER_SESSION));
     setMaxStreams(json.getInteger("maxStreams", DEFAULT_MAX_STREAMS));
   }
@@ -59,7 +67,8 @@ public final class StreamHubOptions {
   /** @return these options as JSON */
   public JsonObject toJson() {
     return new JsonObject().put("detachGraceMs", detachGraceMs).put("resumeWindowMs", resumeWindowMs)
-      .put("replayCapacity", replayCapacity).put("maxRunningPerSession", maxRunningPerSession)
+      .put("replayCapacity", replayCapacity).put("snapshotMaxBytes", snapshotMaxBytes)
+      .put("maxRunningPerSession", maxRunningPerSession)
       .put("maxStreams", maxStreams);
   }
 
@@ -117,6 +126,27 @@ public final class StreamHubOptions {
       throw new IllegalArgumentException("replayCapacity must be at least 2");
     }
     this.replayCapacity = replayCapacity;
+    return this;
+  }
+
+  /** @return most bytes of evicted text and tool calls folded into a stream's snapshot, 0 when off */
+  public long getSnapshotMaxBytes() {
+    return snapshotMaxBytes;
+  }
+
+  /**
+   * Sets how much of an answer's evicted beginning is kept, folded into a snapshot, for a client that resumes behind
+   * the replay buffer (a page reload): it gets the snapshot, then the events held, so it shows the whole answer.
+   * Past this many bytes of text and tool calls the stream stops folding and such a client gets a reset.
+   *
+   * @param snapshotMaxBytes at least 0; 0 turns snapshots off (every gap is a reset)
+   * @return this
+   */
+  public StreamHubOptions setSnapshotMaxBytes(long snapshotMaxBytes) {
+    if (snapshotMaxBytes < 0) {
+      throw new IllegalArgumentException("snapshotMaxBytes must be at least 0");
+    }
+    this.snapshotMaxBytes = snapshotMaxBytes;
     return this;
   }
 

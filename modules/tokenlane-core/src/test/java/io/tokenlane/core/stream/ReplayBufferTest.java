@@ -14,6 +14,8 @@ class ReplayBufferTest {
 
   private final AtomicLong now = new AtomicLong();
   private final ReplayBuffer buffer = new ReplayBuffer(4, 1_000, now::get);
+  // Without snapshots: a reader behind the held events gets a reset (ReplayBufferSnapshotTest covers snapshots).
+  private final ReplayBuffer resets = new ReplayBuffer(4, 1_000, 0, now::get);
 
   private static StreamEvent token(long seq) {
     return StreamEvent.of("s", seq, StreamEvent.Type.TOKEN, new JsonObject().put("text", "t" + seq));
@@ -38,34 +40,34 @@ class ReplayBufferTest {
   @Test
   void beyondCapacityTheOldestGoAndAReaderBehindThemGetsAReset() {
     for (long seq = 1; seq <= 6; seq++) {
-      buffer.append(token(seq));
+      resets.append(token(seq));
     }
-    assertEquals(4, buffer.size());
-    ReplayBuffer.Replay behind = buffer.read(1, 10);
+    assertEquals(4, resets.size());
+    ReplayBuffer.Replay behind = resets.read(1, 10);
     assertTrue(behind.reset());
     assertEquals(List.of(3L, 4L, 5L, 6L), seqs(behind));
-    assertFalse(buffer.read(2, 10).reset(), "a reader at seq 2 misses nothing: 3 is still held");
+    assertFalse(resets.read(2, 10).reset(), "a reader at seq 2 misses nothing: 3 is still held");
   }
 
   @Test
   void eventsOlderThanTheTtlAreEvicted() {
-    buffer.append(token(1));
+    resets.append(token(1));
     now.addAndGet(600_000_000L);
-    buffer.append(token(2));
+    resets.append(token(2));
     now.addAndGet(600_000_000L);
-    ReplayBuffer.Replay replay = buffer.read(0, 10);
+    ReplayBuffer.Replay replay = resets.read(0, 10);
     assertTrue(replay.reset());
     assertEquals(List.of(2L), seqs(replay));
     now.addAndGet(2_000_000_000L);
-    ReplayBuffer.Replay empty = buffer.read(1, 10);
+    ReplayBuffer.Replay empty = resets.read(1, 10);
     assertTrue(empty.reset());
     assertEquals(2, empty.lastSeq());
-    assertEquals(0, buffer.size());
+    assertEquals(0, resets.size());
   }
 
   @Test
   void readsAtAnyCursorAreRightAfterTheRingGrewAndWrappedAround() {
-    ReplayBuffer ring = new ReplayBuffer(40, 10_000, now::get);
+    ReplayBuffer ring = new ReplayBuffer(40, 10_000, 0, now::get);
     for (long seq = 1; seq <= 100; seq++) {
       ring.append(token(seq));
       long oldest = Math.max(1, seq - 39);
@@ -85,10 +87,10 @@ class ReplayBufferTest {
 
   @Test
   void theEndIsNeverAgedOutSoALateReaderStillLearnsHowTheStreamEnded() {
-    buffer.append(token(1));
-    buffer.append(StreamEvent.of("s", 2, StreamEvent.Type.END, new JsonObject().put("reason", "stop")));
+    resets.append(token(1));
+    resets.append(StreamEvent.of("s", 2, StreamEvent.Type.END, new JsonObject().put("reason", "stop")));
     now.addAndGet(10_000_000_000L);
-    ReplayBuffer.Replay replay = buffer.read(0, 10);
+    ReplayBuffer.Replay replay = resets.read(0, 10);
     assertTrue(replay.reset(), "the token aged out");
     assertEquals(List.of(2L), seqs(replay), "the end did not");
   }
@@ -109,6 +111,9 @@ class ReplayBufferTest {
     assertThrows(IllegalArgumentException.class, () -> buffer.read(2, 10));
     assertThrows(IllegalArgumentException.class, () -> buffer.read(-1, 10));
     assertThrows(IllegalArgumentException.class, () -> StreamEvent.of("s", 0, StreamEvent.Type.TOKEN, null));
+    assertThrows(IllegalArgumentException.class, () -> StreamEvent.of("s", 1, StreamEvent.Type.TOKEN,
+      new JsonObject().put("text", "a").put("extra", 1)));
+    assertThrows(IllegalArgumentException.class, () -> new ReplayBuffer(4, 1_000, -1, now::get));
   }
 
   @Test

@@ -49,7 +49,8 @@ final class LongPollTransport {
   private void poll(RoutingContext ctx, HubStream stream, long after, long waitMs, int max) {
     stream.checkCursor(after, "after");
     ReplayBuffer.Replay replay = stream.read(after, max);
-    if (!replay.events().isEmpty() || replay.reset() || stream.end() != null || waitMs == 0) {
+    if (!replay.events().isEmpty() || replay.reset() || replay.snapshot() != null || stream.end() != null
+      || waitMs == 0) {
       answer(ctx, stream, after, replay);
       return;
     }
@@ -100,7 +101,11 @@ final class LongPollTransport {
     long next = after;
     boolean ended = false;
     boolean first = true;
-    if (replay.reset()) {
+    if (replay.snapshot() != null) {
+      replay.snapshot().appendTo(body);
+      first = false;
+      next = replay.snapshot().seq();
+    } else if (replay.reset()) {
       long resumeFrom = replay.events().isEmpty() ? replay.lastSeq() + 1 : replay.events().get(0).seq();
       StreamEvent reset = StreamEvent.reset(stream.id(), stream.requestId(), after, resumeFrom);
       reset.appendTo(body);
