@@ -3,7 +3,7 @@
 // Usage: node [--experimental-websocket] client-check.mjs SCENARIO BASE_URL [MODEL]
 //   BASE_URL is the API root, e.g. http://localhost:8080/v1/
 //   SCENARIO: stream-websocket | stream-sse | stream-long-polling | auto | abort | abort-in-flight | abort-burst |
-//             follow-up | resume | snapshot
+//             follow-up | resume | snapshot | moved-websocket | moved-sse
 //   MODEL defaults to mock-fast for stream-* and auto, mock-typewriter for the others (snapshot: mock-compact, on a
 //   gateway with a small replay buffer).
 // Prints ONE JSON line on stdout: {"ok":true,"scenario":...,...} and exits 0 when every check passed, else
@@ -226,7 +226,38 @@ async function forced(transport) {
   }
 }
 
+/**
+ * One paced stream on a forced transport while the Java test drains the member that holds the connection: the
+ * client follows the reconnect hint at once and resumes through the balancer, on the same transport, whole.
+ */
+async function moved(transport) {
+  requireTransport(transport);
+  let connections = 0;
+  const Counting = class extends (globalThis.WebSocket ?? Object) {
+    constructor(...args) {
+      super(...args);
+      connections++;
+    }
+  };
+  const countingFetch = (url, init) => {
+    if (String(url).includes('/events')) connections++;
+    return fetch(url, init);
+  };
+  const c = client({ transports: [transport], WebSocket: Counting, fetch: countingFetch });
+  try {
+    const r = await collect(c.stream({ model: modelArg ?? 'mock-typewriter', messages }));
+    expect(r.reason === 'stop', `end reason ${r.reason} (${r.code}: ${r.message})`);
+    expect(r.transport === transport, `result.transport ${r.transport}`);
+    expect(c.failedTransports.size === 0, `failed transports ${[...c.failedTransports]}`);
+    return { transport, connections, ...r, transportChanges: c.changes };
+  } finally {
+    c.close();
+  }
+}
+
 const scenarios = {
+  'moved-websocket': () => moved('websocket'),
+  'moved-sse': () => moved('sse'),
   'stream-websocket': () => forced('websocket'),
   'stream-sse': () => forced('sse'),
   'stream-long-polling': () => forced('long-polling'),

@@ -41,12 +41,27 @@ final class RoundRobinBalancer implements AutoCloseable {
     backends.add(port);
   }
 
+  /** Takes a backend out of the rotation, as a failing readiness probe does; its open connections stay. */
+  void removeBackend(int port) {
+    backends.remove(Integer.valueOf(port));
+  }
+
   private void accept(NetSocket front) {
     front.pause();
-    int backend = backends.get((int) (next.getAndIncrement() % backends.size()));
+    connect(front, backends.size());
+  }
+
+  /** The next backend in turn; one that refuses the connection is skipped, as a balancer's health check would. */
+  private void connect(NetSocket front, int attemptsLeft) {
+    List<Integer> current = List.copyOf(backends);
+    if (current.isEmpty() || attemptsLeft == 0) {
+      front.close();
+      return;
+    }
+    int backend = current.get((int) (next.getAndIncrement() % current.size()));
     client.connect(backend, "127.0.0.1").onComplete(connected -> {
       if (connected.failed()) {
-        front.close();
+        connect(front, attemptsLeft - 1);
         return;
       }
       NetSocket back = connected.result();

@@ -32,6 +32,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -74,6 +75,12 @@ public final class ClusterStreams implements HazelcastDirectory {
   final Map<String, MirrorLink> links = new ConcurrentHashMap<>();
   private final OwnerSide ownerSide;
   private final AtomicInteger pendingBackups = new AtomicInteger();
+  // Cluster operations this member started, for the status and the benchmark: per token they should stay well
+  // under one (batches, not events, cross the cluster).
+  private final AtomicLong backupWrites = new AtomicLong();
+  final AtomicLong batchesSent = new AtomicLong();
+  final AtomicLong eventBusRequests = new AtomicLong();
+  private final AtomicLong mapOperations = new AtomicLong();
   private MessageConsumer<Object> consumer;
   private UUID membershipListener;
 
@@ -158,7 +165,10 @@ public final class ClusterStreams implements HazelcastDirectory {
     JsonObject connections = new JsonObject();
     lastLoads.forEach(connections::put);
     return new JsonObject().put("memberId", memberId).put("members", hazelcast.getCluster().getMembers().size())
-      .put("connections", connections);
+      .put("connections", connections)
+      .put("operations", new JsonObject().put("backupWrites", backupWrites.get())
+        .put("batchesSent", batchesSent.get()).put("requests", eventBusRequests.get())
+        .put("registryOperations", mapOperations.get()));
   }
 
   @Override
@@ -196,22 +206,26 @@ public final class ClusterStreams implements HazelcastDirectory {
 
   @Override
   public Future<String> claim(String sessionId, String requestId, String streamId) {
+    mapOperations.incrementAndGet();
     return on(context(), requests.submitToKey(requestKey(sessionId, requestId),
       new PutIfAbsent(streamId, TimeUnit.HOURS.toMillis(RUNNING_TTL_HOURS)))).map(existing -> existing == null ? streamId : existing);
   }
 
   @Override
   public void unclaim(String sessionId, String requestId, String streamId) {
+    mapOperations.incrementAndGet();
     requests.removeAsync(requestKey(sessionId, requestId));
   }
 
   @Override
   public Future<Boolean> reserve(String sessionId, String streamId, int max) {
+    mapOperations.incrementAndGet();
     return on(context(), running.submitToKey(sessionId, new SessionSlots.Reserve(streamId, memberId, max, members())));
   }
 
   @Override
   public void release(String sessionId, String streamId) {
+    mapOperations.incrementAndGet();
     running.submitToKey(sessionId, new SessionSlots.Release(streamId));
   }
 
@@ -227,12 +241,14 @@ public final class ClusterStreams implements HazelcastDirectory {
 
   @Override
   public Future<Void> register(Location location) {
+    mapOperations.incrementAndGet();
     owned.put(location.streamId(), location);
     return on(context(), registry.setAsync(location.streamId(), json(location), RUNNING_TTL_HOURS, TimeUnit.HOURS));
   }
 
   @Override
   public void ended(String streamId) {
+    mapOperations.incrementAndGet();
     Location location = owned.get(streamId);
     if (location != null) {
       // Findable, and its request id held, for the resume window from now on.
@@ -246,6 +262,7 @@ public final class ClusterStreams implements HazelcastDirectory {
 
   @Override
   public void forgotten(String streamId) {
+    mapOperations.incrementAndGet();
     replications.remove(streamId);
     Location location = owned.remove(streamId);
     if (location != null) {
@@ -255,6 +272,7 @@ public final class ClusterStreams implements HazelcastDirectory {
 
   @Override
   public Future<Location> locate(String streamId) {
+    mapOperations.incrementAndGet();
     return on(context(), registry.getAsync(streamId)).map(value -> {
       if (value == null) {
         return null;
@@ -275,6 +293,7 @@ public final class ClusterStreams implements HazelcastDirectory {
   public Consumer<StreamEvent> replicator(String streamId) {
     Replication replication = new Replication(vertx, options.getBatchMs(), (number, batch, done) -> {
       pendingBackups.incrementAndGet();
+      backupWrites.incrementAndGet();
       events.setAsync(backupKey(streamId, number), batch.getBytes(), resumeWindowMs, TimeUnit.MILLISECONDS)
         .whenComplete((ok, failure) -> {
           pendingBackups.decrementAndGet();
@@ -354,6 +373,7 @@ public final class ClusterStreams implements HazelcastDirectory {
   }
 
   DeliveryOptions delivery(String op) {
+    eventBusRequests.incrementAndGet();
     return new DeliveryOptions().addHeader(OP, op).setSendTimeout(5_000);
   }
 

@@ -153,6 +153,7 @@ final class OwnerSide {
         EventBatch.append(batch, event);
         ended |= event.isEnd();
       }
+      cluster.batchesSent.incrementAndGet();
       cluster.vertx.eventBus().send(address, batch, delivery);
       if (ended) {
         stop();
