@@ -17,8 +17,8 @@ public final class ClusterOptions {
 
   /** Hazelcast's default port. */
   public static final int DEFAULT_PORT = 5701;
-  /** Events of one stream cross the cluster at most every 20 ms (the first one at once). */
-  public static final long DEFAULT_BATCH_MS = 20;
+  /** Events of one stream cross the cluster at most every 50 ms (the first one at once). */
+  public static final long DEFAULT_BATCH_MS = 50;
   /** A member silent for 5 s is dropped, and its streams end with {@code owner_lost}. */
   public static final long DEFAULT_MEMBER_TIMEOUT_MS = 5_000;
 

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tokenlane.testkit.openai.FakeOpenAiUpstream;
 import io.tokenlane.testkit.openai.Script;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,6 +63,14 @@ class ClusterIT {
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
+  private static NativeClient.Reply post(int member, String token, String prompt) {
+    try {
+      return cluster.client(member).request(HttpMethod.POST, "/v1/streams", token, prompt);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static Script tokens(long delayMs) {
     return Script.tokens(TOKENS).delay(Duration.ofMillis(delayMs));
   }
@@ -108,6 +118,40 @@ class ClusterIT {
 
   @Test
   @Order(3)
+  void theSameRequestIdSentToTwoMembersAtOnceStartsOneStream() throws Exception {
+    upstream.enqueue(tokens(20));
+    int requestsBefore = upstream.requestCount();
+    String token = cluster.client(0).session().getString("token");
+    String prompt = NativeClient.prompt("fake", "hi").put("requestId", "one-of-two").encode();
+    CompletableFuture<NativeClient.Reply> onA = CompletableFuture.supplyAsync(() -> post(0, token, prompt));
+    CompletableFuture<NativeClient.Reply> onB = CompletableFuture.supplyAsync(() -> post(1, token, prompt));
+    NativeClient.Reply a = onA.get(30, TimeUnit.SECONDS);
+    NativeClient.Reply b = onB.get(30, TimeUnit.SECONDS);
+    assertEquals(a.json().getString("streamId"), b.json().getString("streamId"), a.body() + " / " + b.body());
+    assertEquals(WHOLE, NativeClient.text(cluster.client(2).sse(token, a.json().getString("streamId"), null).awaitEnd()));
+    assertEquals(requestsBefore + 1, upstream.requestCount(), "one upstream request for both");
+  }
+
+  @Test
+  @Order(4)
+  void aSessionsRunningStreamLimitHoldsAcrossTheMembers() throws Exception {
+    String token = cluster.client(0).session().getString("token");
+    List<String> running = new ArrayList<>();
+    for (int i = 0; i < 32; i++) {
+      upstream.enqueue(Script.stall());
+      running.add(cluster.client(i % 3).start(token, NativeClient.prompt("fake", "hi " + i)));
+    }
+    NativeClient.Reply refused = cluster.client(2).request(HttpMethod.POST, "/v1/streams", token,
+      NativeClient.prompt("fake", "one too many").encode());
+    assertEquals(429, refused.status(), refused.body());
+    assertEquals("too_many_streams", refused.json().getJsonObject("error").getString("code"));
+    for (int i = 0; i < running.size(); i++) {
+      assertEquals(200, cluster.client((i + 1) % 3).cancel(token, running.get(i)).status());
+    }
+  }
+
+  @Test
+  @Order(5)
   void aMemberJoiningMidRunServesTheStreamsOfTheOthers() throws Exception {
     upstream.enqueue(tokens(150));
     String token = cluster.client(0).session().getString("token");
@@ -120,7 +164,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(4)
+  @Order(6)
   void aDrainingMemberSendsItsClientsElsewhereWhileItsStreamsFinish() throws Exception {
     upstream.enqueue(tokens(250));
     int draining = 3;
@@ -146,7 +190,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(5)
+  @Order(7)
   void killingTheOwnerMidStreamDeliversWhatItHadThenOwnerLostWithinFiveSeconds() throws Exception {
     upstream.enqueue(tokens(500));
     String token = cluster.client(0).session().getString("token");

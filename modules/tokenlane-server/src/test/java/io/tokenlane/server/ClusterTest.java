@@ -203,9 +203,16 @@ class ClusterTest {
       JsonObject error = ws.awaitMessage(m -> "error".equals(m.getString("type")));
       assertEquals("stream_not_found", error.getString("code"), "WebSocket resume on member " + member);
       ws.socket().close();
+      String forgedToken = owner.substring(0, owner.length() - 2) + (owner.endsWith("xx") ? "yy" : "xx");
       NativeClient.Reply forged = client.request(HttpMethod.GET, "/v1/streams/" + streamId + "/poll?waitMs=0",
-        owner.substring(0, owner.length() - 2) + "xx", null);
-      assertEquals(401, forged.status(), "a forged token on member " + member);
+        forgedToken, null);
+      assertEquals(401, forged.status(), "a forged token polling on member " + member);
+      NativeClient.Sse forgedSse = client.sse(forgedToken, streamId, null);
+      NativeClient.await("an answer", () -> forgedSse.status != 0);
+      assertEquals(401, forgedSse.status, "a forged token on SSE on member " + member);
+      NativeClient.Ws forgedWs = client.ws(forgedToken);
+      forgedWs.awaitClose();
+      assertEquals((short) 4401, forgedWs.closeCode, "a forged token on a WebSocket on member " + member);
     }
     NativeClient.Reply stillRunning = cluster.client(2).poll(owner, streamId, 0, 0);
     assertEquals(200, stillRunning.status(), stillRunning.body());
@@ -231,17 +238,26 @@ class ClusterTest {
       }
     });
     for (int member = 1; member <= 2; member++) {
-      List<JsonObject> events = cluster.client(member).sse(token, streamId, null).awaitEnd();
-      JsonObject snapshot = events.get(0);
-      assertEquals("snapshot", snapshot.getString("type"), events::toString);
-      assertEquals("fake", snapshot.getString("model"));
-      List<JsonObject> rest = events.subList(1, events.size());
-      for (int i = 0; i < rest.size(); i++) {
-        assertEquals(snapshot.getLong("seq") + 1 + i, rest.get(i).getLong("seq"), events::toString);
-      }
-      assertEquals(String.join("", many), snapshot.getString("text") + NativeClient.text(rest), "on member " + member);
-      assertEquals("end", rest.get(rest.size() - 1).getString("type"));
+      NativeClient client = cluster.client(member);
+      assertSnapshotThenTheRest(client.sse(token, streamId, null).awaitEnd(), many, "SSE on member " + member);
+      assertSnapshotThenTheRest(client.pollToEnd(token, streamId, 0), many, "long-poll on member " + member);
+      NativeClient.Ws ws = client.readyWs(token);
+      ws.send(new JsonObject().put("type", "resume").put("streamId", streamId).put("lastSeq", 0));
+      assertSnapshotThenTheRest(ws.awaitEnd(streamId), many, "WebSocket on member " + member);
+      ws.socket().close();
     }
+  }
+
+  private static void assertSnapshotThenTheRest(List<JsonObject> events, String[] tokens, String where) {
+    JsonObject snapshot = events.get(0);
+    assertEquals("snapshot", snapshot.getString("type"), where + ": " + events);
+    assertEquals("fake", snapshot.getString("model"), where);
+    List<JsonObject> rest = events.subList(1, events.size());
+    for (int i = 0; i < rest.size(); i++) {
+      assertEquals(snapshot.getLong("seq") + 1 + i, rest.get(i).getLong("seq"), where + ": " + events);
+    }
+    assertEquals(String.join("", tokens), snapshot.getString("text") + NativeClient.text(rest), where);
+    assertEquals("end", rest.get(rest.size() - 1).getString("type"), where);
   }
 
   private static NativeClient.Reply post(int member, String token, JsonObject prompt) {

@@ -20,6 +20,7 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -244,20 +245,24 @@ final class NativeClient implements AutoCloseable {
     volatile int status;
     volatile MultiMap headers;
     volatile boolean ended;
-    private final StringBuilder raw = new StringBuilder();
+    // Bytes, decoded whole: a chunk may end inside a multi-byte character.
+    private final Buffer raw = Buffer.buffer();
 
     private synchronized void chunk(Buffer buffer) {
-      raw.append(buffer.toString());
+      raw.appendBuffer(buffer);
     }
 
     synchronized String raw() {
-      return raw.toString();
+      return raw.toString(StandardCharsets.UTF_8);
     }
 
-    /** The stream events (blocks with an {@code id:}), in order. */
+    /** The stream events (complete blocks with an {@code id:}), in order. */
     synchronized List<JsonObject> events() {
       List<JsonObject> events = new ArrayList<>();
-      for (String block : raw.toString().split("\n\n")) {
+      String text = raw();
+      // Only blocks whose blank line arrived: the last one may still be on its way.
+      String complete = text.substring(0, text.lastIndexOf("\n\n") + 1);
+      for (String block : complete.split("\n\n")) {
         String id = null;
         String data = null;
         for (String line : block.split("\n")) {

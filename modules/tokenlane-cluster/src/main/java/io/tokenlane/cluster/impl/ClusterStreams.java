@@ -124,9 +124,28 @@ public final class ClusterStreams implements HazelcastDirectory {
         if (lost != null) {
           directory.memberLost(lost);
         }
+        if (event.getMembers().size() == 1) {
+          LOG.log(System.Logger.Level.WARNING, "this member is now alone in the cluster");
+        }
       }
     });
-    return directory.consumer.completion().map(directory);
+    return directory.consumer.completion().map(directory).onSuccess(ClusterStreams::reportAlone);
+  }
+
+  /** A member that found none of the others says so: a wrong member list or a firewall looks just like this. */
+  private void reportAlone() {
+    int size = hazelcast.getCluster().getMembers().size();
+    String self = options.getHost() + ":" + options.getPort();
+    boolean othersNamed = options.getMembers().stream().anyMatch(member -> !member.equals(self))
+      || !options.getKubernetesServiceDns().isEmpty();
+    if (size == 1 && othersNamed) {
+      LOG.log(System.Logger.Level.WARNING, "this member is alone in cluster '" + options.getName() + "': none of "
+        + (options.getKubernetesServiceDns().isEmpty() ? options.getMembers() : options.getKubernetesServiceDns())
+        + " answered on Hazelcast's port; it serves its own streams until they join");
+    } else {
+      LOG.log(System.Logger.Level.INFO, "joined cluster '" + options.getName() + "' as member " + memberId + ", "
+        + size + " members");
+    }
   }
 
   static String address(String memberId) {
