@@ -55,7 +55,8 @@ class RebalanceIT {
         clients.add(client);
         client.connect(null);
       }
-      NativeClient.await("every client streaming on A", () -> clients.stream().allMatch(c -> c.events.size() > 1));
+      NativeClient.await("every client streaming on A", () -> clients.stream().allMatch(c -> c.events().size() > 1),
+        60_000);
       assertEquals(CLIENTS, connections(cluster.client(0)));
 
       int b = cluster.startMember();

@@ -260,7 +260,9 @@ public final class GatewayImpl implements Gateway {
     for (String id : ids) {
       // A provider deployed from a verticle is its child: undeploying that verticle already undeployed it.
       if (vertx.deploymentIDs().contains(id)) {
-        undeployed.add(vertx.undeploy(id));
+        // ...and may do so while this undeploy runs: a deployment gone either way is what was asked.
+        undeployed.add(vertx.undeploy(id)
+          .recover(e -> vertx.deploymentIDs().contains(id) ? Future.failedFuture(e) : Future.succeededFuture()));
       }
     }
     ready = false;
