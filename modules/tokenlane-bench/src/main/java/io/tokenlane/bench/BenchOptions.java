@@ -19,16 +19,17 @@ import java.util.List;
  * @param install whether to npm-install Portkey when missing
  * @param work scratch directory (logs, configurations, JFR files)
  * @param gateway environment and JVM flags added to the gateway's process
+ * @param cluster whether to measure two clustered members after the paths (issue 9's figures)
  * @param args the arguments as given
  */
 public record BenchOptions(BenchPlan plan, Path out, List<BenchPath> paths, Path jar, Path portkeyDir, boolean install,
-                           Path work, GatewayTuning gateway, List<String> args) {
+                           Path work, GatewayTuning gateway, boolean cluster, List<String> args) {
 
   static final String USAGE = """
     usage: java -jar tokenlane-bench.jar [--quick | --full | --tiny] [--out DIR] [--paths a,b,...]
                                          [--levels L] [--intervals L] [--tokens N] [--window-ms W] [--memory L]
                                          [--warmup-max S] [--wait-quiet S]
-                                         [--gateway-env KEY=VALUE]... [--gateway-jvm FLAG]...
+                                         [--gateway-env KEY=VALUE]... [--gateway-jvm FLAG]... [--cluster]
                                          [--jar TOKENLANE_JAR] [--portkey-dir DIR] [--no-install] [--work DIR]
       --quick        about three minutes: levels 50, 200, 1000 at 10 ms and 0 ms, 0.8 s windows (default)
       --full         fresh processes per path, 8 s windows, the issue's warm-up, 10,000 idle streams (30-45 min)
@@ -46,6 +47,10 @@ public record BenchOptions(BenchPlan plan, Path out, List<BenchPath> paths, Path
                                 overrides a configuration key, e.g. TOKENLANE_HTTP_INSTANCES=4
       --gateway-jvm FLAG        a JVM flag for the gateway, repeatable, e.g. --gateway-jvm -XX:+UseParallelGC
       --paths LIST   direct,nginx,tokenlane-openai-sse,tokenlane-sse,tokenlane-websocket,tokenlane-long-poll,portkey
+      --cluster      after the paths, two gateway members as a cluster: cross-member followers against local ones,
+                     cluster operations per token, cross-member cancel, heap per stream and mirror, kill -9 of the
+                     owner to owner_lost (issue 9; a few minutes). --paths tokenlane-openai-sse,tokenlane-sse gives
+                     the single-node figures it is compared with
     """;
 
   /**
@@ -65,6 +70,7 @@ public record BenchOptions(BenchPlan plan, Path out, List<BenchPath> paths, Path
     boolean install = true;
     Path work = null;
     GatewayTuning gateway = GatewayTuning.NONE;
+    boolean cluster = false;
     List<String> tweaks = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -77,6 +83,7 @@ public record BenchOptions(BenchPlan plan, Path out, List<BenchPath> paths, Path
         case "--work" -> work = Path.of(value(args, ++i));
         case "--gateway-env" -> gateway = gateway.withEnv(value(args, ++i));
         case "--gateway-jvm" -> gateway = gateway.withJvmFlag(value(args, ++i));
+        case "--cluster" -> cluster = true;
         case "--levels", "--intervals", "--tokens", "--window-ms", "--memory", "--warmup-max", "--wait-quiet" -> {
           // Applied after the loop: they change whichever mode the command line names, wherever it names it.
           tweaks.add(args[i]);
@@ -88,7 +95,8 @@ public record BenchOptions(BenchPlan plan, Path out, List<BenchPath> paths, Path
     for (int i = 0; i < tweaks.size(); i += 2) {
       plan = tweak(plan, tweaks.get(i), tweaks.get(i + 1));
     }
-    return new BenchOptions(plan, out, List.copyOf(paths), jar, portkey, install, work, gateway, List.of(args));
+    return new BenchOptions(plan, out, List.copyOf(paths), jar, portkey, install, work, gateway, cluster,
+      List.of(args));
   }
 
   private static BenchPlan tweak(BenchPlan plan, String option, String value) {

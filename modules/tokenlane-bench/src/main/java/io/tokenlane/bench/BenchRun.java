@@ -1,5 +1,8 @@
 package io.tokenlane.bench;
 
+import io.tokenlane.bench.cluster.ClusterPhase;
+import io.tokenlane.bench.cluster.ClusterPlan;
+import io.tokenlane.bench.cluster.ClusterReport;
 import io.tokenlane.bench.load.LoadGenerator;
 import io.tokenlane.bench.phase.PathReport;
 import io.tokenlane.bench.phase.PathRunner;
@@ -48,15 +51,21 @@ public final class BenchRun {
     MachineInfo machine = MachineInfo.probe();
     gatewayJar = snapshot(options.jar(), work);
     List<PathReport> reports = new ArrayList<>();
+    ClusterReport cluster = null;
     try (LoadGenerator load = new LoadGenerator(Math.max(1, machine.cores()), MAX_CONNECTIONS);
          Stage stage = plan.shared() ? Stage.shared(work) : Stage.fresh(work)) {
       PathRunner runner = new PathRunner(plan, load, console, work, stage);
       for (BenchPath path : options.paths()) {
         reports.add(runner.run(path, prepare(path, work), profiles(path)));
       }
+      if (options.cluster()) {
+        // Fresh processes of its own, whatever the stage: the single-node gateway is not part of it.
+        stage.close();
+        cluster = ClusterPhase.run(ClusterPlan.of(plan), load, console, work, gatewayJar, options.gateway());
+      }
     }
     console.step("done in %.0f s", console.seconds());
-    return new RunResult(plan, machine, reports, options.gateway(), command(), started, console.seconds());
+    return new RunResult(plan, machine, reports, options.gateway(), command(), started, console.seconds(), cluster);
   }
 
   /** @return the scratch directory of the last run (logs, JFR files, a copy of the report) */

@@ -1,8 +1,10 @@
 package io.tokenlane.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tokenlane.bench.cluster.ClusterReport;
 import io.tokenlane.bench.phase.PathReport;
 import io.tokenlane.bench.report.ReportWriter;
 import io.tokenlane.bench.report.RunResult;
@@ -57,6 +59,28 @@ class BenchSmokeTest {
       assertTrue(readme.contains("](" + plot + ")"), "the report shows " + plot);
     }
     assertTrue(progress.toString(StandardCharsets.UTF_8).contains("direct"), "progress is printed as it goes");
+  }
+
+  @Test
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void tinyClusterRunWritesTheClusterSectionAndEveryFollowerOfTheKilledOwnerEndsOnce(@TempDir Path dir)
+    throws Exception {
+    Path out = dir.resolve("report");
+    BenchOptions options = BenchOptions.parse("--tiny", "--no-install", "--paths", "tokenlane-sse", "--cluster",
+      "--out", out.toString(), "--work", dir.resolve("work").toString());
+
+    RunResult run = new BenchRun(options, new Console(System.out)).run();
+    ReportWriter.write(run, out);
+
+    ClusterReport cluster = run.cluster();
+    assertNull(cluster.failure(), "the cluster phase ran to its end");
+    // How many streams a window of a tiny run measures depends on the machine: only behaviour is asserted.
+    ClusterReport.OwnerLoss loss = cluster.ownerLoss();
+    assertTrue(loss.followers() > 0, "streams were followed when the owner died");
+    assertEquals(loss.followers(), loss.ownerLost(), "every follower ended with owner_lost: " + loss.otherCodes());
+    assertEquals(loss.followers(), loss.exactlyOnce(), "every follower got exactly one end");
+    String readme = Files.readString(out.resolve("README.md"));
+    assertTrue(readme.contains("## Cluster (issue 9)"), "the report has the cluster section:\n" + readme);
   }
 
   /** The progress goes to the test's output too, for whoever reads a failure. */

@@ -40,6 +40,22 @@ public final class HeldStream {
     return run.done().recover(e -> Future.succeededFuture());
   }
 
+  /**
+   * How the stream ended, as its client saw it.
+   *
+   * @param events {@code end} events received (exactly one is right)
+   * @param nanos when the first arrived ({@link System#nanoTime()}), 0 when none did
+   * @param code its error code, or {@code null}
+   */
+  public record Ending(int events, long nanos, String code) {
+  }
+
+  /** @return how the stream ended so far, read on the client's event loop */
+  public Ending ending() {
+    return Future.<Ending>future(promise -> worker.context.runOnContext(v ->
+      promise.complete(new Ending(run.endEvents(), run.endNanos(), run.endCode())))).await();
+  }
+
   /** Closes the client's connection(s). */
   public void close() {
     worker.context.runOnContext(v -> client.close());

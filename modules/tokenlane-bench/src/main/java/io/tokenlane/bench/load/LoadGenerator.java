@@ -50,36 +50,61 @@ public final class LoadGenerator implements AutoCloseable {
    */
   public LoadResult closedLoop(BenchPath path, Endpoint endpoint, int concurrency, Duration ramp, Duration window,
                                long delayNanos, LongConsumer windowEdge) {
-    List<StreamClient> clients = openClients(path, endpoint, concurrency);
+    return closedLoop(List.of(Clients.of(path, endpoint)), concurrency, ramp, window, delayNanos, windowEdge).get(0);
+  }
+
+  /**
+   * {@link #closedLoop(BenchPath, Endpoint, int, Duration, Duration, long, LongConsumer) A closed loop} of several
+   * groups of clients at once, each measured apart: local and cross-member followers of a cluster, in one window.
+   *
+   * @param groups the kinds of client
+   * @param perGroup clients of each kind
+   * @return what was measured, per group in order
+   */
+  public List<LoadResult> closedLoop(List<Clients> groups, int perGroup, Duration ramp, Duration window,
+                                     long delayNanos, LongConsumer windowEdge) {
+    List<List<StreamClient>> clients = groups.stream().map(kind -> openClients(kind, perGroup)).toList();
     long windowStart = System.nanoTime() + ramp.toNanos();
     long windowEnd = windowStart + window.toNanos();
-    workers.forEach(worker -> onLoop(worker, () -> worker.recorder = new Recorder(windowStart, windowEnd)));
+    workers.forEach(worker -> onLoop(worker, () -> worker.recorders = groups.stream()
+      .map(kind -> new Recorder(windowStart, windowEnd)).toList()));
     List<Future<Void>> users = new ArrayList<>();
-    for (int i = 0; i < clients.size(); i++) {
-      Worker worker = workers.get(i % workers.size());
-      StreamClient client = clients.get(i);
-      long startAt = System.nanoTime() + ThreadLocalRandom.current().nextLong(Math.max(1, ramp.toNanos()));
-      users.add(Future.future(done -> worker.context.runOnContext(v ->
-        vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(startAt - System.nanoTime())),
-          t -> next(worker, client, windowEnd, delayNanos, done)))));
+    for (int group = 0; group < clients.size(); group++) {
+      for (int i = 0; i < clients.get(group).size(); i++) {
+        users.add(startAtRandom(workers.get(i % workers.size()), clients.get(group).get(i), group, ramp, windowEnd,
+          delayNanos));
+      }
     }
     sleepUntil(windowStart);
     windowEdge.accept(System.nanoTime());
     sleepUntil(windowEnd);
     windowEdge.accept(System.nanoTime());
     settle(users, STREAM_TIMEOUT_MS + 10_000);
-    Recorder merged = new Recorder(windowStart, windowEnd);
-    workers.forEach(worker -> merged.add(worker.recorder));
-    return LoadResult.of(merged, window.toNanos() / 1e9);
+    List<LoadResult> results = new ArrayList<>();
+    for (int group = 0; group < groups.size(); group++) {
+      Recorder merged = new Recorder(windowStart, windowEnd);
+      int index = group;
+      workers.forEach(worker -> merged.add(worker.recorders.get(index)));
+      results.add(LoadResult.of(merged, window.toNanos() / 1e9));
+    }
+    return results;
   }
 
-  private void next(Worker worker, StreamClient client, long stopAt, long delayNanos, Promise<Void> done) {
+  private Future<Void> startAtRandom(Worker worker, StreamClient client, int group, Duration ramp, long windowEnd,
+                                     long delayNanos) {
+    long startAt = System.nanoTime() + ThreadLocalRandom.current().nextLong(Math.max(1, ramp.toNanos()));
+    return Future.future(done -> worker.context.runOnContext(v ->
+      vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(startAt - System.nanoTime())),
+        t -> next(worker, client, group, windowEnd, delayNanos, done))));
+  }
+
+  private void next(Worker worker, StreamClient client, int group, long stopAt, long delayNanos, Promise<Void> done) {
     if (System.nanoTime() >= stopAt) {
       client.close();
       done.complete();
       return;
     }
-    RunningStream run = client.start(new StreamProbe(worker.recorder, delayNanos));
+    RunningStream run = client.start(new StreamProbe(worker.recorders.get(group), delayNanos));
     long timeout = vertx.setTimer(STREAM_TIMEOUT_MS, t -> {
       run.fail("no end within " + STREAM_TIMEOUT_MS + " ms");
       run.cancel();
@@ -87,21 +112,21 @@ public final class LoadGenerator implements AutoCloseable {
     run.done().onComplete(ended -> {
       vertx.cancelTimer(timeout);
       if (ended.succeeded()) {
-        next(worker, client, stopAt, delayNanos, done);
+        next(worker, client, group, stopAt, delayNanos, done);
       } else {
         // A failing path must not spin: a short pause before the next try.
-        vertx.setTimer(20, t -> next(worker, client, stopAt, delayNanos, done));
+        vertx.setTimer(20, t -> next(worker, client, group, stopAt, delayNanos, done));
       }
     });
   }
 
   /** Opens {@code count} clients (sessions, WebSockets), spread over the workers; failures are dropped. */
-  private List<StreamClient> openClients(BenchPath path, Endpoint endpoint, int count) {
+  private List<StreamClient> openClients(Clients kind, int count) {
     List<Future<StreamClient>> opening = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       Worker worker = workers.get(i % workers.size());
       opening.add(Future.<StreamClient>future(promise -> worker.context.runOnContext(v -> {
-        StreamClient client = worker.client(path, endpoint);
+        StreamClient client = worker.client(kind);
         client.open().map(client).onComplete(promise);
       })));
     }
@@ -128,13 +153,18 @@ public final class LoadGenerator implements AutoCloseable {
    * @return the streams that got their first token in time
    */
   public List<HeldStream> hold(BenchPath path, Endpoint endpoint, int count, Duration timeout) {
+    return hold(Clients.of(path, endpoint), count, timeout);
+  }
+
+  /** {@link #hold(BenchPath, Endpoint, int, Duration)} with clients of {@code kind} (a cross-member follower). */
+  public List<HeldStream> hold(Clients kind, int count, Duration timeout) {
     AtomicInteger next = new AtomicInteger();
     List<Future<List<HeldStream>>> openers = new ArrayList<>();
     long deadline = System.nanoTime() + timeout.toNanos();
     for (Worker worker : workers) {
       for (int i = 0; i < OPENING_PER_LOOP; i++) {
         openers.add(Future.future(promise -> worker.context.runOnContext(v ->
-          openNext(worker, path, endpoint, next, count, deadline, new ArrayList<>(), promise))));
+          openNext(worker, kind, next, count, deadline, new ArrayList<>(), promise))));
       }
     }
     settle(openers, timeout.toMillis() + 10_000);
@@ -143,13 +173,13 @@ public final class LoadGenerator implements AutoCloseable {
     return held;
   }
 
-  private void openNext(Worker worker, BenchPath path, Endpoint endpoint, AtomicInteger next, int count, long deadline,
+  private void openNext(Worker worker, Clients kind, AtomicInteger next, int count, long deadline,
                         List<HeldStream> held, Promise<List<HeldStream>> done) {
     if (next.getAndIncrement() >= count || System.nanoTime() > deadline) {
       done.complete(held);
       return;
     }
-    StreamClient client = worker.client(path, endpoint);
+    StreamClient client = worker.client(kind);
     client.open()
       .compose(v -> {
         RunningStream run = client.start(new StreamProbe(new Recorder(0, 0), 0));
@@ -162,7 +192,7 @@ public final class LoadGenerator implements AutoCloseable {
           client.close();
         }
         // Through the event loop: a target that refuses at once must not grow the stack by one frame per stream.
-        worker.context.runOnContext(v -> openNext(worker, path, endpoint, next, count, deadline, held, done));
+        worker.context.runOnContext(v -> openNext(worker, kind, next, count, deadline, held, done));
       });
   }
 

@@ -8,17 +8,24 @@ import io.vertx.core.http.HttpMethod;
 
 /**
  * The native protocol over Server-Sent Events: {@code POST streams}, then {@code GET streams/{id}/events};
- * cancel is {@code DELETE streams/{id}}. One session per client, as a browser tab has.
+ * cancel is {@code DELETE streams/{id}}. One session per client, as a browser tab has. On a cluster the prompt may
+ * go to one member and the read and cancel to another: a session token works on every member.
  */
 final class NativeSseClient implements StreamClient {
 
   private final HttpClient client;
   private final Sessions sessions;
+  private final Sessions reads;
   private String token;
 
-  NativeSseClient(HttpClient client, Endpoint endpoint) {
+  /**
+   * @param prompts where the session is created and the prompt sent
+   * @param reads where the stream is read and cancelled
+   */
+  NativeSseClient(HttpClient client, Endpoint prompts, Endpoint reads) {
     this.client = client;
-    this.sessions = new Sessions(client, endpoint);
+    this.sessions = new Sessions(client, prompts);
+    this.reads = new Sessions(client, reads);
   }
 
   @Override
@@ -31,8 +38,8 @@ final class NativeSseClient implements StreamClient {
     RunningStream run = new RunningStream(probe);
     sessions.startStream(token)
       .compose(id -> {
-        run.onCancel(() -> sessions.cancel(token, id));
-        return client.request(sessions.options(HttpMethod.GET, "streams/" + id + "/events", token))
+        run.onCancel(() -> reads.cancel(token, id));
+        return client.request(reads.options(HttpMethod.GET, "streams/" + id + "/events", token))
           .compose(request -> request.putHeader("accept", "text/event-stream").send());
       })
       .onSuccess(response -> read(response, run))
@@ -55,6 +62,7 @@ final class NativeSseClient implements StreamClient {
           run.tokens(tokens, now);
         } else if ("end".equals(Payloads.nativeType(text, start, end))) {
           endReason[0] = Payloads.stringValue(text, start, end, "\"reason\":");
+          run.endEvent(now, Payloads.stringValue(text, start, end, "\"code\":"));
         }
       });
     });

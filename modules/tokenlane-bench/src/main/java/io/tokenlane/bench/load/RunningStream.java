@@ -15,6 +15,9 @@ final class RunningStream {
   private Runnable canceller;
   private boolean cancelled;
   private long cancelNanos;
+  private int endEvents;
+  private long endNanos;
+  private String endCode;
 
   RunningStream(StreamProbe probe) {
     this.probe = probe;
@@ -58,6 +61,32 @@ final class RunningStream {
     if (canceller != null) {
       canceller.run();
     }
+  }
+
+  /**
+   * An {@code end} event arrived (native transports): when, and its error code. Counted, since a stream must end
+   * exactly once (a follower whose owner died included).
+   */
+  void endEvent(long now, String code) {
+    if (endEvents++ == 0) {
+      endNanos = now;
+      endCode = code;
+    }
+  }
+
+  /** @return {@code end} events received */
+  int endEvents() {
+    return endEvents;
+  }
+
+  /** @return when the first {@code end} event arrived ({@link System#nanoTime()}), 0 when none did */
+  long endNanos() {
+    return endNanos;
+  }
+
+  /** @return the first {@code end} event's code, or {@code null} */
+  String endCode() {
+    return endCode;
   }
 
   boolean cancelled() {

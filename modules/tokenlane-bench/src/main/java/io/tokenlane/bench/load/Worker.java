@@ -1,6 +1,5 @@
 package io.tokenlane.bench.load;
 
-import io.tokenlane.bench.BenchPath;
 import io.tokenlane.bench.target.Endpoint;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -19,7 +18,8 @@ final class Worker {
   final Context context;
   final HttpClientAgent http;
   final WebSocketClient webSockets;
-  Recorder recorder = new Recorder(0, 0);
+  /** One per client group of the running closed loop (local and cross-member followers are two groups). */
+  java.util.List<Recorder> recorders = java.util.List.of(new Recorder(0, 0));
 
   Worker(Vertx vertx, Context context, int maxConnections) {
     this.context = context;
@@ -30,10 +30,11 @@ final class Worker {
       .setTcpNoDelay(true));
   }
 
-  StreamClient client(BenchPath path, Endpoint endpoint) {
-    return switch (path.transport()) {
+  StreamClient client(Clients kind) {
+    Endpoint endpoint = kind.prompts();
+    return switch (kind.path().transport()) {
       case OPENAI_SSE -> new OpenAiSseClient(http, endpoint);
-      case NATIVE_SSE -> new NativeSseClient(http, endpoint);
+      case NATIVE_SSE -> new NativeSseClient(http, endpoint, kind.reads());
       case WEBSOCKET -> new WebSocketStreamClient(http, webSockets, endpoint);
       case LONG_POLL -> new LongPollClient(http, endpoint);
     };

@@ -19,7 +19,7 @@ public record Quantiles(long count, double p50, double p90, double p99, double p
     Double.NaN);
 
   /** A histogram of microseconds, summarized in milliseconds. */
-  static Quantiles millis(Histogram micros) {
+  public static Quantiles millis(Histogram micros) {
     return of(micros, 1000.0);
   }
 

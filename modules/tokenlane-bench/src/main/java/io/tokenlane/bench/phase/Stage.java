@@ -119,11 +119,14 @@ public interface Stage extends AutoCloseable {
       return true;
     }
 
+    /** Stops what it started; a second call (the run's end, after the cluster phase closed it early) does nothing. */
     @Override
     public void close() {
       leases.values().forEach(lease -> lease.target().close());
+      leases.clear();
       if (upstream != null) {
         upstream.close();
+        upstream = null;
       }
     }
   }

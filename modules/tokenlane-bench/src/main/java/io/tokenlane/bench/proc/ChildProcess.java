@@ -129,6 +129,17 @@ public final class ChildProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * SIGKILL at once, as {@code kill -9} does (a member dying, not leaving): no shutdown hook of the process runs.
+   *
+   * @return the {@link System#nanoTime()} taken just before the signal
+   */
+  public long kill() {
+    long now = System.nanoTime();
+    process.destroyForcibly();
+    return now;
+  }
+
   /** SIGTERM, then SIGKILL after 5 s; this process and its descendants only. */
   @Override
   public void close() {

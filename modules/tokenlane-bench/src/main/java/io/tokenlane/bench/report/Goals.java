@@ -16,7 +16,7 @@ final class Goals {
   enum Verdict {
     MET("✅ met"), PARTLY("⚠️ partly met"), MISSED("❌ missed"),
     INCONCLUSIVE("❔ within this machine's noise"), PROJECTED("❔ projected, not measured"),
-    NOT_MEASURED("— not measured");
+    NOT_MEASURED("— not measured"), MEASURED("📏 measured (no number set)");
 
     final String label;
 

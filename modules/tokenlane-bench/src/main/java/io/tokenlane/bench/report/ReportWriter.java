@@ -64,6 +64,7 @@ public final class ReportWriter {
       + run.command());
     headline(md, run);
     goals(md, run);
+    ClusterSection.write(md, run);
     CpuSection.write(md, run);
     DetailSections.write(md, run);
     return md.toString();

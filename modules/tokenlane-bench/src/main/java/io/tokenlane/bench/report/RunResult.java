@@ -2,6 +2,7 @@ package io.tokenlane.bench.report;
 
 import io.tokenlane.bench.BenchPath;
 import io.tokenlane.bench.BenchPlan;
+import io.tokenlane.bench.cluster.ClusterReport;
 import io.tokenlane.bench.phase.LoadFigures;
 import io.tokenlane.bench.phase.PathReport;
 import io.tokenlane.bench.target.GatewayTuning;
@@ -20,9 +21,10 @@ import java.util.function.ToDoubleFunction;
  * @param command the command line that ran it
  * @param started when
  * @param seconds how long it took
+ * @param cluster the cluster phase's figures, or {@code null} when it did not run ({@code --cluster})
  */
 public record RunResult(BenchPlan plan, MachineInfo machine, List<PathReport> paths, GatewayTuning gateway,
-                        String command, Instant started, double seconds) {
+                        String command, Instant started, double seconds, ClusterReport cluster) {
 
   /** @return the report of {@code path}, or {@code null} when it was not asked for */
   public PathReport get(BenchPath path) {

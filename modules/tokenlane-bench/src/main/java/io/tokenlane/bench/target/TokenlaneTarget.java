@@ -28,17 +28,27 @@ public final class TokenlaneTarget implements Target {
   private final Path jar;
   private final Path dir;
   private final GatewayTuning tuning;
+  private final int fixedPort;
   private ChildProcess gateway;
 
   TokenlaneTarget(Path jar, Path dir, GatewayTuning tuning) {
+    this(jar, dir, tuning, 0);
+  }
+
+  /**
+   * @param fixedPort the HTTP port, or 0 for a free one at each start (a cluster member's port is in its
+   *     environment, so it is chosen before)
+   */
+  TokenlaneTarget(Path jar, Path dir, GatewayTuning tuning, int fixedPort) {
     this.jar = jar;
     this.dir = dir;
     this.tuning = tuning;
+    this.fixedPort = fixedPort;
   }
 
   @Override
   public Endpoint start(int upstreamPort) throws IOException {
-    int port = Ports.free();
+    int port = fixedPort > 0 ? fixedPort : Ports.free();
     Files.createDirectories(dir);
     Path config = dir.resolve("tokenlane.yaml");
     Files.writeString(config, config(port, upstreamPort));
@@ -89,6 +99,15 @@ public final class TokenlaneTarget implements Target {
   @Override
   public long jvmPid() {
     return gateway == null ? -1 : gateway.pid();
+  }
+
+  /**
+   * {@code kill -9}: the gateway dies on the spot (a member lost, not one leaving).
+   *
+   * @return the {@link System#nanoTime()} just before the signal
+   */
+  public long kill() {
+    return gateway.kill();
   }
 
   @Override
