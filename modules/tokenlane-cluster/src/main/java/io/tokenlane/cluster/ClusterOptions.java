@@ -19,6 +19,8 @@ public final class ClusterOptions {
   public static final int DEFAULT_PORT = 5701;
   /** Events of one stream cross the cluster at most every 50 ms (the first one at once). */
   public static final long DEFAULT_BATCH_MS = 50;
+  /** A stream no other member follows is backed up every 250 ms (its end at once). */
+  public static final long DEFAULT_BACKUP_MS = 250;
   /** A member silent for 5 s is dropped, and its streams end with {@code owner_lost}. */
   public static final long DEFAULT_MEMBER_TIMEOUT_MS = 5_000;
 
@@ -31,6 +33,7 @@ public final class ClusterOptions {
   private String kubernetesServiceDns = "";
   private int eventBusPort;
   private long batchMs = DEFAULT_BATCH_MS;
+  private long backupMs = DEFAULT_BACKUP_MS;
   private long memberTimeoutMs = DEFAULT_MEMBER_TIMEOUT_MS;
   private long rebalanceIntervalMs = DEFAULT_REBALANCE_INTERVAL_MS;
   private double rebalanceMargin = DEFAULT_REBALANCE_MARGIN;
@@ -60,6 +63,7 @@ public final class ClusterOptions {
     kubernetesServiceDns = json.getString("kubernetesServiceDns", kubernetesServiceDns);
     eventBusPort = json.getInteger("eventBusPort", eventBusPort);
     batchMs = json.getLong("batchMs", batchMs);
+    backupMs = json.getLong("backupMs", backupMs);
     memberTimeoutMs = json.getLong("memberTimeoutMs", memberTimeoutMs);
     rebalanceIntervalMs = json.getLong("rebalanceIntervalMs", rebalanceIntervalMs);
     rebalanceMargin = json.getDouble("rebalanceMargin", rebalanceMargin);
@@ -118,6 +122,14 @@ public final class ClusterOptions {
   /** @return the longest a stream's events wait to cross the cluster together */
   public long getBatchMs() {
     return batchMs;
+  }
+
+  /**
+   * @return how often the events of a stream that no other member follows are backed up: what a reader who comes
+   *     after the owner's loss can miss at most
+   */
+  public long getBackupMs() {
+    return backupMs;
   }
 
   /** @return how long a silent member stays in the cluster */

@@ -106,6 +106,8 @@ public final class TokenlaneConfig {
     ConfigField.string("name").defaultValue("tokenlane").description("cluster name: members of other clusters are refused"),
     ConfigField.integer("batchMs").defaultValue(ClusterOptions.DEFAULT_BATCH_MS).min(0).max(1000)
       .description("longest a stream's events wait to cross to another member together (the first goes at once)"),
+    ConfigField.integer("backupMs").defaultValue(ClusterOptions.DEFAULT_BACKUP_MS).min(0).max(10_000)
+      .description("how often the events of a stream no other member follows are backed up (its end at once)"),
     ConfigField.integer("memberTimeoutMs").defaultValue(ClusterOptions.DEFAULT_MEMBER_TIMEOUT_MS).min(2000)
       .max(300_000).description("a member silent this long is dropped, and its streams end with owner_lost"),
     ConfigField.integer("rebalanceIntervalMs").defaultValue(ClusterOptions.DEFAULT_REBALANCE_INTERVAL_MS).min(0)

@@ -8,6 +8,7 @@ import com.hazelcast.core.HazelcastJsonValue;
 import com.hazelcast.map.IMap;
 import io.tokenlane.cluster.ClusterOptions;
 import io.tokenlane.cluster.HazelcastDirectory;
+import io.tokenlane.core.session.SessionTokens;
 import io.tokenlane.core.stream.StreamEvent;
 import io.tokenlane.core.stream.StreamHubOptions;
 import io.vertx.core.Context;
@@ -55,6 +56,7 @@ public final class ClusterStreams implements HazelcastDirectory {
   static final String ADDRESS_PREFIX = "tokenlane.member.";
   static final String OP = "op";
   private static final String NODE_ID_ATTRIBUTE = "__vertx.nodeId";
+  private static final int TAG_LENGTH = 8;
   private static final long RUNNING_TTL_HOURS = 24;
   private static final System.Logger LOG = System.getLogger(ClusterStreams.class.getName());
 
@@ -160,6 +162,39 @@ public final class ClusterStreams implements HazelcastDirectory {
   @Override
   public boolean clustered() {
     return true;
+  }
+
+  /**
+   * A stream id ends with its owner's tag, so that any member reaches the owner without a registry lookup:
+   * {@code st-<random>.<tag>}, the tag being the first 8 hex digits of the owner's node id.
+   */
+  @Override
+  public String newStreamId() {
+    return SessionTokens.randomId("st-") + '.' + tag(memberId);
+  }
+
+  @Override
+  public String ownerOf(String streamId) {
+    int dot = streamId.lastIndexOf('.');
+    if (dot < 0 || streamId.length() - dot - 1 != TAG_LENGTH) {
+      return null;
+    }
+    String tag = streamId.substring(dot + 1);
+    String found = null;
+    for (String member : members()) {
+      if (tag(member).equals(tag)) {
+        if (found != null) {
+          return null; // two members share the tag: the registry decides
+        }
+        found = member;
+      }
+    }
+    return found;
+  }
+
+  private static String tag(String memberId) {
+    String hex = memberId.replace("-", "");
+    return hex.length() >= TAG_LENGTH ? hex.substring(0, TAG_LENGTH) : hex;
   }
 
   /** @return the Vert.x node ids of the members, the ids streams are owned by */
@@ -310,7 +345,8 @@ public final class ClusterStreams implements HazelcastDirectory {
 
   @Override
   public Consumer<StreamEvent> replicator(String streamId) {
-    Replication replication = new Replication(vertx, options.getBatchMs(), (number, batch, done) -> {
+    Replication replication = new Replication(vertx, options.getBatchMs(), options.getBackupMs(),
+        (number, batch, done) -> {
       pendingBackups.incrementAndGet();
       backupWrites.incrementAndGet();
       events.setAsync(backupKey(streamId, number), batch.getBytes(), resumeWindowMs, TimeUnit.MILLISECONDS)

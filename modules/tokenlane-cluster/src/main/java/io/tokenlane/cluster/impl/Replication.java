@@ -4,9 +4,9 @@ import io.tokenlane.core.stream.StreamEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
@@ -23,15 +23,20 @@ final class Replication implements Consumer<StreamEvent> {
 
   private final Batcher batcher;
   private final Context home;
-  private final List<Watcher> watchers = new ArrayList<>();
+  private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
   // Batches written but not yet confirmed in order: batch number -> its last seq, or -1 once confirmed.
   private final TreeMap<Long, long[]> inFlight = new TreeMap<>();
   private long nextBatch;
   private volatile long backedUp;
 
-  Replication(Vertx vertx, long batchMs, BackupWriter writer) {
+  /**
+   * @param batchMs the backup interval while another member follows the stream (it waits for the backup)
+   * @param backupMs the backup interval while none does (only a late reader after the owner's loss needs it)
+   */
+  Replication(Vertx vertx, long batchMs, long backupMs, BackupWriter writer) {
     this.home = vertx.getOrCreateContext();
-    this.batcher = new Batcher(vertx, batchMs, batch -> write(writer, batch));
+    this.batcher = new Batcher(vertx, () -> watchers.isEmpty() ? Math.max(batchMs, backupMs) : batchMs,
+      batch -> write(writer, batch));
   }
 
   /** Writes one batch; completes on any thread. */
@@ -63,7 +68,7 @@ final class Replication implements Consumer<StreamEvent> {
     }
     if (reached > backedUp) {
       backedUp = reached;
-      for (Watcher watcher : List.copyOf(watchers)) {
+      for (Watcher watcher : watchers) {
         watcher.backedUpTo(reached);
       }
     }
@@ -76,6 +81,7 @@ final class Replication implements Consumer<StreamEvent> {
 
   void watch(Watcher watcher) {
     watchers.add(watcher);
+    batcher.reschedule();
   }
 
   void unwatch(Watcher watcher) {

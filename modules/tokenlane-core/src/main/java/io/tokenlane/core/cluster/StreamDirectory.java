@@ -32,6 +32,21 @@ public interface StreamDirectory {
     return false;
   }
 
+  /** @return a new stream id; a cluster's names the member that owns the stream, so others reach it directly */
+  default String newStreamId() {
+    return io.tokenlane.core.session.SessionTokens.randomId("st-");
+  }
+
+  /**
+   * The live member that owns a stream, when its id says so.
+   *
+   * @param streamId a stream id
+   * @return the owner's member id, or {@code null} when the id names none alive (then {@link #locate} knows)
+   */
+  default String ownerOf(String streamId) {
+    return null;
+  }
+
   /**
    * Claims a request id for a new stream, atomically across members: the same prompt sent twice at once, to any
    * members, starts one stream.

@@ -3,7 +3,6 @@ package io.tokenlane.core.impl;
 import io.tokenlane.core.Gateway;
 import io.tokenlane.core.GatewayException;
 import io.tokenlane.core.cluster.StreamDirectory;
-import io.tokenlane.core.session.SessionTokens;
 import io.tokenlane.core.stream.HubStream;
 import io.tokenlane.core.stream.ReplayBuffer;
 import io.tokenlane.core.stream.StreamHub;
@@ -67,7 +66,7 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
   }
 
   private Future<Opened> open(Context context, String sessionId, String requestId, JsonObject body, int attempt) {
-    String id = SessionTokens.randomId("st-");
+    String id = directory.newStreamId();
     if (requestId == null) {
       return start(context, sessionId, null, id, body);
     }
@@ -98,8 +97,13 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
       return Future.failedFuture(new GatewayException(503, "server_error", "over_capacity", null,
         "the gateway keeps its maximum of " + options.getMaxStreams() + " streams; try again later"));
     }
+    // Registered while the slot is taken (two round trips at once on a cluster); the id goes out once both are done.
+    Future<Void> registered = directory.clustered()
+      ? directory.register(new StreamDirectory.Location(id, sessionId, requestId, directory.memberId()))
+      : Future.succeededFuture();
     return directory.reserve(sessionId, id, options.getMaxRunningPerSession()).compose(reserved -> {
       if (!reserved) {
+        registered.onComplete(v -> directory.forgotten(id));
         return Future.failedFuture(new GatewayException(429, "rate_limit_error", "too_many_streams", null,
           "this session already runs " + options.getMaxRunningPerSession() + " streams"));
       }
@@ -108,15 +112,10 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
         stream = startOwned(context, sessionId, requestId, id, body);
       } catch (RuntimeException e) {
         directory.release(sessionId, id);
+        registered.onComplete(v -> directory.forgotten(id));
         return Future.failedFuture(e);
       }
-      Opened opened = new Opened(stream, true);
-      if (!directory.clustered()) {
-        return Future.succeededFuture(opened);
-      }
-      // The stream runs already; its id goes out once every member can find it.
-      return directory.register(new StreamDirectory.Location(id, sessionId, requestId, directory.memberId()))
-        .map(opened);
+      return registered.map(new Opened(stream, true));
     });
   }
 
@@ -148,7 +147,12 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
         ? Future.succeededFuture(found.result()) : notFound());
     }
     Context context = eventLoop("get");
-    return directory.locate(streamId).compose(location -> {
+    String owner = directory.ownerOf(streamId);
+    Future<StreamDirectory.Location> located = owner != null
+      // The id names a live owner: ask it directly (it checks the session); no registry lookup.
+      ? Future.succeededFuture(new StreamDirectory.Location(streamId, sessionId, null, owner))
+      : directory.locate(streamId);
+    return located.compose(location -> {
       if (location == null || !location.sessionId().equals(sessionId)
           || location.owner().equals(directory.memberId())) {
         return notFound();
