@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -236,9 +237,24 @@ public final class ClusterStreams implements HazelcastDirectory {
       });
   }
 
+  /**
+   * Runs a callback on the thread that completes a Hazelcast future. Not Hazelcast's default: that is the common
+   * fork-join pool, and on a machine of two cores or fewer (common pool parallelism 1) a new thread per callback.
+   * Every callback here only hands over to an event loop.
+   */
+  static final Executor DIRECT = Runnable::run;
+
   /** A Hazelcast completion on the caller's context, where the hub continues. */
   static <T> Future<T> on(Context context, CompletionStage<T> stage) {
-    return Future.fromCompletionStage(stage, context);
+    Promise<T> promise = Promise.promise();
+    stage.whenCompleteAsync((value, failure) -> context.runOnContext(v -> {
+      if (failure != null) {
+        promise.fail(failure);
+      } else {
+        promise.complete(value);
+      }
+    }), DIRECT);
+    return promise.future();
   }
 
   static Context context() {
@@ -350,14 +366,14 @@ public final class ClusterStreams implements HazelcastDirectory {
       pendingBackups.incrementAndGet();
       backupWrites.incrementAndGet();
       events.setAsync(backupKey(streamId, number), batch.getBytes(), resumeWindowMs, TimeUnit.MILLISECONDS)
-        .whenComplete((ok, failure) -> {
+        .whenCompleteAsync((ok, failure) -> {
           pendingBackups.decrementAndGet();
           if (failure != null) {
             // Followers elsewhere must not wait for a backup that will not come: they get the events unsaved.
             LOG.log(System.Logger.Level.WARNING, "cannot back up events of stream " + streamId + ": " + failure);
           }
           done.run();
-        });
+        }, DIRECT);
     });
     replications.put(streamId, replication);
     return replication;

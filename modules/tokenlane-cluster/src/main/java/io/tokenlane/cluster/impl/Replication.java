@@ -27,6 +27,7 @@ final class Replication implements Consumer<StreamEvent> {
   // Batches written but not yet confirmed in order: batch number -> its last seq, or -1 once confirmed.
   private final TreeMap<Long, long[]> inFlight = new TreeMap<>();
   private long nextBatch;
+  private long lastAdded;
   private volatile long backedUp;
 
   /**
@@ -46,12 +47,14 @@ final class Replication implements Consumer<StreamEvent> {
 
   @Override
   public void accept(StreamEvent event) {
+    lastAdded = event.seq();
     batcher.add(event);
   }
 
   private void write(BackupWriter writer, Buffer batch) {
     long number = nextBatch++;
-    long[] state = {lastSeq(batch), 0};
+    // A flush takes every pending event: the batch ends with the last one added.
+    long[] state = {lastAdded, 0};
     inFlight.put(number, state);
     writer.write(number, batch, () -> home.runOnContext(v -> confirmed(number)));
   }
@@ -86,10 +89,5 @@ final class Replication implements Consumer<StreamEvent> {
 
   void unwatch(Watcher watcher) {
     watchers.remove(watcher);
-  }
-
-  private static long lastSeq(Buffer batch) {
-    List<StreamEvent> events = EventBatch.decode(batch);
-    return events.isEmpty() ? 0 : events.get(events.size() - 1).seq();
   }
 }
