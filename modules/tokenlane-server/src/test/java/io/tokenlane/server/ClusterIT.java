@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tokenlane.testkit.openai.FakeOpenAiUpstream;
 import io.tokenlane.testkit.openai.Script;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,13 +61,10 @@ class ClusterIT {
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
-  private static NativeClient.Reply post(int member, String token, String prompt) {
-    try {
-      return cluster.client(member).request(HttpMethod.POST, "/v1/streams", token, prompt);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+  private static ClusterScenarios scenarios() {
+    return new ClusterScenarios(cluster::client, upstream);
   }
+
 
   private static Script tokens(long delayMs) {
     return Script.tokens(TOKENS).delay(Duration.ofMillis(delayMs));
@@ -78,77 +73,30 @@ class ClusterIT {
   @Test
   @Order(1)
   void aStreamNegotiatedOnOneMemberIsReadOnAnotherAndACancelOnAThirdStopsTheUpstream() throws Exception {
-    upstream.enqueue(Script.stall());
-    String token = cluster.client(0).session().getString("token");
-    String streamId = cluster.client(0).start(token, NativeClient.prompt("fake", "hi"));
-    NativeClient.Sse sse = cluster.client(1).sse(token, streamId, null);
-    sse.awaitEvents(events -> !events.isEmpty());
-    int closedBefore = upstream.clientClosedCount();
-
-    NativeClient.Reply cancel = cluster.client(2).cancel(token, streamId);
-    assertEquals(200, cancel.status(), cancel.body());
-    upstream.awaitClientClosed(closedBefore + 1).await(10, TimeUnit.SECONDS);
-    List<JsonObject> events = sse.awaitEnd();
-    assertEquals("cancelled", events.get(events.size() - 1).getString("reason"));
-    assertEquals(1, events.stream().filter(e -> "end".equals(e.getString("type"))).count());
+    scenarios().readElsewhereAndCancelFromAThird();
   }
+
 
   @Test
   @Order(2)
   void longPollsAlternatingTheThreeMembersGetEveryEventOnceInOrder() throws Exception {
-    upstream.enqueue(tokens(30));
-    String token = cluster.client(1).session().getString("token");
-    String streamId = cluster.client(1).start(token, NativeClient.prompt("fake", "hi"));
-    List<JsonObject> events = new ArrayList<>();
-    long cursor = 0;
-    for (int poll = 0; poll < 300; poll++) {
-      NativeClient.Reply reply = cluster.client(poll % 3).poll(token, streamId, cursor, 2000);
-      assertEquals(200, reply.status(), reply.body());
-      reply.json().getJsonArray("events").forEach(e -> events.add((JsonObject) e));
-      cursor = reply.json().getLong("nextCursor");
-      if (reply.json().getBoolean("ended")) {
-        break;
-      }
-    }
-    for (int i = 0; i < events.size(); i++) {
-      assertEquals(i + 1, events.get(i).getLong("seq"), "no gap, no duplicate: " + events);
-    }
-    assertEquals(WHOLE, NativeClient.text(events));
+    scenarios().longPollsAlternatingMembers(tokens(30), WHOLE);
   }
+
 
   @Test
   @Order(3)
   void theSameRequestIdSentToTwoMembersAtOnceStartsOneStream() throws Exception {
-    upstream.enqueue(tokens(20));
-    int requestsBefore = upstream.requestCount();
-    String token = cluster.client(0).session().getString("token");
-    String prompt = NativeClient.prompt("fake", "hi").put("requestId", "one-of-two").encode();
-    CompletableFuture<NativeClient.Reply> onA = CompletableFuture.supplyAsync(() -> post(0, token, prompt));
-    CompletableFuture<NativeClient.Reply> onB = CompletableFuture.supplyAsync(() -> post(1, token, prompt));
-    NativeClient.Reply a = onA.get(30, TimeUnit.SECONDS);
-    NativeClient.Reply b = onB.get(30, TimeUnit.SECONDS);
-    assertEquals(a.json().getString("streamId"), b.json().getString("streamId"), a.body() + " / " + b.body());
-    assertEquals(WHOLE, NativeClient.text(cluster.client(2).sse(token, a.json().getString("streamId"), null).awaitEnd()));
-    assertEquals(requestsBefore + 1, upstream.requestCount(), "one upstream request for both");
+    scenarios().sameRequestIdOnTwoMembersAtOnce(tokens(20), WHOLE);
   }
+
 
   @Test
   @Order(4)
   void aSessionsRunningStreamLimitHoldsAcrossTheMembers() throws Exception {
-    String token = cluster.client(0).session().getString("token");
-    List<String> running = new ArrayList<>();
-    for (int i = 0; i < 32; i++) {
-      upstream.enqueue(Script.stall());
-      running.add(cluster.client(i % 3).start(token, NativeClient.prompt("fake", "hi " + i)));
-    }
-    NativeClient.Reply refused = cluster.client(2).request(HttpMethod.POST, "/v1/streams", token,
-      NativeClient.prompt("fake", "one too many").encode());
-    assertEquals(429, refused.status(), refused.body());
-    assertEquals("too_many_streams", refused.json().getJsonObject("error").getString("code"));
-    for (int i = 0; i < running.size(); i++) {
-      assertEquals(200, cluster.client((i + 1) % 3).cancel(token, running.get(i)).status());
-    }
+    scenarios().sessionLimitAcrossMembers(32);
   }
+
 
   @Test
   @Order(5)

@@ -11,7 +11,6 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -73,24 +72,9 @@ class ClusterTest {
 
   @Test
   void aStreamStartedOnOneMemberIsReadOverSseOnAnotherAndCancelledFromAThird() throws Exception {
-    upstream.enqueue(Script.stall());
-    String token = cluster.client(0).session().getString("token");
-    String streamId = cluster.client(0).start(token, NativeClient.prompt("fake", "hi"));
-    NativeClient.Sse sse = cluster.client(1).sse(token, streamId, null);
-    sse.awaitEvents(events -> !events.isEmpty());
-
-    long before = upstreamClosed();
-    NativeClient.Reply cancel = cluster.client(2).cancel(token, streamId);
-    assertEquals(200, cancel.status(), cancel.body());
-    assertEquals("cancelled", cancel.json().getString("reason"), cancel.body());
-    NativeClient.await("the upstream request closed", () -> upstreamClosed() > before);
-
-    List<JsonObject> events = sse.awaitEnd();
-    JsonObject end = events.get(events.size() - 1);
-    assertEquals("cancelled", end.getString("reason"));
-    assertEquals("cancelled_by_client", end.getString("code"));
-    assertEquals(1, events.stream().filter(e -> "end".equals(e.getString("type"))).count());
+    scenarios().readElsewhereAndCancelFromAThird();
   }
+
 
   @Test
   void aSessionMintedOnOneMemberIsValidOnEveryMember() throws Exception {
@@ -104,26 +88,9 @@ class ClusterTest {
 
   @Test
   void longPollsAlternatingMembersGetEveryEventOnceInOrder() throws Exception {
-    upstream.enqueue(slowTokens());
-    String token = cluster.client(0).session().getString("token");
-    String streamId = cluster.client(0).start(token, NativeClient.prompt("fake", "hi"));
-    List<JsonObject> events = new ArrayList<>();
-    long cursor = 0;
-    for (int poll = 0; poll < 200; poll++) {
-      NativeClient.Reply reply = cluster.client(poll % 3).poll(token, streamId, cursor, 2000);
-      assertEquals(200, reply.status(), reply.body());
-      reply.json().getJsonArray("events").forEach(e -> events.add((JsonObject) e));
-      cursor = reply.json().getLong("nextCursor");
-      if (reply.json().getBoolean("ended")) {
-        break;
-      }
-    }
-    for (int i = 0; i < events.size(); i++) {
-      assertEquals(i + 1, events.get(i).getLong("seq"), "no gap, no duplicate: " + events);
-    }
-    NativeClient.assertWholeStream(events);
-    assertEquals(WHOLE, NativeClient.text(events));
+    scenarios().longPollsAlternatingMembers(slowTokens(), WHOLE);
   }
+
 
   @Test
   void aWebSocketResumesOnAnotherMemberAfterItsConnectionDropped() throws Exception {
@@ -146,44 +113,15 @@ class ClusterTest {
 
   @Test
   void theSameRequestIdSentToTwoMembersAtOnceStartsOneStream() throws Exception {
-    upstream.enqueue(slowTokens());
-    int requestsBefore = upstream.requestCount();
-    String token = cluster.client(0).session().getString("token");
-    JsonObject prompt = NativeClient.prompt("fake", "hi").put("requestId", "same-everywhere");
-    CompletableFuture<NativeClient.Reply> onA = CompletableFuture.supplyAsync(() -> post(0, token, prompt));
-    CompletableFuture<NativeClient.Reply> onB = CompletableFuture.supplyAsync(() -> post(1, token, prompt));
-    NativeClient.Reply a = onA.get(20, TimeUnit.SECONDS);
-    NativeClient.Reply b = onB.get(20, TimeUnit.SECONDS);
-    assertEquals(a.json().getString("streamId"), b.json().getString("streamId"), a.body() + " / " + b.body());
-    assertEquals(List.of(200, 201), List.of(a.status(), b.status()).stream().sorted().toList());
-    String streamId = a.json().getString("streamId");
-    assertEquals(WHOLE, NativeClient.text(cluster.client(2).sse(token, streamId, null).awaitEnd()));
-    assertEquals(requestsBefore + 1, upstream.requestCount(), "one upstream request for both");
+    scenarios().sameRequestIdOnTwoMembersAtOnce(slowTokens(), WHOLE);
   }
+
 
   @Test
   void aSessionsRunningStreamLimitHoldsAcrossMembers() throws Exception {
-    upstream.enqueue(Script.stall()).enqueue(Script.stall());
-    String token = cluster.client(0).session().getString("token");
-    String first = cluster.client(0).start(token, NativeClient.prompt("fake", "one"));
-    String second = cluster.client(1).start(token, NativeClient.prompt("fake", "two"));
-    NativeClient.Reply third = cluster.client(2).request(HttpMethod.POST, "/v1/streams", token,
-      NativeClient.prompt("fake", "three").encode());
-    assertEquals(429, third.status(), third.body());
-    assertEquals("too_many_streams", third.json().getJsonObject("error").getString("code"));
-
-    assertEquals(200, cluster.client(2).cancel(token, first).status());
-    NativeClient.await("the slot freed on every member", () -> {
-      try {
-        NativeClient.Reply retry = cluster.client(2).request(HttpMethod.POST, "/v1/streams", token,
-          NativeClient.prompt("fake", "again").put("requestId", "after-cancel").encode());
-        return retry.status() == 201;
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
-    cluster.client(1).cancel(token, second);
+    scenarios().sessionLimitAcrossMembers(2);
   }
+
 
   @Test
   void noMemberLetsASessionReadResumeOrCancelAnotherSessionsStream() throws Exception {
@@ -260,15 +198,8 @@ class ClusterTest {
     assertEquals("end", rest.get(rest.size() - 1).getString("type"), where);
   }
 
-  private static NativeClient.Reply post(int member, String token, JsonObject prompt) {
-    try {
-      return cluster.client(member).request(HttpMethod.POST, "/v1/streams", token, prompt.encode());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+  private static ClusterScenarios scenarios() {
+    return new ClusterScenarios(cluster::client, upstream);
   }
 
-  private static long upstreamClosed() {
-    return upstream.clientClosedCount();
-  }
 }
