@@ -87,7 +87,7 @@ class ShutdownTest {
   void whileDrainingReadinessIsDownAndNewStreamsGet503() throws Exception {
     HttpClientResponse response = gateway.openStream(streamingChat("endless", "hi")).await(10, TimeUnit.SECONDS);
     response.handler(chunk -> { }).resume();
-    gateway.verticle.tokenlane().gateway().close(5_000);
+    Future<Void> closed = gateway.verticle.tokenlane().gateway().close(5_000);
     GatewayServer.Reply ready = gateway.get("/readyz");
     assertEquals(503, ready.status());
     assertEquals("DOWN", ready.json().getString("status"));
@@ -95,5 +95,8 @@ class ShutdownTest {
     assertEquals(503, refused.status());
     assertEquals("shutting_down", refused.json().getJsonObject("error").getString("code"));
     response.request().connection().close();
+    // The stream ends with its connection, and the gateway undeploys its providers: done before the verticle is
+    // undeployed after the test, which would otherwise race it for the same deployments.
+    closed.await(10, TimeUnit.SECONDS);
   }
 }
