@@ -79,11 +79,9 @@ final class HubStreamImpl implements HubStream, StreamObserver {
   private Handler<Void> drainHandler;
   // Owned streams: what backs every event up on another member, if anything.
   private Consumer<StreamEvent> replicator;
-  // Mirrors: the owner, and who waits for the mirror to catch up.
-  private StreamDirectory.RemoteStream remote;
+  // Mirrors: how the owner feeds this stream, and whether the owner is gone.
+  private MirrorFeed mirror;
   private volatile boolean ownerLost;
-  private long caughtUpAt = -1;
-  private Promise<Void> caughtUp;
 
   HubStreamImpl(String id, String sessionId, String requestId, Context home, ReplayBuffer replay, int capacity,
                 Consumer<HubStreamImpl> onEnded) {
@@ -115,7 +113,7 @@ final class HubStreamImpl implements HubStream, StreamObserver {
     }
   }
 
-  // Mirror: fed by the owner through the directory, on the home context.
+  // Mirror: fed by the owner through the directory, on the home context (see MirrorFeed).
 
   /**
    * Makes this stream a mirror of a stream owned by another member.
@@ -124,77 +122,33 @@ final class HubStreamImpl implements HubStream, StreamObserver {
    * @return where the owner's events go
    */
   StreamDirectory.RemoteListener mirrorOf(StreamDirectory.RemoteStream owner) {
-    this.remote = owner;
-    return new StreamDirectory.RemoteListener() {
-      @Override
-      public void events(List<StreamEvent> events) {
-        events.forEach(HubStreamImpl.this::mirror);
-      }
-
-      @Override
-      public void ownerLost() {
-        if (end == null) {
-          mirror(lostEnd(replay.lastSeq() + 1));
-          ownerLost = true;
-        }
-      }
-    };
+    mirror = new MirrorFeed(this, owner);
+    return mirror;
   }
 
   /**
    * Completes once the mirror holds the owner's events up to {@code seq}.
    *
    * @param seq the owner's newest seq when the mirror subscribed
-   * @return completes on the home context
+   * @return completes on the caller's context
    */
   Future<Void> caughtUpWith(long seq) {
-    if (replay.lastSeq() >= seq || end != null) {
-      return Future.succeededFuture();
-    }
-    Context caller = Vertx.currentContext();
-    Promise<Void> done = Promise.promise();
-    runOnHome(() -> {
-      if (replay.lastSeq() >= seq || end != null) {
-        done.complete();
-      } else {
-        caughtUpAt = Math.max(caughtUpAt, seq);
-        (caughtUp == null ? (caughtUp = Promise.promise()) : caughtUp).future().onComplete(done);
-      }
-    });
-    // Completed on the caller's context, where its continuation (an HTTP answer) runs.
-    return caller == null ? done.future() : done.future().transform(r -> {
-      Promise<Void> there = Promise.promise();
-      caller.runOnContext(v -> there.handle(r));
-      return there.future();
-    });
+    return mirror.caughtUpWith(seq);
   }
 
-  private void mirror(StreamEvent event) {
-    long last = replay.lastSeq();
-    if (end != null || event.seq() <= last) {
-      return;
+  /** Appends an event the owner sent, on the home context; the end ends this mirror. */
+  void appendMirrored(StreamEvent event) {
+    append(event);
+    if (event.isEnd()) {
+      ended(endOf(event));
     }
-    if (event.type() == StreamEvent.Type.SNAPSHOT) {
-      // The owner had folded its oldest events: the mirror folds on from the owner's snapshot.
-      replay.continueFrom(event);
-    } else if (event.type() == StreamEvent.Type.RESET) {
-      // The owner no longer held the oldest events: neither does the mirror, and its readers get a reset.
-      replay.skipTo(event.seq());
-    } else {
-      if (event.seq() > last + 1) {
-        LOG.log(System.Logger.Level.DEBUG, "mirror of stream " + id + " skips from " + last + " to " + event.seq());
-        replay.skipTo(event.seq() - 1);
-      }
-      append(event);
-      if (event.isEnd()) {
-        ended(endOf(event));
-      }
-    }
-    if (caughtUp != null && (replay.lastSeq() >= caughtUpAt || end != null)) {
-      Promise<Void> done = caughtUp;
-      caughtUp = null;
-      caughtUpAt = -1;
-      done.complete();
+  }
+
+  /** The owner is gone: this mirror ends with {@code owner_lost}, after every event it holds. */
+  void ownerLost() {
+    if (end == null) {
+      appendMirrored(lostEnd(replay.lastSeq() + 1));
+      ownerLost = true;
     }
   }
 
@@ -212,10 +166,11 @@ final class HubStreamImpl implements HubStream, StreamObserver {
 
   /** Stops a mirror's subscription: nobody on this member reads the stream any more. */
   void closeMirror() {
-    if (remote != null) {
-      remote.close();
+    if (mirror != null) {
+      mirror.close();
     }
   }
+
 
   void appendStart(String model) {
     JsonObject data = new JsonObject().put("model", model).put("createdAt", System.currentTimeMillis());
@@ -312,9 +267,8 @@ final class HubStreamImpl implements HubStream, StreamObserver {
    * @return completes once the end is appended
    */
   Future<Void> cancel(String code) {
-    if (remote != null) {
-      // The end is the acknowledgement here too: done once this mirror holds it.
-      return remote.cancel().compose(this::caughtUpWith);
+    if (mirror != null) {
+      return mirror.cancel();
     }
     if (Thread.currentThread() == homeThread) {
       cancelOnHome(code);
@@ -380,7 +334,7 @@ final class HubStreamImpl implements HubStream, StreamObserver {
    * member waits here until the mirror has caught up with its cursor.
    */
   private boolean mirrorBehind() {
-    return remote != null && end == null;
+    return mirror != null && end == null;
   }
 
   /** The buffered events after a cursor, none when the cursor is ahead of a lagging mirror. */
