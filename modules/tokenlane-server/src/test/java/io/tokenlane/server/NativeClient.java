@@ -182,6 +182,32 @@ final class NativeClient implements AutoCloseable {
     return ws;
   }
 
+  /**
+   * The stream events of a text/event-stream body: its complete blocks (the last one may still be on its way) that
+   * carry an {@code id:}, which must be the event's seq.
+   */
+  static List<JsonObject> sseEvents(String text) {
+    List<JsonObject> events = new ArrayList<>();
+    String complete = text.substring(0, text.lastIndexOf("\n\n") + 1);
+    for (String block : complete.split("\n\n")) {
+      String id = null;
+      String data = null;
+      for (String line : block.split("\n")) {
+        if (line.startsWith("id: ")) {
+          id = line.substring(4);
+        } else if (line.startsWith("data: ")) {
+          data = line.substring(6);
+        }
+      }
+      if (id != null && data != null) {
+        JsonObject event = new JsonObject(data);
+        assertEquals(Long.parseLong(id), event.getLong("seq"), "id: must be the seq");
+        events.add(event);
+      }
+    }
+    return events;
+  }
+
   /** Waits for a condition, polling. */
   static void await(String what, BooleanSupplier condition) {
     await(what, condition, TIMEOUT_MS);
@@ -258,27 +284,7 @@ final class NativeClient implements AutoCloseable {
 
     /** The stream events (complete blocks with an {@code id:}), in order. */
     synchronized List<JsonObject> events() {
-      List<JsonObject> events = new ArrayList<>();
-      String text = raw();
-      // Only blocks whose blank line arrived: the last one may still be on its way.
-      String complete = text.substring(0, text.lastIndexOf("\n\n") + 1);
-      for (String block : complete.split("\n\n")) {
-        String id = null;
-        String data = null;
-        for (String line : block.split("\n")) {
-          if (line.startsWith("id: ")) {
-            id = line.substring(4);
-          } else if (line.startsWith("data: ")) {
-            data = line.substring(6);
-          }
-        }
-        if (id != null && data != null) {
-          JsonObject event = new JsonObject(data);
-          assertEquals(Long.parseLong(id), event.getLong("seq"), "id: must be the seq");
-          events.add(event);
-        }
-      }
-      return events;
+      return sseEvents(raw());
     }
 
     List<JsonObject> awaitEnd() {

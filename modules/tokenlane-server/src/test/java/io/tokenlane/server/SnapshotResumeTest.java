@@ -108,7 +108,7 @@ class SnapshotResumeTest extends NativeTestBase {
     // The server closes the response after the end, so the whole body can be read at once.
     NativeClient.Reply byQuery = client.request(HttpMethod.GET, "/v1/streams/" + id + "/events?lastSeq=2&access_token="
       + token, null, null);
-    assertWholeAnswer(sseEvents(byQuery.body()), 2, FULL_TEXT);
+    assertWholeAnswer(NativeClient.sseEvents(byQuery.body()), 2, FULL_TEXT);
   }
 
   @Test
@@ -168,27 +168,5 @@ class SnapshotResumeTest extends NativeTestBase {
   private static String firstType(JsonObject poll) {
     JsonArray events = poll.getJsonArray("events");
     return events.isEmpty() ? null : events.getJsonObject(0).getString("type");
-  }
-
-  /** The stream events of a whole text/event-stream body. */
-  private static List<JsonObject> sseEvents(String body) {
-    List<JsonObject> events = new ArrayList<>();
-    for (String block : body.split("\n\n")) {
-      String id = null;
-      String data = null;
-      for (String line : block.split("\n")) {
-        if (line.startsWith("id: ")) {
-          id = line.substring(4);
-        } else if (line.startsWith("data: ")) {
-          data = line.substring(6);
-        }
-      }
-      if (id != null && data != null) {
-        JsonObject event = new JsonObject(data);
-        assertEquals(Long.parseLong(id), event.getLong("seq"), "id: is the seq");
-        events.add(event);
-      }
-    }
-    return events;
   }
 }
