@@ -40,17 +40,10 @@ class ClusterIT {
     vertx = Vertx.vertx();
     upstream = FakeOpenAiUpstream.start(vertx).await(10, TimeUnit.SECONDS);
     dir = Files.createTempDirectory("tokenlane-cluster-it");
-    cluster = GatewayCluster.start(vertx, dir, """
-      providers:
-        fake:
-          type: openai
-          config:
-            baseUrl: %s
-      models:
-        fake: { provider: fake, model: gpt-4o-mini }
+    cluster = GatewayCluster.start(vertx, dir, ClusterScenarios.config(upstream, """
       shutdown:
         graceMs: 20000
-      """.formatted(upstream.baseUrl()), 3, 1);
+      """), 3, 1);
   }
 
   @AfterAll

@@ -1,8 +1,6 @@
 package io.tokenlane.server;
 
 import io.vertx.core.Vertx;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +27,7 @@ final class ClusterMembers implements AutoCloseable {
     ClusterMembers cluster = new ClusterMembers();
     List<Integer> ports = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      ports.add(freePort());
+      ports.add(GatewayProcess.freePort());
     }
     String members = ports.stream().map(port -> "\"127.0.0.1:" + port + "\"").collect(Collectors.joining(", "));
     try {
@@ -52,12 +50,6 @@ final class ClusterMembers implements AutoCloseable {
       throw e;
     }
     return cluster;
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 
   NativeClient client(int member) {

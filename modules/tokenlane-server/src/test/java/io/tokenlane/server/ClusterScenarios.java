@@ -29,6 +29,23 @@ final class ClusterScenarios {
     this.upstream = upstream;
   }
 
+  /**
+   * The configuration of every member: model {@code fake} streams from the fake upstream.
+   *
+   * @param more further sections
+   */
+  static String config(FakeOpenAiUpstream upstream, String more) {
+    return """
+      providers:
+        fake:
+          type: openai
+          config:
+            baseUrl: %s
+      models:
+        fake: { provider: fake, model: gpt-4o-mini }
+      """.formatted(upstream.baseUrl()) + more;
+  }
+
   /** Started on member 0, read over SSE on member 1, cancelled on member 2: the upstream request closes. */
   void readElsewhereAndCancelFromAThird() throws Exception {
     upstream.enqueue(Script.stall());

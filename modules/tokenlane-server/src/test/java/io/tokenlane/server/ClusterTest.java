@@ -35,18 +35,11 @@ class ClusterTest {
   static void startCluster() throws Exception {
     upstreamVertx = Vertx.vertx();
     upstream = FakeOpenAiUpstream.start(upstreamVertx).await(10, TimeUnit.SECONDS);
-    cluster = ClusterMembers.start(3, """
-      providers:
-        fake:
-          type: openai
-          config:
-            baseUrl: %s
-      models:
-        fake: { provider: fake, model: gpt-4o-mini }
+    cluster = ClusterMembers.start(3, ClusterScenarios.config(upstream, """
       streams:
         maxRunningPerSession: 2
         replayCapacity: 16
-      """.formatted(upstream.baseUrl()));
+      """));
   }
 
   @AfterAll

@@ -39,7 +39,7 @@ final class GatewayCluster implements AutoCloseable {
     Files.writeString(config, yaml);
     GatewayCluster cluster = new GatewayCluster(vertx, dir, config);
     for (int i = 0; i < count + spare; i++) {
-      cluster.clusterPorts.add(ClusterMembers.freePort());
+      cluster.clusterPorts.add(GatewayProcess.freePort());
     }
     try {
       for (int i = 0; i < count; i++) {
@@ -58,7 +58,7 @@ final class GatewayCluster implements AutoCloseable {
   /** Starts the next member; it joins the others. */
   int startMember() throws Exception {
     int index = processes.size();
-    int httpPort = ClusterMembers.freePort();
+    int httpPort = GatewayProcess.freePort();
     Map<String, String> env = new HashMap<>();
     env.put("TOKENLANE_HTTP_HOST", "127.0.0.1");
     env.put("TOKENLANE_HTTP_PORT", Integer.toString(httpPort));

@@ -3,6 +3,7 @@ package io.tokenlane.server;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,6 +32,13 @@ final class GatewayProcess implements AutoCloseable {
     Thread reader = new Thread(this::readOutput, "gateway-process-output");
     reader.setDaemon(true);
     reader.start();
+  }
+
+  /** A port free on this machine now, for a process to listen on. */
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
   }
 
   static GatewayProcess start(Path workDir, Map<String, String> env, String... args) throws IOException {

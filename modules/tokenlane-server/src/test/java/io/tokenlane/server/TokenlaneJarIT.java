@@ -11,7 +11,6 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,12 +41,6 @@ class TokenlaneJarIT {
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
-  static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   static String send(int port, HttpMethod method, String path, String body) throws Exception {
     return client.request(method, port, "127.0.0.1", path)
       .compose(request -> body == null ? request.send() : request.send(body))
@@ -56,7 +49,7 @@ class TokenlaneJarIT {
 
   @Test
   void theJarStartsOnTheDefaultConfigurationAndStreamsWithNoApiKey() throws Exception {
-    int port = freePort();
+    int port = GatewayProcess.freePort();
     Path conf = Path.of("../../conf/tokenlane.yaml").toAbsolutePath();
     try (GatewayProcess gateway = GatewayProcess.start(dir, Map.of("TOKENLANE_HTTP_PORT", Integer.toString(port)),
       "--config", conf.toString())) {
@@ -71,7 +64,7 @@ class TokenlaneJarIT {
 
   @Test
   void withoutAnyFileTheJarRunsTheEmbeddedDefault() throws Exception {
-    int port = freePort();
+    int port = GatewayProcess.freePort();
     try (GatewayProcess gateway = GatewayProcess.start(dir, Map.of("TOKENLANE_HTTP_PORT", Integer.toString(port)))) {
       assertEquals(port, gateway.awaitPort());
       JsonObject models = new JsonObject(send(port, HttpMethod.GET, "/v1/models", null));
@@ -100,7 +93,7 @@ class TokenlaneJarIT {
   @Test
   void sigtermEndsOpenStreamsWithAnExplicitEventAndExits() throws Exception {
     Path conf = dir.resolve("stall.yaml");
-    int port = freePort();
+    int port = GatewayProcess.freePort();
     Files.writeString(conf, """
       http: { host: 127.0.0.1, port: %d }
       providers:

@@ -3,6 +3,7 @@ package io.tokenlane.bench.cluster;
 import io.tokenlane.bench.BenchPlan;
 import io.tokenlane.bench.load.HeldStream;
 import io.tokenlane.bench.phase.CancelFigures;
+import io.tokenlane.bench.phase.CancelPhase;
 import io.tokenlane.bench.phase.Quantiles;
 import java.io.IOException;
 import java.time.Duration;
@@ -30,15 +31,9 @@ final class CrossCancel {
       if (held.isEmpty()) {
         continue;
       }
-      HeldStream stream = held.get(0);
-      int closedBefore = ctx.upstream.clientClosed();
-      long cancelled = stream.cancel();
-      long closed = ctx.upstream.awaitClose(closedBefore, ctx.plan.cancelWait().toMillis());
-      if (closed > 0) {
+      if (CancelPhase.cancelOnce(held.get(0), ctx.upstream, ctx.plan.cancelWait().toMillis(), micros)) {
         reached++;
-        micros.recordValue(Math.max(0, (closed - cancelled) / 1000));
       }
-      stream.close();
     }
     CancelFigures figures = new CancelFigures(HOW, ctx.plan.cancels(), reached, Quantiles.millis(micros));
     ctx.step("cross-member cancel %d/%d reached the upstream  p50=%.2f p99=%.2f ms", reached, ctx.plan.cancels(),

@@ -24,6 +24,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * One hub stream. It observes the gateway's stream on its home context (the one that opened it), numbers each
@@ -270,21 +271,29 @@ final class HubStreamImpl implements HubStream, StreamObserver {
     if (mirror != null) {
       return mirror.cancel();
     }
-    if (Thread.currentThread() == homeThread) {
+    return callOnHome(() -> {
       cancelOnHome(code);
       return Future.succeededFuture();
-    }
-    // Completed on the caller's context, so that its continuation (an HTTP answer) runs on its own event loop.
-    Context caller = Vertx.currentContext();
-    Promise<Void> done = Promise.promise();
-    home.runOnContext(v -> {
-      cancelOnHome(code);
-      if (caller == null) {
-        done.complete();
-      } else {
-        caller.runOnContext(x -> done.complete());
-      }
     });
+  }
+
+  /**
+   * Runs on the home context, and completes on the caller's: its continuation (an HTTP answer) runs on the
+   * caller's own event loop.
+   */
+  <T> Future<T> callOnHome(Supplier<Future<T>> action) {
+    if (Thread.currentThread() == homeThread) {
+      return action.get();
+    }
+    Context caller = Vertx.currentContext();
+    Promise<T> done = Promise.promise();
+    home.runOnContext(v -> action.get().onComplete(result -> {
+      if (caller == null) {
+        done.handle(result);
+      } else {
+        caller.runOnContext(x -> done.handle(result));
+      }
+    }));
     return done.future();
   }
 

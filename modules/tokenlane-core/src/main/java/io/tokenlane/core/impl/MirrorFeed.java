@@ -2,10 +2,8 @@ package io.tokenlane.core.impl;
 
 import io.tokenlane.core.cluster.StreamDirectory;
 import io.tokenlane.core.stream.StreamEvent;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import java.util.List;
 
 /**
@@ -79,23 +77,18 @@ final class MirrorFeed implements StreamDirectory.RemoteListener {
     if (mirror.replay().lastSeq() >= seq || mirror.end() != null) {
       return Future.succeededFuture();
     }
-    Context caller = Vertx.currentContext();
-    Promise<Void> done = Promise.promise();
-    mirror.runOnHome(() -> {
+    return mirror.callOnHome(() -> {
       if (mirror.replay().lastSeq() >= seq || mirror.end() != null) {
-        done.complete();
-      } else {
-        caughtUpAt = Math.max(caughtUpAt, seq);
-        (caughtUp == null ? (caughtUp = Promise.promise()) : caughtUp).future().onComplete(done);
+        return Future.succeededFuture();
       }
-    });
-    // Completed on the caller's context, where its continuation (an HTTP answer) runs.
-    return caller == null ? done.future() : done.future().transform(result -> {
-      Promise<Void> there = Promise.promise();
-      caller.runOnContext(v -> there.handle(result));
-      return there.future();
+      caughtUpAt = Math.max(caughtUpAt, seq);
+      if (caughtUp == null) {
+        caughtUp = Promise.promise();
+      }
+      return caughtUp.future();
     });
   }
+
 
   /** Cancels on the owner; the end is the acknowledgement here too: done once this mirror holds it. */
   Future<Void> cancel() {
