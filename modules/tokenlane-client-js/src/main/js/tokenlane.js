@@ -15,6 +15,7 @@ const DEFAULT_RECONNECT = { initialDelayMs: 250, maxDelayMs: 5000, maxAttempts: 
 const DEFAULT_HEARTBEAT_MS = 15000;
 const SILENCE_FACTOR = 2.5; // a WS/SSE connection silent for 2.5 heartbeats is dead
 const SESSION_MARGIN_MS = 10000; // renew a session this long before it expires
+const URL_TOKEN_MARGIN_MS = 5_000; // a URL token this close to its expiry is fetched again
 const REQUEST_TIMEOUT_MS = 30000; // POST/DELETE requests
 const POLL_SLACK_MS = 10000; // a poll answers within waitMs; past waitMs + this the connection is dead
 // Events that carry generated content: none reaches the caller after cancel().
@@ -247,14 +248,18 @@ class WebSocketLink {
   /** Resolves once a socket is open and its ready frame arrived. */
   open(session) {
     if (this.#socket && this.#ready) return Promise.resolve();
-    if (!this.#opening) this.#opening = this.#connect(session).finally(() => (this.#opening = null));
+    if (!this.#opening) {
+      // The URL carries a short-lived urlToken (a browser WebSocket cannot send headers), fresh for each connect.
+      this.#opening = this.#client._urlToken(session).then((token) => this.#connect(token))
+        .finally(() => (this.#opening = null));
+    }
     return this.#opening;
   }
 
-  #connect(session) {
+  #connect(urlToken) {
     return new Promise((resolve, reject) => {
       const url = this.#client._transportUrl('websocket');
-      url.searchParams.set('access_token', session.token);
+      url.searchParams.set('access_token', urlToken);
       let ws;
       try {
         ws = new this.#WebSocket(url.href);
@@ -452,6 +457,18 @@ export class TokenlaneClient {
     const s = this.session;
     if (s && !(s.expiresAt && s.expiresAt - SESSION_MARGIN_MS <= Date.now())) return s;
     return this._renewSession(s ? s.token : null);
+  }
+
+  /**
+   * A URL token of the session (for URLs only: WebSocket, EventSource), fetched again with the session token in a
+   * header when the one in hand expires within a few seconds.
+   */
+  async _urlToken(session) {
+    if (session.urlToken && session.urlTokenExpiresAt - URL_TOKEN_MARGIN_MS > Date.now()) return session.urlToken;
+    const fresh = await this._request('POST', new URL('sessions/url-token', this.baseUrl), session, {});
+    session.urlToken = fresh.urlToken;
+    session.urlTokenExpiresAt = fresh.urlTokenExpiresAt;
+    return fresh.urlToken;
   }
 
   /** Replaces the session whose token failed; concurrent callers share one request. */

@@ -12,6 +12,7 @@ public final class GatewayException extends RuntimeException {
   private final String type;
   private final String code;
   private final String param;
+  private final long retryAfterMs;
 
   /**
    * Creates the exception.
@@ -23,11 +24,59 @@ public final class GatewayException extends RuntimeException {
    * @param message the message for the client
    */
   public GatewayException(int status, String type, String code, String param, String message) {
+    this(status, type, code, param, message, 0);
+  }
+
+  private GatewayException(int status, String type, String code, String param, String message, long retryAfterMs) {
     super(message, null, false, false);
     this.status = status;
     this.type = type;
     this.code = code;
     this.param = param;
+    this.retryAfterMs = retryAfterMs;
+  }
+
+  /**
+   * A 429 with the time to retry after.
+   *
+   * @param code a stable code, such as {@code rate_limit_exceeded}
+   * @param message the message
+   * @param retryAfterMs when to try again; 0 or less: not known (a budget that never starts over)
+   * @return the exception
+   */
+  public static GatewayException rateLimited(String code, String message, long retryAfterMs) {
+    return new GatewayException(429, "rate_limit_error", code, null, message, Math.max(0, retryAfterMs));
+  }
+
+  /**
+   * A 401 for a missing, wrong or expired credential.
+   *
+   * @param code {@code invalid_api_key}, {@code api_key_expired}, {@code invalid_token}...
+   * @param message the message
+   * @return the exception
+   */
+  public static GatewayException unauthorized(String code, String message) {
+    return new GatewayException(401, "authentication_error", code, null, message);
+  }
+
+  /**
+   * A client's value as quoted in an error message: at most 64 characters, control characters replaced, so that an
+   * error never echoes a huge or hostile value back whole.
+   *
+   * @param value the value, possibly {@code null}
+   * @return the value to quote
+   */
+  public static String quote(String value) {
+    if (value == null) {
+      return "null";
+    }
+    String cut = value.length() > 64 ? value.substring(0, 64) + "..." : value;
+    StringBuilder out = new StringBuilder(cut.length());
+    for (int i = 0; i < cut.length(); i++) {
+      char c = cut.charAt(i);
+      out.append(Character.isISOControl(c) || Character.isSurrogate(c) ? '?' : c);
+    }
+    return out.toString();
   }
 
   /**
@@ -59,5 +108,10 @@ public final class GatewayException extends RuntimeException {
   /** @return the field at fault, or {@code null} */
   public String param() {
     return param;
+  }
+
+  /** @return when the client may try again, in ms; 0 when not said */
+  public long retryAfterMs() {
+    return retryAfterMs;
   }
 }

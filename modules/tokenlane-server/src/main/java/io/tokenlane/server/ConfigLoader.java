@@ -153,6 +153,12 @@ final class ConfigLoader {
    * comma-separated ({@code TOKENLANE_TRANSPORTS_ENABLED=sse,long-polling}).
    */
   private static void applyOverrides(JsonObject root, Function<String, String> env) {
+    // The quick start's one key: TOKENLANE_API_KEY is auth.apiKey (TOKENLANE_AUTH_API_KEY works too).
+    String apiKey = env.apply(ENV_PREFIX + "API_KEY");
+    if (apiKey != null && !apiKey.isEmpty()) {
+      Object existing = root.getValue("auth");
+      root.put("auth", (existing instanceof JsonObject object ? object : new JsonObject()).put("apiKey", apiKey));
+    }
     for (Map.Entry<String, ConfigSchema> section : TokenlaneConfig.OVERRIDABLE_SECTIONS.entrySet()) {
       for (ConfigField field : section.getValue().fields().values()) {
         String value = env.apply(envName(section.getKey(), field.name()));

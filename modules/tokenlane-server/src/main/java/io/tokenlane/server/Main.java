@@ -1,6 +1,7 @@
 package io.tokenlane.server;
 
 import io.tokenlane.cluster.ClusterOptions;
+import io.tokenlane.core.auth.ApiKeys;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -47,6 +48,9 @@ public final class Main {
   }
 
   static int run(String[] args, Function<String, String> env, PrintStream out, PrintStream err) {
+    if (args.length > 0 && "keys".equals(args[0])) {
+      return keys(args, out, err);
+    }
     String configFile = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -59,7 +63,9 @@ public final class Main {
         }
         case "--help", "-h" -> {
           out.println("usage: java -jar tokenlane.jar [--config FILE]\n"
-            + "  FILE defaults to $TOKENLANE_CONFIG, then " + DEFAULT_CONFIG + ", then the embedded default.");
+            + "  FILE defaults to $TOKENLANE_CONFIG, then " + DEFAULT_CONFIG + ", then the embedded default.\n"
+            + "       java -jar tokenlane.jar keys create [--id ID] [--owner OWNER] [--models a,b]\n"
+            + "  prints a new gateway API key and the lines that configure it (auth.keys).");
           return 0;
         }
         default -> {
@@ -74,6 +80,53 @@ public final class Main {
       return printProblems(err, problems);
     }
     return serve(config, err);
+  }
+
+  /** {@code keys create}: a new random key, and its configuration entry (the hash, never the key). */
+  static int keys(String[] args, PrintStream out, PrintStream err) {
+    if (args.length < 2 || !"create".equals(args[1])) {
+      err.println("tokenlane: usage: keys create [--id ID] [--owner OWNER] [--models a,b]");
+      return 2;
+    }
+    String id = "key-" + java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+    String owner = "";
+    String models = "";
+    for (int i = 2; i < args.length; i++) {
+      if (i + 1 >= args.length) {
+        err.println("tokenlane: " + args[i] + " needs a value");
+        return 2;
+      }
+      switch (args[i]) {
+        case "--id" -> id = args[++i];
+        case "--owner" -> owner = args[++i];
+        case "--models" -> models = args[++i];
+        default -> {
+          err.println("tokenlane: unknown argument '" + args[i] + "' (try --help)");
+          return 2;
+        }
+      }
+    }
+    if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
+      err.println("tokenlane: --id is 1 to 64 letters, digits, '.', '_' or '-'");
+      return 2;
+    }
+    String key = ApiKeys.generate();
+    out.println("# API key " + id + " (shown once: hand it to its user, keep it in a secret store):");
+    out.println("#   " + key);
+    out.println("# Configure it in tokenlane.yaml (the hash only):");
+    out.println("auth:");
+    out.println("  keys:");
+    out.println("    " + id + ":");
+    out.println("      hash: " + ApiKeys.hash(key));
+    if (!owner.isEmpty()) {
+      out.println("      owner: \"" + owner.replace("\"", "'") + "\"");
+    }
+    if (!models.isEmpty()) {
+      out.println("      models: [" + models + "]");
+    }
+    out.println("      # expiresAt: 2027-12-31");
+    out.println("      # limits: {requestsPerMinute: 60, concurrentStreams: 4, tokensPerMinute: 100000, tokenBudget: 5000000, budgetPeriod: month}");
+    return 0;
   }
 
   private static TokenlaneConfig loadConfig(String configFile, Function<String, String> env, List<String> problems) {

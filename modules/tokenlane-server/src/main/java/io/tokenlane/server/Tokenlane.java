@@ -6,6 +6,7 @@ import io.tokenlane.core.cluster.StreamDirectory;
 import io.tokenlane.core.plugin.PluginCatalog;
 import io.tokenlane.core.session.SessionTokens;
 import io.tokenlane.core.stream.StreamHub;
+import io.tokenlane.transport.auth.Access;
 import io.tokenlane.transport.openai.OpenAiApi;
 import io.tokenlane.transport.streams.StreamsApi;
 import io.vertx.core.Future;
@@ -42,6 +43,7 @@ public final class Tokenlane {
   private final StreamsApi streams;
   private final StreamDirectory directory;
   private final Rebalancer rebalancer;
+  private final Access access;
 
   private Tokenlane(Vertx vertx, TokenlaneConfig config, Gateway gateway, PluginCatalog catalog,
                     StreamDirectory directory, byte[] secret) {
@@ -50,10 +52,12 @@ public final class Tokenlane {
     this.gateway = gateway;
     this.catalog = catalog;
     this.directory = directory;
-    this.openAi = OpenAiApi.create(vertx, gateway, config.transport());
+    this.access = Access.create(vertx, config.auth(), directory);
+    this.openAi = OpenAiApi.create(vertx, gateway, config.transport(), access);
     this.hub = StreamHub.create(vertx, gateway, config.streams(), directory);
     this.streams = StreamsApi.create(vertx, hub,
-      new SessionTokens(secret, config.sessionTtlMs(), System::currentTimeMillis), config.transport());
+      new SessionTokens(secret, config.sessionTtlMs(), config.urlTokenTtlMs(), System::currentTimeMillis),
+      config.transport(), access);
     this.rebalancer = directory instanceof HazelcastDirectory cluster
       ? new Rebalancer(vertx, cluster, streams, config.cluster()) : null;
   }
@@ -179,7 +183,11 @@ public final class Tokenlane {
     if (directory.clustered()) {
       // Other members serve this member's clients while its streams finish: they resume there from mirrors.
       streams.drain();
+    } else {
+      // Open connections carry on through the grace; nothing new starts here.
+      streams.refuseNew();
     }
+    access.close();
     return gateway.close(config.shutdownGraceMs()).eventually(() -> {
       streams.close();
       hub.close();

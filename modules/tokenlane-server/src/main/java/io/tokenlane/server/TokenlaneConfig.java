@@ -2,6 +2,11 @@ package io.tokenlane.server;
 
 import io.tokenlane.cluster.ClusterOptions;
 import io.tokenlane.core.GatewayOptions;
+import io.tokenlane.core.auth.ApiKeys;
+import io.tokenlane.core.auth.Limits;
+import io.tokenlane.core.session.SessionTokens;
+import io.tokenlane.transport.auth.AuthOptions;
+import io.tokenlane.transport.auth.JwtOptions;
 import io.tokenlane.spi.ConfigField;
 import io.tokenlane.spi.ConfigSchema;
 import io.tokenlane.transport.TransportOptions;
@@ -39,9 +44,11 @@ public final class TokenlaneConfig {
     ConfigField.object("sessions").description("session tokens of the native protocol"),
     ConfigField.object("streams").description("replay, resume and detach of native streams"),
     ConfigField.object("transports").description("the native transports offered to clients"),
-    ConfigField.object("cluster").description("several gateway members sharing streams through Hazelcast"));
+    ConfigField.object("cluster").description("several gateway members sharing streams through Hazelcast"),
+    ConfigField.object("auth").description("who may call the gateway (API keys, JWT) and what each may spend"));
   static final ConfigSchema HTTP_SCHEMA = ConfigSchema.of(
-    ConfigField.string("host").defaultValue("0.0.0.0").description("address to listen on"),
+    ConfigField.string("host").defaultValue("127.0.0.1")
+      .description("address to listen on; 0.0.0.0 for every interface (then configure auth)"),
     ConfigField.integer("port").defaultValue((long) DEFAULT_PORT).min(0).max(65535)
       .description("port to listen on; 0 picks a free one"),
     ConfigField.integer("maxBodyBytes").defaultValue(TransportOptions.DEFAULT_MAX_BODY_BYTES).min(1)
@@ -61,7 +68,31 @@ public final class TokenlaneConfig {
       .description("HMAC secret signing session tokens, at least 32 bytes; the same on every instance of a cluster."
         + " Empty: a random secret, so tokens are valid on this instance only"),
     ConfigField.integer("ttlMs").defaultValue(DEFAULT_SESSION_TTL_MS).min(1000)
-      .description("how long a session token is valid"));
+      .description("how long a session token is valid"),
+    ConfigField.integer("urlTokenTtlMs").defaultValue(SessionTokens.DEFAULT_URL_TTL_MS).min(1000).max(3_600_000)
+      .description("how long a URL token (WebSocket and EventSource URLs) opens connections"),
+    ConfigField.bool("multiDevice").defaultValue(false)
+      .description("any session of the same principal may follow, resume and cancel a stream by its id"));
+  static final ConfigSchema AUTH_SCHEMA = ConfigSchema.of(
+    ConfigField.oneOf("required", "auto", "true", "false").defaultValue("auto")
+      .description("whether clients need a credential; auto: when keys or jwt are configured"),
+    ConfigField.string("apiKey").defaultValue("").secret()
+      .description("one key in plain, every model (TOKENLANE_API_KEY); for a quick start and tests"),
+    ConfigField.object("keys").description("API keys by id: hash, owner, models, expiresAt, limits"),
+    ConfigField.string("keysFile").defaultValue("")
+      .description("a YAML or JSON file of more keys, in the shape of keys (a mounted Kubernetes Secret)"),
+    ConfigField.object("defaultLimits").description("limits of keys that set none"),
+    ConfigField.object("jwt").description("JWT validation: jwksUri, issuer, audience, models, limits"));
+  static final ConfigSchema JWT_SCHEMA = ConfigSchema.of(
+    ConfigField.string("jwksUri").required().description("the identity provider's JWKS URL"),
+    ConfigField.string("issuer").defaultValue("").description("the iss every token must carry; empty: any"),
+    ConfigField.string("audience").defaultValue("").description("the aud every token must carry; empty: any"),
+    ConfigField.stringList("models").defaultValue(new JsonArray())
+      .description("public models JWT principals may use; empty: every model"),
+    ConfigField.object("limits").description("limits of each JWT subject; absent: auth.defaultLimits"),
+    ConfigField.integer("refreshMs").defaultValue(600_000L).min(10_000).description("how often the JWKS is fetched again"),
+    ConfigField.integer("leewaySeconds").defaultValue(30L).min(0).max(600)
+      .description("clock skew allowed on exp and nbf"));
   static final ConfigSchema STREAMS_SCHEMA = ConfigSchema.of(
     ConfigField.integer("detachGraceMs").defaultValue(StreamHubOptions.DEFAULT_DETACH_GRACE_MS).min(1)
       .description("how long a stream with no client attached runs on before it is cancelled upstream"),
@@ -124,6 +155,7 @@ public final class TokenlaneConfig {
     OVERRIDABLE_SECTIONS.put("streams", STREAMS_SCHEMA);
     OVERRIDABLE_SECTIONS.put("transports", TRANSPORTS_SCHEMA);
     OVERRIDABLE_SECTIONS.put("cluster", CLUSTER_SCHEMA);
+    OVERRIDABLE_SECTIONS.put("auth", AUTH_SCHEMA);
   }
 
   private final String host;
@@ -136,10 +168,13 @@ public final class TokenlaneConfig {
   private final StreamHubOptions streams;
   private final byte[] sessionSecret;
   private final long sessionTtlMs;
+  private final long urlTokenTtlMs;
   private ClusterOptions cluster = new ClusterOptions();
+  private AuthOptions auth = AuthOptions.none();
 
   private TokenlaneConfig(JsonObject http, TransportOptions transport, GatewayOptions gateway,
-                          long shutdownGraceMs, StreamHubOptions streams, byte[] sessionSecret, long sessionTtlMs) {
+                          long shutdownGraceMs, StreamHubOptions streams, byte[] sessionSecret, long sessionTtlMs,
+                          long urlTokenTtlMs) {
     this.host = http.getString("host");
     this.port = http.getLong("port", 0L).intValue();
     this.httpInstances = http.getLong("instances", 0L).intValue();
@@ -150,6 +185,7 @@ public final class TokenlaneConfig {
     this.streams = streams;
     this.sessionSecret = sessionSecret;
     this.sessionTtlMs = sessionTtlMs;
+    this.urlTokenTtlMs = urlTokenTtlMs;
   }
 
   /**
@@ -213,14 +249,17 @@ public final class TokenlaneConfig {
         .setMaxFrameBytes(transports.getLong("maxFrameBytes").intValue())
         .setMaxPollWaitMs(transports.getLong("maxPollWaitMs"))
         .setPollLingerMs(transports.getLong("pollLingerMs"));
-      streams = new StreamHubOptions(streamsJson);
+      streams = new StreamHubOptions(streamsJson).setAcrossSessions(sessions.getBoolean("multiDevice", false));
     }
     JsonObject clusterJson = section(root, "cluster", CLUSTER_SCHEMA, problems);
     TokenlaneConfig config = new TokenlaneConfig(http, transport, gateway,
       shutdown.getLong("graceMs", DEFAULT_SHUTDOWN_GRACE_MS), streams, secret,
-      sessions.getLong("ttlMs", DEFAULT_SESSION_TTL_MS));
+      sessions.getLong("ttlMs", DEFAULT_SESSION_TTL_MS),
+      sessions.getLong("urlTokenTtlMs", SessionTokens.DEFAULT_URL_TTL_MS));
+    JsonObject authJson = section(root, "auth", AUTH_SCHEMA, problems);
     if (problems.isEmpty()) {
       config.cluster = cluster(clusterJson, problems);
+      config.auth = auth(authJson, problems);
     }
     return config;
   }
@@ -239,6 +278,45 @@ public final class TokenlaneConfig {
     options.put("port", json.getLong("port", (long) ClusterOptions.DEFAULT_PORT).intValue());
     options.put("eventBusPort", json.getLong("eventBusPort", 0L).intValue());
     return new ClusterOptions(options);
+  }
+
+  /** The auth section; the keys file is read here (configuration loads off the event loop). */
+  private static AuthOptions auth(JsonObject json, List<String> problems) {
+    Limits defaults = Limits.fromJson(json.getJsonObject("defaultLimits"), Limits.NONE, "auth.defaultLimits", problems);
+    JsonObject keys = json.getJsonObject("keys", new JsonObject()).copy();
+    String keysFile = json.getString("keysFile", "");
+    if (!keysFile.isEmpty()) {
+      List<String> fileProblems = new ArrayList<>();
+      JsonObject fromFile = ConfigLoader.load(Path.of(keysFile), name -> null, fileProblems);
+      fileProblems.forEach(problem -> problems.add("auth.keysFile: " + problem));
+      if (fromFile != null) {
+        for (String id : fromFile.fieldNames()) {
+          if (keys.containsKey(id)) {
+            problems.add("auth.keysFile: key '" + id + "' is also in auth.keys");
+          }
+          keys.put(id, fromFile.getValue(id));
+        }
+      }
+    }
+    ApiKeys apiKeys = ApiKeys.fromJson(keys, json.getString("apiKey", ""), defaults, "auth.keys", problems);
+    JwtOptions jwt = null;
+    if (json.getValue("jwt") instanceof JsonObject jwtJson) {
+      ConfigSchema.Validation validation = JWT_SCHEMA.validate(jwtJson);
+      validation.problems().forEach(problem -> problems.add("auth.jwt." + problem));
+      if (validation.problems().isEmpty()) {
+        JsonObject checked = validation.config();
+        jwt = new JwtOptions(checked.getString("jwksUri"), checked.getString("issuer"), checked.getString("audience"),
+          new java.util.HashSet<>(checked.getJsonArray("models").stream().map(String::valueOf).toList()),
+          Limits.fromJson(checked.getJsonObject("limits"), defaults, "auth.jwt.limits", problems),
+          checked.getLong("refreshMs"), checked.getLong("leewaySeconds").intValue());
+      }
+    }
+    String required = json.getString("required", "auto");
+    AuthOptions options = new AuthOptions("auto".equals(required) ? null : Boolean.valueOf(required), apiKeys, jwt);
+    if (Boolean.TRUE.equals(options.required()) && apiKeys.isEmpty() && jwt == null) {
+      problems.add("auth.required: true, but no key (auth.keys, auth.keysFile, TOKENLANE_API_KEY) and no jwt is configured");
+    }
+    return options;
   }
 
   private static JsonObject section(JsonObject root, String name, ConfigSchema schema, List<String> problems) {
@@ -288,6 +366,16 @@ public final class TokenlaneConfig {
   /** @return the configured session secret, empty when none was configured */
   byte[] sessionSecret() {
     return sessionSecret.clone();
+  }
+
+  /** @return how long a URL token opens connections, in ms */
+  public long urlTokenTtlMs() {
+    return urlTokenTtlMs;
+  }
+
+  /** @return how clients authenticate (none by default) */
+  public AuthOptions auth() {
+    return auth;
   }
 
   /** @return how long a session token is valid, in ms */

@@ -41,11 +41,28 @@ public final class TokenlaneVerticle extends VerticleBase {
         return vertx.deployVerticle(() -> new HttpServerVerticle(started, options, config.host(), port, actualPort::set),
           new DeploymentOptions().setInstances(instances));
       })
+      .onSuccess(servers -> warnIfOpen(config))
       .onSuccess(servers -> LOG.log(System.Logger.Level.INFO, "Tokenlane listening on http://" + config.host() + ":"
         + actualPort.get() + " (" + instances + " HTTP server instances on " + Gateway.eventLoops(vertx)
         + " event loops) with models " + String.join(", ", config.gateway().getModels().keySet())))
       .recover(failure -> (tokenlane == null ? Future.<Void>succeededFuture() : tokenlane.close())
         .transform(ignored -> Future.failedFuture(failure)));
+  }
+
+  /** Anyone who reaches a port beyond this machine could spend the upstream keys: say so, loudly. */
+  private static void warnIfOpen(TokenlaneConfig config) {
+    if (config.auth().isRequired()) {
+      LOG.log(System.Logger.Level.INFO, "authentication required: " + config.auth().keys().size() + " API keys"
+        + (config.auth().jwt() != null ? ", JWT from " + config.auth().jwt().jwksUri() : ""));
+      return;
+    }
+    String host = config.host();
+    boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
+    if (!loopback) {
+      LOG.log(System.Logger.Level.WARNING, "Tokenlane listens on " + host + " WITHOUT authentication: anyone who"
+        + " reaches this port can use its models and spend their upstream API keys. Set TOKENLANE_API_KEY, or"
+        + " configure auth.keys (java -jar tokenlane.jar keys create), or listen on 127.0.0.1 (docs/security.md).");
+    }
   }
 
   private static HttpServerOptions serverOptions(TokenlaneConfig config) {

@@ -147,12 +147,13 @@ class BrowserTest {
   @Test
   void aPlainEventSourceResumesByItselfWithLastEventIdWhenTheProxyCutsTheStream() throws Exception {
     upstream.enqueue(Script.tokens("a ", "b ", "c ", "d ", "e ", "f ", "g ", "h ").delay(Duration.ofMillis(60)));
-    String token = client.session().getString("token");
+    JsonObject session = client.session();
+    String token = session.getString("token");
     String id = client.start(token, prompt("slow-upstream", "hi"));
     BlockingProxy proxy = proxy().cutEventStreamsAfter(3);
     try {
       JsonObject seen = BrowserHarness.run("eventsource-resume", proxy.origin(),
-        new JsonObject().put("streamId", id).put("token", token));
+        new JsonObject().put("streamId", id).put("token", session.getString("urlToken")));
       JsonArray seqs = seen.getJsonArray("seqs");
       assertEquals(new JsonArray(IntStream.rangeClosed(1, seqs.size()).boxed().toList()), seqs,
         "every seq once, in order: " + seen.encode());

@@ -46,7 +46,9 @@ final class GatewayServer implements AutoCloseable {
   /** Starts a gateway; {@code yaml} gets {@code http: {host: 127.0.0.1, port: 0}} unless it sets http itself. */
   static GatewayServer start(Vertx vertx, String yaml) throws Exception {
     List<String> problems = new ArrayList<>();
-    String withHttp = yaml.contains("http:") ? yaml : "http:\n  host: 127.0.0.1\n  port: 0\n" + yaml;
+    // A top-level http section only: an upstream's URL ("baseUrl: http://...") is not one.
+    String withHttp = java.util.regex.Pattern.compile("(?m)^http:").matcher(yaml).find() ? yaml
+      : "http:\n  host: 127.0.0.1\n  port: 0\n" + yaml;
     TokenlaneConfig config = TokenlaneConfig.parse(withHttp, Map.<String, String>of()::get, problems);
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(problems.toString());

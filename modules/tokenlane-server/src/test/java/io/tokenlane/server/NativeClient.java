@@ -141,7 +141,10 @@ final class NativeClient implements AutoCloseable {
   /** Follows a stream over SSE. */
   Sse sse(String token, String streamId, Long lastEventId) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
-      .setURI("/v1/streams/" + streamId + "/events?access_token=" + token);
+      .setURI("/v1/streams/" + streamId + "/events");
+    if (token != null) {
+      options.putHeader("authorization", "Bearer " + token);
+    }
     if (lastEventId != null) {
       options.putHeader("last-event-id", Long.toString(lastEventId));
     }
@@ -167,7 +170,11 @@ final class NativeClient implements AutoCloseable {
   /** Opens a WebSocket to /v1/ws. */
   Ws ws(String token) {
     WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
-      .setURI("/v1/ws" + (token == null ? "" : "?access_token=" + token));
+      .setURI("/v1/ws");
+    if (token != null) {
+      // A Java client can send the session token in a header; a browser puts a short-lived urlToken in the URL.
+      options.addHeader("authorization", "Bearer " + token);
+    }
     Ws ws = new Ws();
     // Handlers set before connecting: set after, a message arriving with the handshake answer (the server's
     // "ready") can be delivered before them and lost.

@@ -2,6 +2,7 @@ package io.tokenlane.server;
 
 import io.tokenlane.testkit.openai.FakeOpenAiUpstream;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -15,13 +16,17 @@ final class NativeGateway implements AutoCloseable {
   final GatewayServer gateway;
   final NativeClient client;
   final String token;
+  /** The session's short-lived token for URLs (EventSource, WebSocket). */
+  final String urlToken;
 
   private NativeGateway(Vertx vertx, FakeOpenAiUpstream upstream, GatewayServer gateway) throws Exception {
     this.vertx = vertx;
     this.upstream = upstream;
     this.gateway = gateway;
     this.client = new NativeClient(vertx, gateway.port());
-    this.token = client.session().getString("token");
+    JsonObject session = client.session();
+    this.token = session.getString("token");
+    this.urlToken = session.getString("urlToken");
   }
 
   static NativeGateway start(String yaml) throws Exception {

@@ -65,14 +65,16 @@ class NativeProtocolErrorsTest extends NativeTestBase {
   void anotherSessionsStreamLooksExactlyLikeOneThatDoesNotExist() throws Exception {
     upstream.enqueue(Script.stall());
     String mine = client.start(token, prompt("fake", "hi"));
-    String otherToken = client.session().getString("token");
+    JsonObject other = client.session();
+    String otherToken = other.getString("token");
+    String otherUrlToken = other.getString("urlToken");
     NativeClient.Reply theirs = client.poll(otherToken, mine, 0, 0);
     NativeClient.Reply unknown = client.poll(otherToken, "st-doesnotexist", 0, 0);
     assertStatus(404, theirs);
     assertEquals("stream_not_found", theirs.errorCode());
     assertEquals(unknown.body(), theirs.body());
     assertEquals(404, client.cancel(otherToken, mine).status());
-    assertEquals(404, client.request(HttpMethod.GET, "/v1/streams/" + mine + "/events?access_token=" + otherToken, null, null).status());
+    assertEquals(404, client.request(HttpMethod.GET, "/v1/streams/" + mine + "/events?access_token=" + otherUrlToken, null, null).status());
     assertEquals(200, client.poll(token, mine, 0, 0).status(), "the owner still reads it");
     client.cancel(token, mine);
   }

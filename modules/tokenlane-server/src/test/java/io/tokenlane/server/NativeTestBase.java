@@ -17,6 +17,8 @@ abstract class NativeTestBase {
   protected GatewayServer gateway;
   protected NativeClient client;
   protected String token;
+  /** The session's short-lived token for URLs. */
+  protected String urlToken;
 
   /** @return the gateway's configuration; {@code ${UPSTREAM}} is the fake upstream's base URL */
   protected abstract String yaml();
@@ -29,6 +31,7 @@ abstract class NativeTestBase {
     gateway = fixture.gateway;
     client = fixture.client;
     token = fixture.token;
+    urlToken = fixture.urlToken;
   }
 
   @AfterEach

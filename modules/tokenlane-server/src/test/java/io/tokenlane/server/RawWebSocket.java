@@ -37,7 +37,7 @@ final class RawWebSocket {
     }
     NetSocket socket = vertx.createNetClient(options).connect(port, "127.0.0.1").await(5, TimeUnit.SECONDS);
     RawWebSocket ws = new RawWebSocket(socket);
-    socket.write("GET /v1/ws?access_token=" + token + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+    socket.write("GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token + "\r\nUpgrade: websocket\r\n"
       + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
     return ws;
   }

@@ -114,7 +114,7 @@ class RebalanceIT {
 
     void connect(Long resumeFrom) {
       WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
-        .setURI("/v1/ws?access_token=" + token);
+        .setURI("/v1/ws").addHeader("authorization", "Bearer " + token);
       webSockets.connect(options).onSuccess(ws -> {
         ws.textMessageHandler(text -> received(ws, new JsonObject(text), resumeFrom));
         ws.closeHandler(v -> closed(ws));

@@ -107,7 +107,7 @@ class SnapshotResumeTest extends NativeTestBase {
     assertWholeAnswer(client.sse(token, id, 3L).awaitEnd(), 3, FULL_TEXT);
     // The server closes the response after the end, so the whole body can be read at once.
     NativeClient.Reply byQuery = client.request(HttpMethod.GET, "/v1/streams/" + id + "/events?lastSeq=2&access_token="
-      + token, null, null);
+      + urlToken, null, null);
     assertWholeAnswer(NativeClient.sseEvents(byQuery.body()), 2, FULL_TEXT);
   }
 

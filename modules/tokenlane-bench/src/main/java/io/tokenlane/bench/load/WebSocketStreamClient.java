@@ -33,7 +33,7 @@ final class WebSocketStreamClient implements StreamClient {
     Promise<Void> ready = Promise.promise();
     return sessions.create()
       .compose(token -> webSockets.connect(new WebSocketConnectOptions().setHost(endpoint.host())
-        .setPort(endpoint.port()).setURI(endpoint.apiRoot() + "ws?access_token=" + token)))
+        .setPort(endpoint.port()).setURI(endpoint.apiRoot() + "ws").addHeader("authorization", "Bearer " + token)))
       .compose(connected -> {
         ws = connected;
         ws.textMessageHandler(text -> {

@@ -11,6 +11,9 @@ import io.tokenlane.cluster.HazelcastDirectory;
 import io.tokenlane.core.session.SessionTokens;
 import io.tokenlane.core.stream.StreamEvent;
 import io.tokenlane.core.stream.StreamHubOptions;
+import io.tokenlane.core.auth.Limits;
+import io.tokenlane.core.auth.QuotaState;
+import io.tokenlane.core.auth.QuotaStore;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -66,6 +69,9 @@ public final class ClusterStreams implements HazelcastDirectory {
   final String memberId;
   private final HazelcastInstance hazelcast;
   private final long resumeWindowMs;
+  final boolean acrossSessions;
+  private final IMap<String, QuotaState> quotaStates;
+  private final QuotaStore quotas = new Quotas();
   private final IMap<String, HazelcastJsonValue> registry;
   private final IMap<String, String> requests;
   private final IMap<String, HashMap<String, String>> running;
@@ -94,6 +100,8 @@ public final class ClusterStreams implements HazelcastDirectory {
     this.memberId = clusterManager.getNodeId();
     this.hazelcast = clusterManager.getHazelcastInstance();
     this.resumeWindowMs = streams.getResumeWindowMs();
+    this.acrossSessions = streams.isAcrossSessions();
+    this.quotaStates = hazelcast.getMap("tokenlane.quotas");
     this.registry = hazelcast.getMap("tokenlane.streams");
     this.requests = hazelcast.getMap("tokenlane.requests");
     this.running = hazelcast.getMap("tokenlane.running");
@@ -285,6 +293,29 @@ public final class ClusterStreams implements HazelcastDirectory {
   public void unclaim(String sessionId, String requestId, String streamId) {
     mapOperations.incrementAndGet();
     requests.removeAsync(requestKey(sessionId, requestId));
+  }
+
+  @Override
+  public QuotaStore quotas() {
+    return quotas;
+  }
+
+  /**
+   * Per-principal quotas in {@code tokenlane.quotas}: each admission and settlement is an entry processor on the
+   * partition that owns the principal, so that counts hold across members without locks.
+   */
+  private final class Quotas implements QuotaStore {
+    @Override
+    public Future<QuotaState.Verdict> admit(String principalId, Limits limits, long estimate) {
+      mapOperations.incrementAndGet();
+      return on(context(), quotaStates.submitToKey(principalId, new QuotaProcessors.Admit(limits, estimate)));
+    }
+
+    @Override
+    public void settle(String principalId, Limits limits, long delta) {
+      mapOperations.incrementAndGet();
+      quotaStates.submitToKey(principalId, new QuotaProcessors.Settle(limits, delta));
+    }
   }
 
   @Override

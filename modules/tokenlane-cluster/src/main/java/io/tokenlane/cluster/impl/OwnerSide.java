@@ -3,6 +3,7 @@ package io.tokenlane.cluster.impl;
 import io.tokenlane.core.cluster.StreamDirectory;
 import io.tokenlane.core.stream.EventSink;
 import io.tokenlane.core.stream.Follower;
+import io.tokenlane.core.session.SessionTokens;
 import io.tokenlane.core.stream.HubStream;
 import io.tokenlane.core.stream.StreamEvent;
 import io.vertx.core.buffer.Buffer;
@@ -60,8 +61,9 @@ final class OwnerSide {
     }
   }
 
-  private static boolean belongs(HubStream stream, JsonObject request) {
-    return stream != null && stream.sessionId().equals(request.getString("sessionId"));
+  private boolean belongs(HubStream stream, JsonObject request) {
+    return stream != null
+      && SessionTokens.mayAccess(stream.sessionId(), request.getString("sessionId"), cluster.acrossSessions);
   }
 
   /** On the stream's home context: the backlog goes out with the first batch, then each batch as it fills. */

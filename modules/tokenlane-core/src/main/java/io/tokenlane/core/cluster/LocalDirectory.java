@@ -11,6 +11,12 @@ final class LocalDirectory implements StreamDirectory {
   private final Map<String, String> byRequestId = new ConcurrentHashMap<>();
   private final Map<String, String> streamRequest = new ConcurrentHashMap<>();
   private final Map<String, Integer> runningPerSession = new HashMap<>();
+  private final io.tokenlane.core.auth.QuotaStore quotas = io.tokenlane.core.auth.QuotaStore.local();
+
+  @Override
+  public io.tokenlane.core.auth.QuotaStore quotas() {
+    return quotas;
+  }
 
   @Override
   public String memberId() {

@@ -144,6 +144,16 @@ public interface StreamDirectory {
   }
 
   /**
+   * Where per-principal quotas (requests and tokens per minute, token budgets) live: this JVM's memory on a single
+   * node, the cluster's shared state when clustered.
+   *
+   * @return the store
+   */
+  default io.tokenlane.core.auth.QuotaStore quotas() {
+    return io.tokenlane.core.auth.QuotaStore.local();
+  }
+
+  /**
    * Stops, once what was sent to other members is safe.
    *
    * @return completes when stopped

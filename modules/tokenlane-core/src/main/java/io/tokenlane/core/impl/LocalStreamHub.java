@@ -2,7 +2,9 @@ package io.tokenlane.core.impl;
 
 import io.tokenlane.core.Gateway;
 import io.tokenlane.core.GatewayException;
+import io.tokenlane.core.auth.Ticket;
 import io.tokenlane.core.cluster.StreamDirectory;
+import io.tokenlane.core.session.SessionTokens;
 import io.tokenlane.core.stream.HubStream;
 import io.tokenlane.core.stream.ReplayBuffer;
 import io.tokenlane.core.stream.StreamHub;
@@ -61,19 +63,24 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
   }
 
   @Override
-  public Future<Opened> open(String sessionId, String requestId, JsonObject body) {
-    return open(eventLoop("open"), sessionId, requestId, body, 0);
+  public Future<Opened> open(String sessionId, String requestId, JsonObject body, Ticket ticket) {
+    return open(eventLoop("open"), sessionId, requestId, body, ticket, 0).onComplete(opened -> {
+      if (opened.failed() || !opened.result().created()) {
+        ticket.abandon();
+      }
+    });
   }
 
-  private Future<Opened> open(Context context, String sessionId, String requestId, JsonObject body, int attempt) {
+  private Future<Opened> open(Context context, String sessionId, String requestId, JsonObject body, Ticket ticket,
+                              int attempt) {
     String id = directory.newStreamId();
     if (requestId == null) {
-      return start(context, sessionId, null, id, body);
+      return start(context, sessionId, null, id, body, ticket);
     }
     // Claimed before the upstream call, atomically: the same prompt sent twice at once starts one stream.
     return directory.claim(sessionId, requestId, id).compose(claimed -> {
       if (claimed.equals(id)) {
-        return start(context, sessionId, requestId, id, body)
+        return start(context, sessionId, requestId, id, body, ticket)
           .onFailure(e -> directory.unclaim(sessionId, requestId, id));
       }
       return get(sessionId, claimed).map(existing -> new Opened(existing, false)).recover(notYet -> {
@@ -82,17 +89,18 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
           // failed to open, its claim is gone by then and this prompt claims the id.
           Promise<Void> later = Promise.promise();
           vertx.setTimer(CLAIM_RETRY_MS, t -> later.complete());
-          return later.future().compose(v -> open(context, sessionId, requestId, body, attempt + 1));
+          return later.future().compose(v -> open(context, sessionId, requestId, body, ticket, attempt + 1));
         }
         // The stream that held the request id is gone for good: the id starts a new one.
         directory.unclaim(sessionId, requestId, claimed);
-        return attempt == CLAIM_ATTEMPTS ? open(context, sessionId, requestId, body, attempt + 1)
+        return attempt == CLAIM_ATTEMPTS ? open(context, sessionId, requestId, body, ticket, attempt + 1)
           : Future.failedFuture(notYet);
       });
     });
   }
 
-  private Future<Opened> start(Context context, String sessionId, String requestId, String id, JsonObject body) {
+  private Future<Opened> start(Context context, String sessionId, String requestId, String id, JsonObject body,
+                               Ticket ticket) {
     if (streams.size() >= options.getMaxStreams() && !evictEnded()) {
       return Future.failedFuture(new GatewayException(503, "server_error", "over_capacity", null,
         "the gateway keeps its maximum of " + options.getMaxStreams() + " streams; try again later"));
@@ -109,7 +117,7 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
       }
       HubStreamImpl stream;
       try {
-        stream = startOwned(context, sessionId, requestId, id, body);
+        stream = startOwned(context, sessionId, requestId, id, body, ticket);
       } catch (RuntimeException e) {
         directory.release(sessionId, id);
         registered.onComplete(v -> directory.forgotten(id));
@@ -119,7 +127,8 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
     });
   }
 
-  private HubStreamImpl startOwned(Context context, String sessionId, String requestId, String id, JsonObject body) {
+  private HubStreamImpl startOwned(Context context, String sessionId, String requestId, String id, JsonObject body,
+                                   Ticket ticket) {
     ReplayBuffer replay = replayBuffer();
     HubStreamImpl stream = new HubStreamImpl(id, sessionId, requestId, context, replay, options.getReplayCapacity(),
       this::ended);
@@ -127,7 +136,7 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
     stream.appendStart(body.getString("model"));
     streams.put(id, stream);
     try {
-      stream.started(gateway.open(body, id, stream));
+      stream.started(gateway.open(body, id, ticket.meter(stream)));
     } catch (RuntimeException e) {
       streams.remove(id);
       throw e;
@@ -139,11 +148,11 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
   public Future<HubStream> get(String sessionId, String streamId) {
     HubStreamImpl owned = streamId == null ? null : streams.get(streamId);
     if (owned != null || streamId == null || !directory.clustered()) {
-      return owned != null && owned.sessionId().equals(sessionId) ? Future.succeededFuture(owned) : notFound();
+      return owned != null && mayAccess(owned.sessionId(), sessionId) ? Future.succeededFuture(owned) : notFound();
     }
     Future<HubStreamImpl> mirror = mirrors.get(streamId);
     if (mirror != null) {
-      return mirror.transform(found -> found.succeeded() && found.result().sessionId().equals(sessionId)
+      return mirror.transform(found -> found.succeeded() && mayAccess(found.result().sessionId(), sessionId)
         ? Future.succeededFuture(found.result()) : notFound());
     }
     Context context = eventLoop("get");
@@ -153,7 +162,7 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
       ? Future.succeededFuture(new StreamDirectory.Location(streamId, sessionId, null, owner))
       : directory.locate(streamId);
     return located.compose(location -> {
-      if (location == null || !location.sessionId().equals(sessionId)
+      if (location == null || !mayAccess(location.sessionId(), sessionId)
           || location.owner().equals(directory.memberId())) {
         return notFound();
       }
@@ -165,6 +174,10 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
       mirror(context, location).onComplete(created);
       return created.future().map(found -> (HubStream) found);
     });
+  }
+
+  private boolean mayAccess(String streamSession, String askingSession) {
+    return SessionTokens.mayAccess(streamSession, askingSession, options.isAcrossSessions());
   }
 
   /** A mirror of another member's stream, complete once it holds what the owner held when it subscribed. */

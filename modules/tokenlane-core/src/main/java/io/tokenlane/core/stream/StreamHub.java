@@ -59,7 +59,21 @@ public interface StreamHub {
    *     {@link io.tokenlane.core.GatewayException}: 404 {@code model_not_found}, 429 {@code too_many_streams},
    *     503 {@code shutting_down}
    */
-  Future<Opened> open(String sessionId, String requestId, JsonObject body);
+  default Future<Opened> open(String sessionId, String requestId, JsonObject body) {
+    return open(sessionId, requestId, body, io.tokenlane.core.auth.Ticket.NONE);
+  }
+
+  /**
+   * Starts a stream counted against its principal's limits, or returns the one this session started with the same
+   * {@code requestId}. Call on an event loop.
+   *
+   * @param sessionId the session
+   * @param requestId the client's idempotency key, or {@code null}
+   * @param body a validated chat-completions body
+   * @param ticket the admission: settled when the stream ends, refunded when no stream starts
+   * @return as {@link #open(String, String, JsonObject)}
+   */
+  Future<Opened> open(String sessionId, String requestId, JsonObject body, io.tokenlane.core.auth.Ticket ticket);
 
   /**
    * A stream of a session.

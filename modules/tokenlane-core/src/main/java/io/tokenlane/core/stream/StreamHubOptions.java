@@ -30,6 +30,7 @@ public final class StreamHubOptions {
   private int replayCapacity = DEFAULT_REPLAY_CAPACITY;
   private long snapshotMaxBytes = DEFAULT_SNAPSHOT_MAX_BYTES;
   private int maxRunningPerSession = DEFAULT_MAX_RUNNING_PER_SESSION;
+  private boolean acrossSessions;
 
   /** Defaults. */
   public StreamHubOptions() {
@@ -47,6 +48,7 @@ public final class StreamHubOptions {
     this.snapshotMaxBytes = other.snapshotMaxBytes;
     this.maxRunningPerSession = other.maxRunningPerSession;
     this.maxStreams = other.maxStreams;
+    this.acrossSessions = other.acrossSessions;
   }
 
   /**
@@ -62,6 +64,25 @@ public final class StreamHubOptions {
     setSnapshotMaxBytes(json.getLong("snapshotMaxBytes", DEFAULT_SNAPSHOT_MAX_BYTES));
     setMaxRunningPerSession(json.getInteger("maxRunningPerSession", DEFAULT_MAX_RUNNING_PER_SESSION));
     setMaxStreams(json.getInteger("maxStreams", DEFAULT_MAX_STREAMS));
+    setAcrossSessions(json.getBoolean("acrossSessions", false));
+  }
+
+  /** @return whether any session of a stream's principal may read, resume and cancel it (multi-device continuity) */
+  public boolean isAcrossSessions() {
+    return acrossSessions;
+  }
+
+  /**
+   * Multi-device continuity: when on, any session minted by the same authenticated principal (API key, JWT subject)
+   * may follow, resume and cancel a stream by its id, so that a second tab or the user's phone picks up the answer.
+   * Off by default: a stream belongs to the session that started it.
+   *
+   * @param acrossSessions whether to share streams across a principal's sessions
+   * @return this
+   */
+  public StreamHubOptions setAcrossSessions(boolean acrossSessions) {
+    this.acrossSessions = acrossSessions;
+    return this;
   }
 
   /** @return these options as JSON */
@@ -69,7 +90,7 @@ public final class StreamHubOptions {
     return new JsonObject().put("detachGraceMs", detachGraceMs).put("resumeWindowMs", resumeWindowMs)
       .put("replayCapacity", replayCapacity).put("snapshotMaxBytes", snapshotMaxBytes)
       .put("maxRunningPerSession", maxRunningPerSession)
-      .put("maxStreams", maxStreams);
+      .put("maxStreams", maxStreams).put("acrossSessions", acrossSessions);
   }
 
   /** @return how long a stream with no client attached runs on, in ms */

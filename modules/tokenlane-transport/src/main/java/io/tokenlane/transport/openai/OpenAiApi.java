@@ -2,6 +2,9 @@ package io.tokenlane.transport.openai;
 
 import io.tokenlane.core.Gateway;
 import io.tokenlane.core.GatewayException;
+import io.tokenlane.core.auth.Principal;
+import io.tokenlane.core.auth.Ticket;
+import io.tokenlane.transport.auth.Access;
 import io.tokenlane.core.stream.ActiveStream;
 import io.tokenlane.core.stream.StreamObserver;
 import io.tokenlane.transport.TransportOptions;
@@ -29,10 +32,12 @@ public final class OpenAiApi implements AutoCloseable {
   private final Gateway gateway;
   private final TransportOptions options;
   private final KeepAlives keepAlives;
+  private final Access access;
 
-  private OpenAiApi(Vertx vertx, Gateway gateway, TransportOptions options) {
+  private OpenAiApi(Vertx vertx, Gateway gateway, TransportOptions options, Access access) {
     this.vertx = vertx;
     this.gateway = gateway;
+    this.access = access;
     this.options = new TransportOptions(options);
     this.keepAlives = new KeepAlives(vertx, options.getKeepAliveMs());
   }
@@ -46,7 +51,21 @@ public final class OpenAiApi implements AutoCloseable {
    * @return the API; {@link #close()} it when its server stops
    */
   public static OpenAiApi create(Vertx vertx, Gateway gateway, TransportOptions options) {
-    return new OpenAiApi(vertx, gateway, options);
+    return create(vertx, gateway, options, Access.open());
+  }
+
+  /**
+   * Creates the API with authentication: every request needs a gateway API key (or JWT) when {@code access}
+   * requires one, and streams are admitted against the principal's models and limits.
+   *
+   * @param vertx the Vert.x instance
+   * @param gateway the gateway core
+   * @param options transport settings
+   * @param access who may call, and what they may spend
+   * @return the API; {@link #close()} it when its server stops
+   */
+  public static OpenAiApi create(Vertx vertx, Gateway gateway, TransportOptions options, Access access) {
+    return new OpenAiApi(vertx, gateway, options, access);
   }
 
   /**
@@ -111,33 +130,47 @@ public final class OpenAiApi implements AutoCloseable {
   }
 
   private void chatCompletions(RoutingContext ctx) {
-    HttpServerResponse response = ctx.response();
-    try {
+    access.authenticate(ctx.request()).compose(principal -> {
       JsonObject body = parse(ctx);
       boolean stream = ChatRequestValidator.validate(body);
-      String id = "chatcmpl-" + newId();
-      String model = body.getString("model");
-      long created = System.currentTimeMillis() / 1000;
-      JsonObject streamOptions = body.getJsonObject("stream_options");
-      boolean includeUsage = streamOptions != null && Boolean.TRUE.equals(streamOptions.getValue("include_usage"));
-      StreamObserver observer = stream
-        ? new SseCompletionWriter(response, vertx.getOrCreateContext(), keepAlives, id, model, created, includeUsage)
-        : new CompletionAggregator(response, id, model, created);
-      ActiveStream active = open(body, id, observer);
-      // The end handler runs on a disconnect as well as after a normal end (where cancel does nothing), and, unlike
-      // response.closeHandler, cannot be replaced by another handler of the route.
-      ctx.addEndHandler(ended -> active.cancel());
-      if (response.closed()) {
-        active.cancel();
+      return access.admit(principal, body).onSuccess(ticket -> start(ctx, body, stream, ticket));
+    }).onFailure(failure -> {
+      if (failure instanceof GatewayException e) {
+        OpenAiErrors.send(ctx.response(), e);
+      } else {
+        ctx.fail(failure);
       }
-    } catch (GatewayException e) {
-      OpenAiErrors.send(response, e);
+    });
+  }
+
+  private void start(RoutingContext ctx, JsonObject body, boolean stream, Ticket ticket) {
+    HttpServerResponse response = ctx.response();
+    String id = "chatcmpl-" + newId();
+    String model = body.getString("model");
+    long created = System.currentTimeMillis() / 1000;
+    JsonObject streamOptions = body.getJsonObject("stream_options");
+    boolean includeUsage = streamOptions != null && Boolean.TRUE.equals(streamOptions.getValue("include_usage"));
+    StreamObserver observer = stream
+      ? new SseCompletionWriter(response, vertx.getOrCreateContext(), keepAlives, id, model, created, includeUsage)
+      : new CompletionAggregator(response, id, model, created);
+    ActiveStream active;
+    try {
+      active = open(body, id, ticket.meter(observer), observer);
+    } catch (RuntimeException e) {
+      ticket.abandon();
+      throw e;
+    }
+    // The end handler runs on a disconnect as well as after a normal end (where cancel does nothing), and, unlike
+    // response.closeHandler, cannot be replaced by another handler of the route.
+    ctx.addEndHandler(ended -> active.cancel());
+    if (response.closed()) {
+      active.cancel();
     }
   }
 
-  private ActiveStream open(JsonObject body, String id, StreamObserver observer) {
+  private ActiveStream open(JsonObject body, String id, StreamObserver metered, StreamObserver observer) {
     try {
-      return gateway.open(body, id, observer);
+      return gateway.open(body, id, metered);
     } catch (RuntimeException e) {
       if (observer instanceof SseCompletionWriter writer) {
         keepAlives.remove(writer);
@@ -160,19 +193,42 @@ public final class OpenAiApi implements AutoCloseable {
   }
 
   private void listModels(RoutingContext ctx) {
-    JsonArray data = new JsonArray();
-    for (Gateway.ModelInfo model : gateway.models()) {
-      data.add(modelJson(model));
-    }
-    OpenAiErrors.send(ctx.response(), 200, new JsonObject().put("object", "list").put("data", data));
+    withPrincipal(ctx, principal -> {
+      JsonArray data = new JsonArray();
+      for (Gateway.ModelInfo model : gateway.models()) {
+        if (principal.allows(model.id())) {
+          data.add(modelJson(model));
+        }
+      }
+      OpenAiErrors.send(ctx.response(), 200, new JsonObject().put("object", "list").put("data", data));
+    });
+  }
+
+  /** Runs {@code action} with the request's principal, or answers 401. */
+  private void withPrincipal(RoutingContext ctx, java.util.function.Consumer<Principal> action) {
+    access.authenticate(ctx.request()).onComplete(done -> {
+      if (done.failed()) {
+        if (done.cause() instanceof GatewayException e) {
+          OpenAiErrors.send(ctx.response(), e);
+        } else {
+          ctx.fail(done.cause());
+        }
+      } else {
+        action.accept(done.result());
+      }
+    });
   }
 
   private void getModel(RoutingContext ctx) {
+    withPrincipal(ctx, principal -> getModel(ctx, principal));
+  }
+
+  private void getModel(RoutingContext ctx, Principal principal) {
     String id = ctx.pathParam("id");
-    gateway.models().stream().filter(model -> model.id().equals(id)).findFirst().ifPresentOrElse(
+    gateway.models().stream().filter(model -> model.id().equals(id) && principal.allows(id)).findFirst().ifPresentOrElse(
       model -> OpenAiErrors.send(ctx.response(), 200, modelJson(model)),
       () -> OpenAiErrors.send(ctx.response(), new GatewayException(404, "invalid_request_error", "model_not_found",
-        "model", "The model '" + id + "' does not exist.")));
+        "model", "The model '" + GatewayException.quote(id) + "' does not exist.")));
   }
 
   private static JsonObject modelJson(Gateway.ModelInfo model) {

@@ -30,6 +30,7 @@ public final class OpenAiErrors {
     return switch (status) {
       case 400, 404, 413, 415 -> "invalid_request_error";
       case 401 -> "authentication_error";
+      case 403 -> "permission_error";
       case 429 -> "rate_limit_error";
       case 503 -> "service_unavailable";
       default -> status >= 500 ? "server_error" : "invalid_request_error";
@@ -47,6 +48,9 @@ public final class OpenAiErrors {
   }
 
   public static void send(HttpServerResponse response, GatewayException e) {
+    if (e.retryAfterMs() > 0 && !response.headWritten()) {
+      response.putHeader("retry-after", Long.toString((e.retryAfterMs() + 999) / 1000));
+    }
     send(response, e.status(), body(e.getMessage(), e.type(), e.param(), e.code()));
   }
 

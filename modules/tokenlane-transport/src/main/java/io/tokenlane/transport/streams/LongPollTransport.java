@@ -43,7 +43,7 @@ final class LongPollTransport {
     long maxWait = api.options().getMaxPollWaitMs();
     long waitMs = StreamsApi.longParam(request, "waitMs", Math.min(DEFAULT_WAIT_MS, maxWait), 0, maxWait);
     int max = (int) StreamsApi.longParam(request, "max", DEFAULT_MAX_EVENTS, 1, MAX_EVENTS);
-    api.withStream(ctx, stream -> poll(ctx, stream, after, waitMs, max));
+    api.withStream(ctx, false, stream -> poll(ctx, stream, after, waitMs, max));
   }
 
   private void poll(RoutingContext ctx, HubStream stream, long after, long waitMs, int max) {

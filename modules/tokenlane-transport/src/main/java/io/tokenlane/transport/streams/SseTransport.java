@@ -39,7 +39,7 @@ final class SseTransport {
 
   void events(RoutingContext ctx) {
     long cursor = cursor(ctx.request());
-    api.withStream(ctx, stream -> events(ctx, stream, cursor));
+    api.withStream(ctx, true, stream -> events(ctx, stream, cursor));
   }
 
   private void events(RoutingContext ctx, HubStream stream, long cursor) {

@@ -1,7 +1,9 @@
 package io.tokenlane.transport.streams;
 
 import io.tokenlane.core.GatewayException;
+import io.tokenlane.core.auth.Principal;
 import io.tokenlane.core.session.SessionTokens;
+import io.tokenlane.transport.auth.Access;
 import io.tokenlane.core.stream.HubStream;
 import io.tokenlane.core.stream.StreamHub;
 import io.tokenlane.core.stream.StreamHubOptions;
@@ -30,6 +32,7 @@ public final class StreamsApi implements AutoCloseable {
   private final Vertx vertx;
   private final StreamHub hub;
   private final SessionTokens tokens;
+  private final Access access;
   private final TransportOptions options;
   private final Heartbeats heartbeats;
   private final SseTransport sse;
@@ -37,10 +40,11 @@ public final class StreamsApi implements AutoCloseable {
   private final WebSocketTransport webSocket;
   private volatile boolean draining;
 
-  private StreamsApi(Vertx vertx, StreamHub hub, SessionTokens tokens, TransportOptions options) {
+  private StreamsApi(Vertx vertx, StreamHub hub, SessionTokens tokens, TransportOptions options, Access access) {
     this.vertx = vertx;
     this.hub = hub;
     this.tokens = tokens;
+    this.access = access;
     this.options = new TransportOptions(options);
     this.heartbeats = new Heartbeats(vertx, options.getHeartbeatMs());
     this.sse = new SseTransport(this, heartbeats);
@@ -58,7 +62,23 @@ public final class StreamsApi implements AutoCloseable {
    * @return the API; {@link #close()} it when its server stops
    */
   public static StreamsApi create(Vertx vertx, StreamHub hub, SessionTokens tokens, TransportOptions options) {
-    return new StreamsApi(vertx, hub, tokens, options);
+    return create(vertx, hub, tokens, options, Access.open());
+  }
+
+  /**
+   * Creates the API with authentication: sessions are minted by an authenticated principal and bound to it, and
+   * every prompt is admitted against the principal's models and limits.
+   *
+   * @param vertx the Vert.x instance
+   * @param hub the streams
+   * @param tokens signs and checks session tokens
+   * @param options transport settings
+   * @param access who may mint sessions, and what they may spend
+   * @return the API; {@link #close()} it when its server stops
+   */
+  public static StreamsApi create(Vertx vertx, StreamHub hub, SessionTokens tokens, TransportOptions options,
+                                  Access access) {
+    return new StreamsApi(vertx, hub, tokens, options, access);
   }
 
   /**
@@ -70,6 +90,7 @@ public final class StreamsApi implements AutoCloseable {
   public Router router() {
     Router router = Router.router(vertx);
     router.post("/sessions").handler(this::createSession);
+    router.post("/sessions/url-token").handler(this::urlToken);
     router.post("/streams")
       .handler(BodyHandler.create(false).setBodyLimit(options.getMaxBodyBytes()))
       .handler(this::startStream);
@@ -79,6 +100,7 @@ public final class StreamsApi implements AutoCloseable {
     router.get("/ws").handler(ctx -> ifEnabled(ctx, WEBSOCKET, webSocket::upgrade));
     router.route("/streams/*").failureHandler(StreamsApi::failure);
     router.route("/sessions").failureHandler(StreamsApi::failure);
+    router.route("/sessions/*").failureHandler(StreamsApi::failure);
     return router;
   }
 
@@ -93,7 +115,7 @@ public final class StreamsApi implements AutoCloseable {
    * and new connections get the same answer. Streams run on: clients resume them through other members.
    */
   public void drain() {
-    draining = true;
+    refuseNew();
     heartbeats.reconnect(Integer.MAX_VALUE, "draining");
     longPoll.answerAll();
   }
@@ -109,8 +131,20 @@ public final class StreamsApi implements AutoCloseable {
     return heartbeats.reconnect(connections, "rebalancing");
   }
 
+  /**
+   * Refuses new sessions ({@code 503 draining}) and new WebSocket connections (closed with 1001 and a
+   * {@code reconnect: draining} reason, so that clients go to another member); open connections carry on.
+   */
+  public void refuseNew() {
+    draining = true;
+  }
+
   boolean draining() {
     return draining;
+  }
+
+  Access access() {
+    return access;
   }
 
   /** Closes every WebSocket with 1001 (going away) and stops the heartbeat timer. */
@@ -129,7 +163,23 @@ public final class StreamsApi implements AutoCloseable {
   }
 
   private void createSession(RoutingContext ctx) {
-    SessionTokens.Session session = tokens.issue();
+    if (draining) {
+      ctx.response().putHeader("retry-after", "1");
+      OpenAiErrors.send(ctx.response(), new GatewayException(503, "service_unavailable", "draining", null,
+        "this gateway member is shutting down: create the session again (through the load balancer)"));
+      return;
+    }
+    access.authenticate(ctx.request()).onComplete(authenticated -> {
+      if (authenticated.failed()) {
+        fail(ctx, authenticated.cause());
+        return;
+      }
+      Principal principal = authenticated.result();
+      sendSession(ctx, tokens.issue(principal.id(), principal.expiresAtMs()));
+    });
+  }
+
+  private void sendSession(RoutingContext ctx, SessionTokens.Session session) {
     StreamHubOptions streams = hub.options();
     JsonArray transports = new JsonArray();
     for (String name : options.getTransports()) {
@@ -140,6 +190,8 @@ public final class StreamsApi implements AutoCloseable {
       .put("sessionId", session.id())
       .put("token", session.token())
       .put("expiresAt", session.expiresAt())
+      .put("urlToken", session.urlToken())
+      .put("urlTokenExpiresAt", session.urlTokenExpiresAt())
       .put("heartbeatMs", options.getHeartbeatMs())
       .put("resumeWindowMs", streams.getResumeWindowMs())
       .put("detachGraceMs", streams.getDetachGraceMs())
@@ -147,9 +199,23 @@ public final class StreamsApi implements AutoCloseable {
       .put("transports", transports));
   }
 
+  /** {@code POST sessions/url-token}: a fresh URL token of the session whose token is in the header. */
+  private void urlToken(RoutingContext ctx) {
+    try {
+      SessionTokens.Claims claims = claims(ctx.request(), false);
+      String urlToken = tokens.urlToken(claims);
+      ctx.response().putHeader("cache-control", "no-store");
+      ctx.json(new JsonObject().put("urlToken", urlToken)
+        .put("urlTokenExpiresAt", SessionTokens.urlTokenExpiry(urlToken)));
+    } catch (GatewayException e) {
+      OpenAiErrors.send(ctx.response(), e);
+    }
+  }
+
   private void startStream(RoutingContext ctx) {
     try {
-      String sessionId = session(ctx.request());
+      SessionTokens.Claims claims = claims(ctx.request(), false);
+      Principal principal = principal(claims);
       JsonObject prompt;
       try {
         prompt = ctx.body().asJsonObject();
@@ -159,7 +225,10 @@ public final class StreamsApi implements AutoCloseable {
       if (prompt == null) {
         throw GatewayException.invalid(null, "the body must be a JSON object with model and messages");
       }
-      hub.open(sessionId, Prompts.requestId(prompt), Prompts.body(prompt)).onComplete(done -> {
+      String requestId = Prompts.requestId(prompt);
+      JsonObject body = Prompts.body(prompt);
+      access.admit(principal, body)
+        .compose(ticket -> hub.open(claims.sessionId(), requestId, body, ticket)).onComplete(done -> {
         if (done.failed()) {
           fail(ctx, done.cause());
           return;
@@ -187,7 +256,7 @@ public final class StreamsApi implements AutoCloseable {
   }
 
   private void cancelStream(RoutingContext ctx) {
-    withStream(ctx, stream -> stream.cancel().onComplete(done -> {
+    withStream(ctx, false, stream -> stream.cancel().onComplete(done -> {
       if (done.failed()) {
         fail(ctx, done.cause());
         return;
@@ -211,38 +280,56 @@ public final class StreamsApi implements AutoCloseable {
   }
 
   /**
-   * The session of a request: its token from {@code Authorization: Bearer} or {@code access_token}.
+   * The session of a request: its token from {@code Authorization: Bearer}, or, where the browser API can send no
+   * header (WebSocket, EventSource), a URL token in {@code access_token}.
    *
    * @param request the request
-   * @return the session id
+   * @param urlTokenAllowed whether this route may take a URL token in {@code access_token}
+   * @return what the token says
    * @throws GatewayException 401 {@code invalid_token}
    */
-  String session(HttpServerRequest request) {
-    String sessionId = tokens.verify(token(request));
-    if (sessionId == null) {
-      throw new GatewayException(401, "authentication_error", "invalid_token", null,
-        "a valid session token is required (Authorization: Bearer, or access_token); create one with POST sessions");
+  SessionTokens.Claims claims(HttpServerRequest request, boolean urlTokenAllowed) {
+    String header = request.getHeader("authorization");
+    SessionTokens.Claims claims = null;
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      claims = tokens.verify(header.substring(7).trim());
+    } else if (urlTokenAllowed) {
+      claims = tokens.verify(request.getParam("access_token"));
+      if (claims != null && !claims.inUrlForm()) {
+        throw new GatewayException(401, "authentication_error", "invalid_token", "access_token",
+          "a session token goes in the Authorization header; in a URL, use a short-lived urlToken (POST sessions/url-token)");
+      }
     }
-    return sessionId;
+    if (claims == null) {
+      throw new GatewayException(401, "authentication_error", "invalid_token", null,
+        "a valid session token is required (Authorization: Bearer; in a WebSocket or EventSource URL, access_token with"
+          + " a urlToken); create a session with POST sessions");
+    }
+    return claims;
   }
 
-  /** @return the token the request presents, or {@code null} */
-  static String token(HttpServerRequest request) {
-    String header = request.getHeader("authorization");
-    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return header.substring(7).trim();
+  /**
+   * The principal of a session, as it stands now.
+   *
+   * @throws GatewayException 401 {@code invalid_token} when the principal may no longer use the gateway
+   */
+  Principal principal(SessionTokens.Claims claims) {
+    Principal principal = access.principal(claims.principalId());
+    if (principal == null) {
+      throw new GatewayException(401, "authentication_error", "invalid_token", null,
+        "the API key that created this session is no longer valid");
     }
-    return request.getParam("access_token");
+    return principal;
   }
 
   /**
    * Runs {@code action} with the stream named by the path, for the request's session (it may live on another
    * member: the lookup is asynchronous), or answers the error.
    */
-  void withStream(RoutingContext ctx, java.util.function.Consumer<HubStream> action) {
+  void withStream(RoutingContext ctx, boolean urlTokenAllowed, java.util.function.Consumer<HubStream> action) {
     String sessionId;
     try {
-      sessionId = session(ctx.request());
+      sessionId = claims(ctx.request(), urlTokenAllowed).sessionId();
     } catch (GatewayException e) {
       OpenAiErrors.send(ctx.response(), e);
       return;

@@ -1,6 +1,8 @@
 package io.tokenlane.transport.streams;
 
 import io.tokenlane.core.GatewayException;
+import io.tokenlane.core.auth.Principal;
+import io.tokenlane.core.session.SessionTokens;
 import io.tokenlane.core.stream.EventSink;
 import io.tokenlane.core.stream.Follower;
 import io.tokenlane.core.stream.HubStream;
@@ -51,9 +53,9 @@ final class WebSocketTransport {
 
   void upgrade(RoutingContext ctx) {
     ctx.request().toWebSocket().onSuccess(ws -> {
-      String sessionId;
+      SessionTokens.Claims session;
       try {
-        sessionId = api.session(ctx.request());
+        session = api.claims(ctx.request(), true);
       } catch (GatewayException e) {
         // After the upgrade, so that a browser sees the code (a refused upgrade looks like a network failure).
         ws.close(INVALID_TOKEN, "invalid or expired session token");
@@ -63,7 +65,7 @@ final class WebSocketTransport {
         ws.close(GOING_AWAY, RECONNECT + "draining");
         return;
       }
-      new Connection(ws, sessionId).open();
+      new Connection(ws, session).open();
     }).onFailure(e -> LOG.log(System.Logger.Level.DEBUG, "WebSocket upgrade failed: " + e.getMessage()));
   }
 
@@ -78,6 +80,7 @@ final class WebSocketTransport {
 
     private final ServerWebSocket ws;
     private final String sessionId;
+    private final SessionTokens.Claims session;
     private final Context context = Vertx.currentContext();
     private final Map<String, Follower> followers = new HashMap<>();
     private final long heartbeatNanos = TimeUnit.MILLISECONDS.toNanos(api.options().getHeartbeatMs());
@@ -85,9 +88,10 @@ final class WebSocketTransport {
     private int stalledBeats;
     private boolean closed;
 
-    Connection(ServerWebSocket ws, String sessionId) {
+    Connection(ServerWebSocket ws, SessionTokens.Claims session) {
       this.ws = ws;
-      this.sessionId = sessionId;
+      this.session = session;
+      this.sessionId = session.sessionId();
     }
 
     void open() {
@@ -157,20 +161,30 @@ final class WebSocketTransport {
     }
 
     private void prompt(JsonObject frame) {
-      String requestId;
+      String requestId = frame.getValue("requestId") instanceof String id && id.length() <= Prompts.MAX_REQUEST_ID_LENGTH
+        ? id : null;
       JsonObject body;
+      Principal principal;
       try {
+        if (System.currentTimeMillis() >= session.expiresAt()) {
+          // The connection outlived its session token: it may read on, but starts nothing new.
+          throw new GatewayException(401, "authentication_error", "session_expired", null,
+            "the session token of this connection has expired: create a new session and reconnect");
+        }
+        principal = api.principal(session);
         requestId = Prompts.requestId(frame);
         body = Prompts.body(frame);
       } catch (GatewayException e) {
-        error(e, null, null);
+        error(e, requestId, null);
         return;
       }
-      api.hub().open(sessionId, requestId, body).onComplete(opened -> {
+      String id = requestId;
+      api.access().admit(principal, body)
+        .compose(ticket -> api.hub().open(sessionId, id, body, ticket)).onComplete(opened -> {
         if (opened.failed()) {
-          failed(opened.cause(), requestId, null);
+          failed(opened.cause(), id, null);
         } else {
-          follow(opened.result().stream(), 0, requestId);
+          follow(opened.result().stream(), 0, id);
         }
       });
     }
@@ -297,6 +311,9 @@ final class WebSocketTransport {
       error.put("code", e.code()).put("message", e.getMessage());
       if (e.param() != null) {
         error.put("param", e.param());
+      }
+      if (e.retryAfterMs() > 0) {
+        error.put("retryAfterMs", e.retryAfterMs());
       }
       send(error);
     }
