@@ -108,6 +108,10 @@ final class ConfigLoader {
       || node instanceof Long || node instanceof Double) {
       return node;
     }
+    if (node instanceof java.util.Date date) {
+      // An unquoted YAML date or timestamp (expiresAt: 2027-01-31): ISO-8601, UTC.
+      return date.toInstant().toString();
+    }
     return node instanceof Number number ? (Object) number.doubleValue() : node.toString();
   }
 
