@@ -4,6 +4,7 @@ import io.tokenlane.cluster.ClusterOptions;
 import io.tokenlane.core.GatewayOptions;
 import io.tokenlane.spi.ConfigField;
 import io.tokenlane.spi.ConfigSchema;
+import io.tokenlane.transport.BrowserPolicy;
 import io.tokenlane.transport.TransportOptions;
 import io.tokenlane.core.stream.StreamHubOptions;
 import io.vertx.core.json.JsonArray;
@@ -39,7 +40,8 @@ public final class TokenlaneConfig {
     ConfigField.object("sessions").description("session tokens of the native protocol"),
     ConfigField.object("streams").description("replay, resume and detach of native streams"),
     ConfigField.object("transports").description("the native transports offered to clients"),
-    ConfigField.object("cluster").description("several gateway members sharing streams through Hazelcast"));
+    ConfigField.object("cluster").description("several gateway members sharing streams through Hazelcast"),
+    ConfigField.object("browser").description("which web pages may call the API: WebSocket origin check and CORS"));
   static final ConfigSchema HTTP_SCHEMA = ConfigSchema.of(
     ConfigField.string("host").defaultValue("0.0.0.0").description("address to listen on"),
     ConfigField.integer("port").defaultValue((long) DEFAULT_PORT).min(0).max(65535)
@@ -114,6 +116,12 @@ public final class TokenlaneConfig {
       .max(3_600_000).description("how often members compare open connections and the busiest shed some; 0: never"),
     ConfigField.number("rebalanceMargin").defaultValue(ClusterOptions.DEFAULT_REBALANCE_MARGIN).min(0).max(10)
       .description("how far above the cluster's mean (0.1 = 10%) a member's connections go before it sheds some"));
+  static final ConfigSchema BROWSER_SCHEMA = ConfigSchema.of(
+    ConfigField.stringList("allowedOrigins").defaultValue(new JsonArray())
+      .description("origins of web pages allowed to call the API besides the gateway's own, each"
+        + " scheme://host[:port] (https://app.example.com), or * for any; empty: the gateway's own origin only"),
+    ConfigField.integer("maxAgeSeconds").defaultValue(BrowserPolicy.DEFAULT_MAX_AGE_SECONDS).min(0).max(86_400)
+      .description("how long a browser may cache the answer to a CORS preflight"));
   static final Map<String, ConfigSchema> OVERRIDABLE_SECTIONS = new LinkedHashMap<>();
 
   static {
@@ -124,6 +132,7 @@ public final class TokenlaneConfig {
     OVERRIDABLE_SECTIONS.put("streams", STREAMS_SCHEMA);
     OVERRIDABLE_SECTIONS.put("transports", TRANSPORTS_SCHEMA);
     OVERRIDABLE_SECTIONS.put("cluster", CLUSTER_SCHEMA);
+    OVERRIDABLE_SECTIONS.put("browser", BROWSER_SCHEMA);
   }
 
   private final String host;
@@ -137,6 +146,7 @@ public final class TokenlaneConfig {
   private final byte[] sessionSecret;
   private final long sessionTtlMs;
   private ClusterOptions cluster = new ClusterOptions();
+  private BrowserPolicy browser = BrowserPolicy.sameOriginOnly();
 
   private TokenlaneConfig(JsonObject http, TransportOptions transport, GatewayOptions gateway,
                           long shutdownGraceMs, StreamHubOptions streams, byte[] sessionSecret, long sessionTtlMs) {
@@ -222,6 +232,10 @@ public final class TokenlaneConfig {
     if (problems.isEmpty()) {
       config.cluster = cluster(clusterJson, problems);
     }
+    JsonObject browserJson = section(root, "browser", BROWSER_SCHEMA, problems);
+    if (problems.isEmpty()) {
+      config.browser = browser(browserJson, problems);
+    }
     return config;
   }
 
@@ -239,6 +253,17 @@ public final class TokenlaneConfig {
     options.put("port", json.getLong("port", (long) ClusterOptions.DEFAULT_PORT).intValue());
     options.put("eventBusPort", json.getLong("eventBusPort", 0L).intValue());
     return new ClusterOptions(options);
+  }
+
+  /** The browser section: every allowed origin checked, so a typo is refused rather than silently never matching. */
+  private static BrowserPolicy browser(JsonObject json, List<String> problems) {
+    List<String> origins = json.getJsonArray("allowedOrigins", new JsonArray()).stream().map(String::valueOf).toList();
+    try {
+      return BrowserPolicy.create(origins, json.getLong("maxAgeSeconds", BrowserPolicy.DEFAULT_MAX_AGE_SECONDS));
+    } catch (IllegalArgumentException e) {
+      problems.add("browser.allowedOrigins: " + e.getMessage());
+      return BrowserPolicy.sameOriginOnly();
+    }
   }
 
   private static JsonObject section(JsonObject root, String name, ConfigSchema schema, List<String> problems) {
@@ -298,6 +323,11 @@ public final class TokenlaneConfig {
   /** @return how this member joins a cluster (off by default) */
   public ClusterOptions cluster() {
     return cluster;
+  }
+
+  /** @return which web pages may call the API (origin check and CORS) */
+  public BrowserPolicy browser() {
+    return browser;
   }
 
   /** @return the shutdown grace in ms */
