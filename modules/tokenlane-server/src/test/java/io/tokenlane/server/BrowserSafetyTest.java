@@ -288,6 +288,11 @@ class BrowserSafetyTest {
         + "models: { mock: { provider: mock } }\n", Map.<String, String>of()::get, problems);
       assertFalse(problems.isEmpty(), bad);
     }
+    problems.clear();
+    TokenlaneConfig.parse("providers: { mock: { type: mock } }\nmodels: { mock: { provider: mock } }\n",
+      Map.of("TOKENLANE_BROWSER_ALLOWED_ORIGINS", "https://a.example,b.example")::get, problems);
+    assertEquals(List.of("browser.allowedOrigins: 'b.example' is not an origin: http(s)://host[:port], no path, or *"),
+      problems, "the environment override is read as a comma-separated list and checked");
   }
 
   // ---- helpers -----------------------------------------------------------------------------------------------
