@@ -5,6 +5,9 @@ import { TokenlaneClient } from '../client/tokenlane.js';
 const API = new URL('../v1/', location.href).href;
 // The answer streaming now ({session, streamId, prompt}), kept across a page reload so the page resumes it.
 const RELOAD_KEY = 'tokenlane-demo-stream';
+// The gateway API key, when the gateway asks for one: this tab's sessionStorage only (gone with the tab), sent in the
+// Authorization header of POST sessions and GET models, never in a URL.
+const API_KEY = 'tokenlane-demo-api-key';
 const $ = (id) => document.getElementById(id);
 const el = {
   model: $('model'),
@@ -20,6 +23,8 @@ const el = {
   current: $('current'),
   currentPrompt: $('current-prompt'),
   newChat: $('new-chat'),
+  apiKey: $('api-key'),
+  apiKeyField: $('api-key-field'),
 };
 
 const messages = []; // the conversation sent with each prompt: committed turns only
@@ -33,11 +38,23 @@ function makeClient(session) {
     baseUrl: API,
     session,
     transports: forced === 'auto' ? undefined : [forced],
+    apiKey: apiKey, // read at each new session: a key typed later is used without a new client
     onTransport: (name) => {
       if (c === client || c === active?.client) el.transport.textContent = name;
     },
   });
   return c;
+}
+
+function apiKey() {
+  return sessionStorage.getItem(API_KEY) || undefined;
+}
+
+/** Shows the API key field (it stays hidden until the gateway asks for a key, or one was typed in this tab). */
+function askForApiKey(message) {
+  el.apiKeyField.hidden = false;
+  setStatus('error: API key', message);
+  el.apiKey.focus();
 }
 
 function setStatus(text, error = '') {
@@ -115,7 +132,8 @@ async function run(text, c, open) {
     if (result.reason === 'error') setStatus(`error: ${result.code ?? 'unknown'}`, result.message ?? '');
     else setStatus(result.reason, lost);
   } catch (err) {
-    setStatus(`error: ${err.code ?? 'unknown'}`, err.message);
+    if (err.status === 401 && err.code !== 'invalid_token') askForApiKey(`${err.code}: ${err.message}`);
+    else setStatus(`error: ${err.code ?? 'unknown'}`, err.message);
   } finally {
     sessionStorage.removeItem(RELOAD_KEY);
     // A cancelled or failed answer still joins the conversation with what arrived of it.
@@ -128,16 +146,25 @@ async function run(text, c, open) {
 }
 
 async function loadModels() {
+  el.model.textContent = '';
   try {
-    const res = await fetch(new URL('models', API));
+    const key = apiKey();
+    const res = await fetch(new URL('models', API), { headers: key ? { authorization: `Bearer ${key}` } : {} });
+    if (res.status === 401) {
+      askForApiKey('this gateway needs an API key');
+      return;
+    }
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const ids = ((await res.json()).data ?? []).map((m) => m.id).sort();
     for (const id of ids) el.model.append(new Option(id, id, false, id === 'mock-typewriter'));
     if (!ids.length) setStatus('idle', 'the gateway lists no model');
+    // The models came once a key was given: the key's error is over (a streaming status stays).
+    if (ids.length && !active && el.status.textContent.startsWith('error:')) setStatus('idle');
   } catch (err) {
     setStatus('error: models', `cannot list the models: ${err.message}`);
+  } finally {
+    setStreaming(Boolean(active)); // an answer resumed after a reload may be streaming already
   }
-  setStreaming(Boolean(active)); // an answer resumed after a reload may be streaming already
 }
 
 el.prompt.addEventListener('keydown', (ev) => {
@@ -159,6 +186,17 @@ el.force.addEventListener('change', () => {
   if (active?.client === old) active.done.then(() => old.close());
   else old.close();
 });
+el.apiKey.addEventListener('change', () => {
+  const key = el.apiKey.value.trim();
+  if (key) sessionStorage.setItem(API_KEY, key);
+  else sessionStorage.removeItem(API_KEY);
+  if (!active) {
+    // A new session with the new key: the old one belongs to the old key.
+    client.close();
+    client = makeClient();
+  }
+  loadModels();
+});
 el.newChat.addEventListener('click', () => {
   if (active) return;
   messages.length = 0;
@@ -177,5 +215,9 @@ window.tokenlaneDemo = {
   messages,
 };
 
+if (apiKey()) {
+  el.apiKeyField.hidden = false;
+  el.apiKey.value = apiKey();
+}
 loadModels();
 resumeAfterReload();

@@ -75,6 +75,9 @@ function closedError() {
 function classify(err) {
   if (err instanceof TokenlaneError) {
     if (err.code === 'invalid_token') return 'auth';
+    // A refused API key, a model the key may not use, a page origin the gateway refuses, or a proxy's login page:
+    // retrying cannot help, so the caller hears it at once.
+    if (err.status === 401 || err.status === 403) return 'fatal';
     if (err.code === 'transport_disabled') return 'disabled';
     if (err.code === 'shutting_down') return 'drop'; // this instance is draining: another one will answer
     if (err.code === 'reconnect') return 'moved';
@@ -259,6 +262,7 @@ class WebSocketLink {
   #connect(urlToken) {
     return new Promise((resolve, reject) => {
       const url = this.#client._transportUrl('websocket');
+      // The one place a token goes in a URL: the browser's WebSocket API cannot send headers. A short-lived one.
       url.searchParams.set('access_token', urlToken);
       let ws;
       try {
@@ -439,6 +443,9 @@ export class TokenlaneClient {
       ...options,
       reconnect: { ...DEFAULT_RECONNECT, ...options.reconnect },
     };
+    if (options.apiKey != null && typeof options.apiKey !== 'string' && typeof options.apiKey !== 'function') {
+      throw new TypeError('TokenlaneClient: apiKey must be a string or a function returning one');
+    }
     const fetchImpl = options.fetch ?? globalThis.fetch;
     if (!fetchImpl) throw new TypeError('TokenlaneClient: no fetch available; pass options.fetch');
     this.#fetchImpl = (...args) => fetchImpl(...args); // unbound: window.fetch refuses another `this`
@@ -480,9 +487,10 @@ export class TokenlaneClient {
 
   async #createSession() {
     const { maxAttempts } = this.#options.reconnect;
+    const apiKey = await this.#apiKey(); // outside the retries: a failing hook is the caller's error, not the network's
     for (let attempt = 1; ; attempt++) {
       try {
-        const session = await this._request('POST', this.#sessionsUrl, null, {});
+        const session = await this._request('POST', this.#sessionsUrl, apiKey, {});
         if (!session || typeof session.token !== 'string' || !Array.isArray(session.transports)) {
           throw serverError('invalid_response', 'POST sessions answered without a token or transports');
         }
@@ -495,6 +503,14 @@ export class TokenlaneClient {
         await sleep(backoff(attempt, this.#options.reconnect), this.#life.signal);
       }
     }
+  }
+
+  /** The gateway API key for POST sessions: options.apiKey, a string or a function (maybe async) returning one. */
+  async #apiKey() {
+    const { apiKey } = this.#options;
+    const key = typeof apiKey === 'function' ? await apiKey() : apiKey;
+    if (key != null && typeof key !== 'string') throw new TypeError('TokenlaneClient: apiKey must give a string');
+    return key || null;
   }
 
   /** Starts a stream: request = {model, messages, params, requestId}; options = {signal}. */
@@ -629,13 +645,16 @@ export class TokenlaneClient {
     return this.#fetchImpl(url instanceof URL ? url.href : url, init);
   }
 
-  /** A JSON request with the bearer token; throws TokenlaneError with the gateway's code on an error status. */
-  async _request(method, url, session, body) {
+  /**
+   * A JSON request, with Authorization: Bearer token when a token (session token or API key) is given; throws
+   * TokenlaneError with the gateway's code on an error status.
+   */
+  async _request(method, url, token, body) {
     const ctrl = this._controller();
     const timer = setTimeout(() => ctrl.abort(dropError(`${method} ${url} timed out`)), REQUEST_TIMEOUT_MS);
     try {
       const headers = { accept: 'application/json' };
-      if (session) headers.authorization = `Bearer ${session.token}`;
+      if (token) headers.authorization = `Bearer ${token}`;
       if (body !== undefined) headers['content-type'] = 'application/json';
       const res = await this._fetch(url, {
         method,
@@ -901,7 +920,7 @@ export class TokenStream {
     const { maxAttempts } = client._options.reconnect;
     for (let attempt = 1; attempt <= maxAttempts && !this.#done; attempt++) {
       try {
-        await client._request('DELETE', client._streamUrl(this.transport, this.streamId), await client.connect());
+        await client._request('DELETE', client._streamUrl(this.transport, this.streamId), (await client.connect()).token);
         return; // the end is now in the stream: the SSE read or the poll brings it
       } catch (err) {
         if (classify(err) === 'fatal' || client._signal.aborted) return;
@@ -1005,7 +1024,7 @@ export class TokenStream {
     if (this.streamId) return;
     if (this.#cancelRequested && !this.#promptSent) return this.#endLocally();
     this.#promptSent = true;
-    const answer = await this.#client._request('POST', this.#client._transportUrl(this.transport), session, this.#prompt);
+    const answer = await this.#client._request('POST', this.#client._transportUrl(this.transport), session.token, this.#prompt);
     if (!answer?.streamId) throw serverError('invalid_response', 'POST streams answered without a streamId');
     this.#started(answer.streamId);
   }
@@ -1035,14 +1054,15 @@ export class TokenStream {
     const client = this.#client;
     const { readyTimeoutMs } = client._options;
     const url = client._streamUrl('sse', this.streamId, 'events');
-    url.searchParams.set('access_token', session.token);
     url.searchParams.set('lastSeq', String(this.lastSeq));
     const ctrl = client._controller();
     this.#detach = () => ctrl.abort();
     // Covers the response headers and the ready event: a buffering proxy holds both back.
     let watchdog = new Watchdog(readyTimeoutMs, () => ctrl.abort(dropError(`no SSE ready event within ${readyTimeoutMs} ms`)));
     try {
-      const res = await client._fetch(url, { headers: { accept: 'text/event-stream' }, cache: 'no-store', signal: ctrl.signal });
+      // The token in a header, never in the URL, where logs and proxies would keep it.
+      const headers = { accept: 'text/event-stream', authorization: `Bearer ${session.token}` };
+      const res = await client._fetch(url, { headers, cache: 'no-store', signal: ctrl.signal });
       if (res.status !== 200 || !res.body) throw await responseError(res);
       const reader = res.body.getReader();
       const decoder = new TextDecoder();
@@ -1100,13 +1120,13 @@ export class TokenStream {
       const url = client._streamUrl('long-polling', this.streamId, 'poll');
       url.searchParams.set('after', String(this.lastSeq));
       url.searchParams.set('waitMs', String(pollWaitMs));
-      url.searchParams.set('access_token', session.token);
       const ctrl = client._controller();
       this.#detach = () => ctrl.abort();
       const timer = setTimeout(() => ctrl.abort(dropError('poll timed out')), pollWaitMs + POLL_SLACK_MS);
       let answer;
       try {
-        const res = await client._fetch(url, { cache: 'no-store', signal: ctrl.signal });
+        const headers = { accept: 'application/json', authorization: `Bearer ${session.token}` };
+        const res = await client._fetch(url, { headers, cache: 'no-store', signal: ctrl.signal });
         if (!res.ok) throw await responseError(res);
         answer = await res.json();
       } catch (err) {

@@ -3,13 +3,15 @@
 // Usage: node [--experimental-websocket] client-check.mjs SCENARIO BASE_URL [MODEL]
 //   BASE_URL is the API root, e.g. http://localhost:8080/v1/
 //   SCENARIO: stream-websocket | stream-sse | stream-long-polling | auto | abort | abort-in-flight | abort-burst |
-//             follow-up | resume | snapshot | moved-websocket | moved-sse
+//             follow-up | resume | snapshot | moved-websocket | moved-sse | auth-headers | auth-refused
 //   MODEL defaults to mock-fast for stream-* and auto, mock-typewriter for the others (snapshot: mock-compact, on a
 //   gateway with a small replay buffer).
 // Prints ONE JSON line on stdout: {"ok":true,"scenario":...,...} and exits 0 when every check passed, else
 // {"ok":false,"error":"..."} and exits 1 (2 for bad usage or the overall timeout, CLIENT_CHECK_TIMEOUT_MS).
 // Without --experimental-websocket Node 20 has no WebSocket: stream-websocket and follow-up fail, abort and
 // resume cover the HTTP transports only (the JSON says "websocketAvailable": false).
+import http from 'node:http';
+import net from 'node:net';
 import { TokenlaneClient, TokenlaneError } from '../../main/js/tokenlane.js';
 
 const [scenario, baseUrl, modelArg] = process.argv.slice(2);
@@ -196,6 +198,103 @@ function cancelHold() {
       after = seq;
     },
   };
+}
+
+/**
+ * A recording proxy on loopback in front of the gateway: every request (method, path with query, authorization) and
+ * every WebSocket upgrade is recorded as it went over the wire, then forwarded untouched (event streams unbuffered).
+ */
+async function recordingProxy(target) {
+  const upstream = new URL(target);
+  const seen = [];
+  const record = (req) => seen.push({ method: req.method, url: req.url, authorization: req.headers.authorization ?? null,
+    upgrade: (req.headers.upgrade ?? '').toLowerCase() === 'websocket' });
+  const server = http.createServer((req, res) => {
+    record(req);
+    const out = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url,
+      headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode, answer.headers);
+      res.flushHeaders();
+      answer.pipe(res);
+    });
+    out.on('error', () => res.destroy());
+    res.on('close', () => out.destroy());
+    req.pipe(out);
+  });
+  server.on('upgrade', (req, socket, head) => {
+    record(req);
+    const out = net.connect(Number(upstream.port), upstream.hostname, () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      out.write(lines.join('\r\n') + '\r\n\r\n');
+      if (head?.length) out.write(head);
+      out.pipe(socket);
+      socket.pipe(out);
+    });
+    const close = () => {
+      out.destroy();
+      socket.destroy();
+    };
+    out.on('error', close);
+    socket.on('error', close);
+    out.on('close', close);
+    socket.on('close', close);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = new URL(target);
+  base.host = `127.0.0.1:${server.address().port}`;
+  return {
+    baseUrl: base.href,
+    seen,
+    close: () => {
+      server.closeAllConnections?.();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/**
+ * A stand-in gateway on loopback that answers every request with what answer(req, count) returns ({status, body,
+ * json}), counting requests by "METHOD path": for the errors a gateway with API keys gives.
+ */
+async function fakeGateway(answer) {
+  const counts = {};
+  const server = http.createServer((req, res) => {
+    const key = `${req.method} ${new URL(req.url, 'http://x').pathname}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+    req.resume();
+    req.on('end', () => {
+      const { status, json, body } = answer(req, key);
+      res.writeHead(status, { 'content-type': json ? 'application/json' : 'text/html' });
+      res.end(json ? JSON.stringify(json) : body ?? '');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    baseUrl: `http://127.0.0.1:${server.address().port}/v1/`,
+    counts,
+    close: () => {
+      server.closeAllConnections?.();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+function gatewayError(status, code, message) {
+  return { status, json: { error: { message, type: status === 401 ? 'authentication_error' : 'permission_error', param: null, code } } };
+}
+
+/** Runs a stream that must fail: the TokenlaneError it failed with. */
+async function failure(stream) {
+  try {
+    for await (const _ of stream); // eslint-disable-line no-unused-vars
+  } catch (err) {
+    expect(err instanceof TokenlaneError, `failed with ${err?.stack ?? err}, not a TokenlaneError`);
+    const viaResult = await stream.result.then(() => null, (e) => e);
+    expect(viaResult === err, 'the loop and the result failed differently');
+    return err;
+  }
+  throw new CheckFailed('the stream did not fail');
 }
 
 function client(options) {
@@ -461,6 +560,90 @@ const scenarios = {
       }
     }
     return { websocketAvailable, transports: available, runs };
+  },
+
+  /**
+   * Through a recording proxy, one stream per transport, with an API key (a string, then an async function): the
+   * key goes in Authorization on POST sessions and nowhere else; the session token goes in Authorization on every
+   * HTTP request of the streams (POST, event stream, polls) and in a URL only for the WebSocket handshake.
+   */
+  async 'auth-headers'() {
+    const proxy = await recordingProxy(baseUrl);
+    const runs = {};
+    try {
+      for (const [i, transport] of available.entries()) {
+        const apiKey = `tl-check-key-${i}`;
+        const from = proxy.seen.length;
+        const c = client({ baseUrl: proxy.baseUrl, transports: [transport], apiKey: i % 2 ? async () => apiKey : apiKey });
+        try {
+          const r = await collect(c.stream({ model: modelArg ?? 'mock-fast', messages }));
+          expect(r.reason === 'stop' && r.transport === transport, `${transport}: ${r.reason} over ${r.transport}`);
+          const token = c.session.token;
+          const seen = proxy.seen.slice(from);
+          const sessions = seen.filter((q) => q.method === 'POST' && q.url.endsWith('/sessions'));
+          expect(sessions.length === 1, `${transport}: ${sessions.length} POST sessions`);
+          expect(sessions[0].authorization === `Bearer ${apiKey}`, `${transport}: POST sessions sent ${sessions[0].authorization}`);
+          const rest = seen.filter((q) => q !== sessions[0]);
+          expect(rest.length > 0, `${transport}: no stream request went through the proxy`);
+          for (const q of seen) {
+            expect(!q.url.includes(apiKey), `${transport}: the API key is in the URL ${q.url}`);
+          }
+          for (const q of rest) {
+            if (q.upgrade) {
+              // A short-lived URL token of this session, never the session token itself.
+              const inUrl = new URL(q.url, 'http://x').searchParams.get('access_token') ?? '';
+              expect(inUrl.startsWith('u2.') && inUrl !== token && inUrl.split('.')[1] === c.session.sessionId,
+                `${transport}: WebSocket URL ${q.url}`);
+            } else {
+              expect(!q.url.includes('access_token') && !q.url.includes(token), `${transport}: token in the URL ${q.method} ${q.url}`);
+              expect(q.authorization === `Bearer ${token}`, `${transport}: ${q.method} ${q.url} sent ${q.authorization}`);
+            }
+          }
+          runs[transport] = { requests: seen.map((q) => `${q.upgrade ? 'UPGRADE' : q.method} ${q.url.replace(token, '<token>')}`) };
+        } finally {
+          c.close();
+        }
+      }
+    } finally {
+      await proxy.close();
+    }
+    return { websocketAvailable, transports: available, runs };
+  },
+
+  /**
+   * Against a stand-in gateway (BASE_URL unused): a refused API key (401 invalid_api_key), a proxy's 401 page
+   * without JSON, and a model the key may not use (403 model_not_allowed) each fail the stream at once, with the
+   * code and status, after exactly one request: no retry, no reconnect loop, no fallback to another transport.
+   */
+  async 'auth-refused'() {
+    const session = { sessionId: 's-1', token: 't-1', expiresAt: Date.now() + 3600_000, heartbeatMs: 15000,
+      transports: [{ name: 'sse', url: 'streams' }, { name: 'long-polling', url: 'streams' }] };
+    const cases = {
+      invalid_api_key: (req, key) => (key.endsWith('/sessions') ? gatewayError(401, 'invalid_api_key', 'a valid API key is required') : { status: 500 }),
+      proxy_401: () => ({ status: 401, body: '<html>log in first</html>' }),
+      model_not_allowed: (req, key) => (key.endsWith('/sessions') ? { status: 201, json: session }
+        : gatewayError(403, 'model_not_allowed', 'this key may not use gpt-secret')),
+    };
+    const runs = {};
+    for (const [name, answer] of Object.entries(cases)) {
+      const fake = await fakeGateway(answer);
+      const c = client({ baseUrl: fake.baseUrl, apiKey: 'k', WebSocket: null, reconnect: { initialDelayMs: 1, maxDelayMs: 1 } });
+      try {
+        const err = await failure(c.stream({ model: 'gpt-secret', messages }));
+        runs[name] = { code: err.code, status: err.status, requests: { ...fake.counts }, failedTransports: [...c.failedTransports] };
+        const total = Object.values(fake.counts).reduce((a, b) => a + b, 0);
+        const expected = name === 'model_not_allowed' ? 2 : 1;
+        expect(total === expected, `${name}: ${total} requests ${JSON.stringify(fake.counts)}, expected ${expected}`);
+        expect(c.failedTransports.size === 0, `${name}: fell back after ${[...c.failedTransports]}`);
+      } finally {
+        c.close();
+        await fake.close();
+      }
+    }
+    expect(runs.invalid_api_key.code === 'invalid_api_key' && runs.invalid_api_key.status === 401, JSON.stringify(runs.invalid_api_key));
+    expect(runs.proxy_401.code === 'http_401' && runs.proxy_401.status === 401, JSON.stringify(runs.proxy_401));
+    expect(runs.model_not_allowed.code === 'model_not_allowed' && runs.model_not_allowed.status === 403, JSON.stringify(runs.model_not_allowed));
+    return { runs };
   },
 };
 

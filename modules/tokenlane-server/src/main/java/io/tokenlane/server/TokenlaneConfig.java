@@ -9,6 +9,7 @@ import io.tokenlane.transport.auth.AuthOptions;
 import io.tokenlane.transport.auth.JwtOptions;
 import io.tokenlane.spi.ConfigField;
 import io.tokenlane.spi.ConfigSchema;
+import io.tokenlane.transport.BrowserPolicy;
 import io.tokenlane.transport.TransportOptions;
 import io.tokenlane.core.stream.StreamHubOptions;
 import io.vertx.core.json.JsonArray;
@@ -45,7 +46,8 @@ public final class TokenlaneConfig {
     ConfigField.object("streams").description("replay, resume and detach of native streams"),
     ConfigField.object("transports").description("the native transports offered to clients"),
     ConfigField.object("cluster").description("several gateway members sharing streams through Hazelcast"),
-    ConfigField.object("auth").description("who may call the gateway (API keys, JWT) and what each may spend"));
+    ConfigField.object("auth").description("who may call the gateway (API keys, JWT) and what each may spend"),
+    ConfigField.object("browser").description("which web pages may call the API: WebSocket origin check and CORS"));
   static final ConfigSchema HTTP_SCHEMA = ConfigSchema.of(
     ConfigField.string("host").defaultValue("127.0.0.1")
       .description("address to listen on; 0.0.0.0 for every interface (then configure auth)"),
@@ -145,6 +147,12 @@ public final class TokenlaneConfig {
       .max(3_600_000).description("how often members compare open connections and the busiest shed some; 0: never"),
     ConfigField.number("rebalanceMargin").defaultValue(ClusterOptions.DEFAULT_REBALANCE_MARGIN).min(0).max(10)
       .description("how far above the cluster's mean (0.1 = 10%) a member's connections go before it sheds some"));
+  static final ConfigSchema BROWSER_SCHEMA = ConfigSchema.of(
+    ConfigField.stringList("allowedOrigins").defaultValue(new JsonArray())
+      .description("origins of web pages allowed to call the API besides the gateway's own, each"
+        + " scheme://host[:port] (https://app.example.com), or * for any; empty: the gateway's own origin only"),
+    ConfigField.integer("maxAgeSeconds").defaultValue(BrowserPolicy.DEFAULT_MAX_AGE_SECONDS).min(0).max(86_400)
+      .description("how long a browser may cache the answer to a CORS preflight"));
   static final Map<String, ConfigSchema> OVERRIDABLE_SECTIONS = new LinkedHashMap<>();
 
   static {
@@ -156,6 +164,7 @@ public final class TokenlaneConfig {
     OVERRIDABLE_SECTIONS.put("transports", TRANSPORTS_SCHEMA);
     OVERRIDABLE_SECTIONS.put("cluster", CLUSTER_SCHEMA);
     OVERRIDABLE_SECTIONS.put("auth", AUTH_SCHEMA);
+    OVERRIDABLE_SECTIONS.put("browser", BROWSER_SCHEMA);
   }
 
   private final String host;
@@ -171,6 +180,7 @@ public final class TokenlaneConfig {
   private final long urlTokenTtlMs;
   private ClusterOptions cluster = new ClusterOptions();
   private AuthOptions auth = AuthOptions.none();
+  private BrowserPolicy browser = BrowserPolicy.sameOriginOnly();
 
   private TokenlaneConfig(JsonObject http, TransportOptions transport, GatewayOptions gateway,
                           long shutdownGraceMs, StreamHubOptions streams, byte[] sessionSecret, long sessionTtlMs,
@@ -261,6 +271,10 @@ public final class TokenlaneConfig {
       config.cluster = cluster(clusterJson, problems);
       config.auth = auth(authJson, problems);
     }
+    JsonObject browserJson = section(root, "browser", BROWSER_SCHEMA, problems);
+    if (problems.isEmpty()) {
+      config.browser = browser(browserJson, problems);
+    }
     return config;
   }
 
@@ -317,6 +331,17 @@ public final class TokenlaneConfig {
       problems.add("auth.required: true, but no key (auth.keys, auth.keysFile, TOKENLANE_API_KEY) and no jwt is configured");
     }
     return options;
+  }
+
+  /** The browser section: every allowed origin checked, so a typo is refused rather than silently never matching. */
+  private static BrowserPolicy browser(JsonObject json, List<String> problems) {
+    List<String> origins = json.getJsonArray("allowedOrigins", new JsonArray()).stream().map(String::valueOf).toList();
+    try {
+      return BrowserPolicy.create(origins, json.getLong("maxAgeSeconds", BrowserPolicy.DEFAULT_MAX_AGE_SECONDS));
+    } catch (IllegalArgumentException e) {
+      problems.add("browser.allowedOrigins: " + e.getMessage());
+      return BrowserPolicy.sameOriginOnly();
+    }
   }
 
   private static JsonObject section(JsonObject root, String name, ConfigSchema schema, List<String> problems) {
@@ -386,6 +411,11 @@ public final class TokenlaneConfig {
   /** @return how this member joins a cluster (off by default) */
   public ClusterOptions cluster() {
     return cluster;
+  }
+
+  /** @return which web pages may call the API (origin check and CORS) */
+  public BrowserPolicy browser() {
+    return browser;
   }
 
   /** @return the shutdown grace in ms */

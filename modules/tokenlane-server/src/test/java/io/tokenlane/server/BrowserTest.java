@@ -165,6 +165,44 @@ class BrowserTest {
     }
   }
 
+  /**
+   * Cross-site WebSocket hijacking, tried as a page would: a page of another origin (the same gateway reached as
+   * localhost, another origin than 127.0.0.1 for the browser) holding a valid token cannot open the gateway's
+   * WebSocket (refused with 403 before the upgrade) nor create a session, while its own origin's socket gets ready.
+   */
+  @Test
+  void aPageOfAnotherOriginCannotOpenTheWebSocketNorCreateASession() throws Exception {
+    String script = """
+      const open = (url) => new Promise((resolve) => {
+        const ws = new WebSocket(url);
+        ws.onmessage = (ev) => {
+          resolve({ ready: JSON.parse(ev.data).type === 'ready' });
+          ws.close();
+        };
+        ws.onclose = (ev) => resolve({ ready: false, code: ev.code });
+      });
+      const foreign = await open(options.api.replace('http:', 'ws:') + '/ws?access_token=' + options.token);
+      const own = await open(base.replace('http:', 'ws:') + '/v1/ws?access_token=' + options.token);
+      let session;
+      try {
+        const res = await fetch(options.api + '/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        session = 'status ' + res.status;
+      } catch (err) {
+        session = 'refused: ' + err.name;
+      }
+      return { foreign, own, session };
+      """;
+    JsonObject page = BrowserHarness.run("client-eval", "http://localhost:" + gateway.port(), new JsonObject()
+      .put("script", script).put("token", client.session().getString("token")).put("api", origin() + "/v1"));
+    JsonObject result = page.getJsonObject("result");
+    assertFalse(result.getJsonObject("foreign").getBoolean("ready"), page.encode());
+    assertEquals(1006, result.getJsonObject("foreign").getInteger("code"), "a refused handshake: " + page.encode());
+    assertTrue(result.getJsonObject("own").getBoolean("ready"), page.encode());
+    assertEquals("refused: TypeError", result.getString("session"), page.encode());
+    assertTrue(page.getJsonArray("consoleErrors").stream().anyMatch(e -> String.valueOf(e).contains("403")),
+      "the gateway refused the handshake with 403: " + page.encode());
+  }
+
   @Test
   void theClientResumesAfterItsWebSocketDropsWithEveryTokenExactlyOnce() throws Exception {
     BlockingProxy proxy = proxy();

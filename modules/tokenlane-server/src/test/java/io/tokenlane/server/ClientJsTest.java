@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code tokenlane-client-js} from Node (no browser, no dependency) against a real gateway: each transport forced,
  * negotiation, abort (plain, with tokens in flight, with tokens received and not yet read), follow-up prompts on
- * one socket, resume from another client with the same session, and a reload behind the replay buffer (snapshot).
+ * one socket, resume from another client with the same session, a reload behind the replay buffer (snapshot), and
+ * what goes where of the credentials (API key, session token) through a recording proxy.
  * The scenarios are in {@code modules/tokenlane-client-js/src/test/js/client-check.mjs}.
  */
 class ClientJsTest {
@@ -140,6 +141,29 @@ class ClientJsTest {
   void aReloadBehindTheReplayBufferShowsTheWholeAnswerFromItsSnapshot() throws Exception {
     JsonObject runs = check("snapshot", compacting).getJsonObject("runs");
     assertEquals(3, runs.size(), runs.encode());
+  }
+
+  /**
+   * Seen on the wire by a recording proxy: the API key only in Authorization of POST sessions; the session token in
+   * Authorization of every HTTP request of the streams, and in a URL only for the WebSocket handshake.
+   */
+  @Test
+  void theSessionTokenTravelsInAHeaderAndInAUrlOnlyForTheWebSocket() throws Exception {
+    JsonObject runs = check("auth-headers").getJsonObject("runs");
+    assertEquals(3, runs.size(), runs.encode());
+    for (String transport : List.of("sse", "long-polling")) {
+      List<Object> requests = runs.getJsonObject(transport).getJsonArray("requests").getList();
+      assertTrue(requests.stream().noneMatch(r -> String.valueOf(r).contains("access_token")), transport + ": " + requests);
+      assertTrue(requests.size() >= 3, transport + ": " + requests);
+    }
+  }
+
+  /** A refused API key, a proxy's 401 page and a disallowed model each fail the stream after one request. */
+  @Test
+  void refusedCredentialsFailTheStreamAtOnceWithoutRetries() throws Exception {
+    JsonObject runs = check("auth-refused").getJsonObject("runs");
+    assertEquals(401, runs.getJsonObject("invalid_api_key").getInteger("status"), runs.encode());
+    assertEquals("model_not_allowed", runs.getJsonObject("model_not_allowed").getString("code"), runs.encode());
   }
 
   @Test
