@@ -15,6 +15,7 @@ import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Validates JWTs against an identity provider's JWKS with {@code vertx-auth-jwt}: signature (never {@code none}),
@@ -24,7 +25,8 @@ import java.util.List;
 final class JwtVerifier implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(JwtVerifier.class.getName());
-  private static final long REFETCH_MIN_INTERVAL_MS = 30_000;
+  /** A token naming an unknown key fetches the JWKS again, at most this often (tokens are attacker input). */
+  private static final long REFETCH_MIN_INTERVAL_MS = 5_000;
   private static final int MAX_JWKS_BYTES = 1024 * 1024;
 
   private final Vertx vertx;
@@ -32,6 +34,7 @@ final class JwtVerifier implements AutoCloseable {
   private final HttpClient client;
   private final long timerId;
   private volatile JWTAuth auth;
+  private volatile java.util.Set<String> kids = java.util.Set.of();
   private volatile long lastFetchMs;
   private volatile Future<Void> fetching;
 
@@ -68,12 +71,17 @@ final class JwtVerifier implements AutoCloseable {
         }
         JsonArray keys = new JsonObject(body).getJsonArray("keys");
         JWTAuthOptions authOptions = new JWTAuthOptions().setJWTOptions(jwtOptions());
+        java.util.Set<String> ids = new java.util.HashSet<>();
         for (Object key : keys) {
           if (key instanceof JsonObject jwk && !"enc".equals(jwk.getString("use"))) {
             authOptions.addJwk(jwk);
+            if (jwk.getValue("kid") instanceof String kid) {
+              ids.add(kid);
+            }
           }
         }
         auth = JWTAuth.create(vertx, authOptions);
+        kids = Set.copyOf(ids);
         return (Void) null;
       })
       .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "cannot load the JWKS from " + options.jwksUri() + ": "
@@ -99,12 +107,24 @@ final class JwtVerifier implements AutoCloseable {
    */
   Future<Principal> verify(String token) {
     return verifyOnce(token).recover(failure -> {
-      if (System.currentTimeMillis() - lastFetchMs < REFETCH_MIN_INTERVAL_MS) {
+      String kid = kid(token);
+      if (kid == null || kids.contains(kid) || System.currentTimeMillis() - lastFetchMs < REFETCH_MIN_INTERVAL_MS) {
         return Future.failedFuture(failure);
       }
       // Maybe signed with a key published since the last fetch.
       return fetch().transform(v -> verifyOnce(token));
     });
+  }
+
+  /** @return the {@code kid} of a token's header, or {@code null} */
+  private static String kid(String token) {
+    try {
+      String header = new String(java.util.Base64.getUrlDecoder().decode(token.substring(0, token.indexOf('.'))),
+        java.nio.charset.StandardCharsets.UTF_8);
+      return new JsonObject(header).getValue("kid") instanceof String kid ? kid : null;
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   private Future<Principal> verifyOnce(String token) {
@@ -124,7 +144,11 @@ final class JwtVerifier implements AutoCloseable {
         return Future.failedFuture(GatewayException.unauthorized("invalid_api_key",
           "the JWT has no usable sub claim"));
       }
-      long expiresAt = claims.getValue("exp") instanceof Number exp ? exp.longValue() * 1000 : 0;
+      if (!(claims.getValue("exp") instanceof Number exp)) {
+        // A token that never expires is a credential that cannot be revoked: refused.
+        return Future.failedFuture(GatewayException.unauthorized("invalid_api_key", "the JWT has no exp claim"));
+      }
+      long expiresAt = exp.longValue() * 1000;
       return Future.succeededFuture(principal("jwt:" + subject, expiresAt));
     });
   }
