@@ -76,7 +76,7 @@ public final class TokenlaneConfig {
     ConfigField.bool("multiDevice").defaultValue(false)
       .description("any session of the same principal may follow, resume and cancel a stream by its id"));
   static final ConfigSchema AUTH_SCHEMA = ConfigSchema.of(
-    ConfigField.oneOf("required", "auto", "true", "false").defaultValue("auto")
+    ConfigField.string("required").defaultValue("auto")
       .description("whether clients need a credential; auto: when keys or jwt are configured"),
     ConfigField.string("apiKey").defaultValue("").secret()
       .description("one key in plain, every model (TOKENLANE_API_KEY); for a quick start and tests"),
@@ -325,7 +325,11 @@ public final class TokenlaneConfig {
           checked.getLong("refreshMs"), checked.getLong("leewaySeconds").intValue());
       }
     }
-    String required = json.getString("required", "auto");
+    String required = String.valueOf(json.getValue("required", "auto"));
+    if (!List.of("auto", "true", "false").contains(required)) {
+      problems.add("auth.required: must be auto, true or false, got '" + io.tokenlane.core.GatewayException.quote(required) + "'");
+      required = "true";
+    }
     AuthOptions options = new AuthOptions("auto".equals(required) ? null : Boolean.valueOf(required), apiKeys, jwt);
     if (Boolean.TRUE.equals(options.required()) && apiKeys.isEmpty() && jwt == null) {
       problems.add("auth.required: true, but no key (auth.keys, auth.keysFile, TOKENLANE_API_KEY) and no jwt is configured");
