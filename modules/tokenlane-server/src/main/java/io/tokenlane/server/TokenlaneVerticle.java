@@ -5,6 +5,8 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -35,13 +37,15 @@ public final class TokenlaneVerticle extends VerticleBase {
     return Tokenlane.start(vertx, config)
       .compose(started -> {
         tokenlane = started;
-        HttpServerOptions options = serverOptions(config);
+        HttpServerOptions options = hardened(config, serverOptions(config));
         // Port 0 asks for a free port: as -1, all instances share the one Vert.x picks, instead of one each.
         int port = config.port() == 0 ? -1 : config.port();
-        return vertx.deployVerticle(() -> new HttpServerVerticle(started, options, config.host(), port, actualPort::set),
+        return vertx.deployVerticle(() -> new HttpServerVerticle(started, options, config.host(), port, actualPort::set,
+          config.httpLimits()),
           new DeploymentOptions().setInstances(instances));
       })
-      .onSuccess(servers -> LOG.log(System.Logger.Level.INFO, "Tokenlane listening on http://" + config.host() + ":"
+      .onSuccess(servers -> LOG.log(System.Logger.Level.INFO, "Tokenlane listening on "
+        + (config.tlsCertPath() != null ? "https://" : "http://") + config.host() + ":"
         + actualPort.get() + " (" + instances + " HTTP server instances on " + Gateway.eventLoops(vertx)
         + " event loops) with models " + String.join(", ", config.gateway().getModels().keySet())))
       .recover(failure -> (tokenlane == null ? Future.<Void>succeededFuture() : tokenlane.close())
@@ -61,6 +65,24 @@ public final class TokenlaneVerticle extends VerticleBase {
       .setPerMessageWebSocketCompressionSupported(false).setPerFrameWebSocketCompressionSupported(false)
       .setMaxWebSocketFrameSize(Math.max(maxMessage, HttpServerOptions.DEFAULT_MAX_WEBSOCKET_FRAME_SIZE))
       .setMaxWebSocketMessageSize(maxMessage);
+  }
+
+  /**
+   * The connection limits and TLS (docs/security/http.md), apart from the WebSocket settings above.
+   *
+   * <p>No HTTP/2 over cleartext: with it, Vert.x sets a connection up only once its first bytes tell HTTP/1.1 from
+   * HTTP/2, so a client that sends nothing (or a byte at a time) would hold a connection no guard watches.
+   */
+  private static HttpServerOptions hardened(TokenlaneConfig config, HttpServerOptions options) {
+    HttpLimits limits = config.httpLimits();
+    options.setHttp2ClearTextEnabled(false);
+    options.setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+      .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, limits.idleTimeoutMs()));
+    if (config.tlsCertPath() != null) {
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+        .setCertPath(config.tlsCertPath().toString()).setKeyPath(config.tlsKeyPath().toString()));
+    }
+    return options;
   }
 
   /** @return the port the server listens on (useful with port 0) */
