@@ -31,12 +31,12 @@ final class HttpServerVerticle extends VerticleBase {
    */
   HttpServerVerticle(Tokenlane tokenlane, HttpServerOptions options, String host, int port, IntConsumer listening,
                      HttpLimits limits) {
-    this.limits = limits;
     this.tokenlane = tokenlane;
     this.options = options;
     this.host = host;
     this.port = port;
     this.listening = listening;
+    this.limits = limits;
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -34,7 +35,7 @@ public final class TokenlaneVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     int instances = config.httpInstances() > 0 ? config.httpInstances() : Gateway.eventLoops(vertx);
-    return Tokenlane.start(vertx, config)
+    return loadTls().compose(tls -> Tokenlane.start(vertx, config))
       .compose(started -> {
         tokenlane = started;
         HttpServerOptions options = hardened(config, serverOptions(config));
@@ -79,10 +80,28 @@ public final class TokenlaneVerticle extends VerticleBase {
     options.setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
       .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, limits.idleTimeoutMs()));
     if (config.tlsCertPath() != null) {
-      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
-        .setCertPath(config.tlsCertPath().toString()).setKeyPath(config.tlsKeyPath().toString()));
+      options.setSsl(true).setKeyCertOptions(pem(config));
     }
     return options;
+  }
+
+  private static PemKeyCertOptions pem(TokenlaneConfig config) {
+    return new PemKeyCertOptions().setCertPath(config.tlsCertPath().toString())
+      .setKeyPath(config.tlsKeyPath().toString());
+  }
+
+  /**
+   * Loads the PEM pair once before anything starts (on a worker: it reads files): Vert.x listens with files that
+   * are not PEM and fails each handshake instead, which would leave a gateway that looks up but serves nobody.
+   */
+  private Future<Void> loadTls() {
+    if (config.tlsCertPath() == null) {
+      return Future.succeededFuture();
+    }
+    PemKeyCertOptions pem = pem(config);
+    return vertx.executeBlocking(() -> pem.getKeyManagerFactory(vertx)).<Void>mapEmpty()
+      .recover(e -> Future.failedFuture(new ConfigurationException(List.of("http.tls: cannot load the key pair "
+        + config.tlsCertPath() + " and " + config.tlsKeyPath() + " as PEM: " + e.getMessage()))));
   }
 
   /** @return the port the server listens on (useful with port 0) */

@@ -4,6 +4,7 @@ import static io.tokenlane.server.GatewayServer.streamingChat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
@@ -131,6 +132,20 @@ class TlsTest {
     TokenlaneConfig.parse("http:\n  tls:\n    enabled: true\n" + MODELS, Map.<String, String>of()::get, problems);
     assertEquals(2, problems.size(), problems.toString());
     assertTrue(problems.get(0).startsWith("http.tls.certPath: required"), problems.toString());
+  }
+
+  @Test
+  void aFileThatIsNotPemFailsTheStartWithAMessage() {
+    String notPem = resource("tls/README.md");
+    Exception failure = assertThrows(Exception.class, () -> GatewayServer.start(vertx, """
+      http:
+        host: 127.0.0.1
+        port: 0
+        tls:
+          certPath: %s
+          keyPath: %s
+      """.formatted(notPem, KEY) + MODELS).close());
+    assertTrue(String.valueOf(failure.getMessage()).contains("http.tls: cannot load the key pair"), failure.toString());
   }
 
   @Test
