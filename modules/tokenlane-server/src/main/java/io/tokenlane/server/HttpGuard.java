@@ -11,6 +11,7 @@ import io.tokenlane.transport.openai.OpenAiErrors;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.internal.ContextInternal;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Guards one HTTP/1.1 connection against clients that hold it without finishing their requests: it sits in the
@@ -198,7 +199,7 @@ final class HttpGuard extends ChannelInboundHandlerAdapter {
   private void linger() {
     if (channel.channel() instanceof DuplexChannel duplex && duplex.isActive()) {
       duplex.shutdownOutput();
-      channel.executor().schedule(this::close, LINGER_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+      channel.executor().schedule(this::close, LINGER_MS, TimeUnit.MILLISECONDS);
     } else {
       close();
     }

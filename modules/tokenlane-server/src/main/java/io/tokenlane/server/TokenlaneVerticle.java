@@ -41,9 +41,8 @@ public final class TokenlaneVerticle extends VerticleBase {
         HttpServerOptions options = hardened(config, serverOptions(config));
         // Port 0 asks for a free port: as -1, all instances share the one Vert.x picks, instead of one each.
         int port = config.port() == 0 ? -1 : config.port();
-        return vertx.deployVerticle(() -> new HttpServerVerticle(started, options, config.host(), port, actualPort::set,
-          config.httpLimits()),
-          new DeploymentOptions().setInstances(instances));
+        return vertx.deployVerticle(() -> new HttpServerVerticle(started, options, config.host(), port,
+          actualPort::set, config.httpLimits()), new DeploymentOptions().setInstances(instances));
       })
       .onSuccess(servers -> LOG.log(System.Logger.Level.INFO, "Tokenlane listening on "
         + (config.tlsCertPath() != null ? "https://" : "http://") + config.host() + ":"

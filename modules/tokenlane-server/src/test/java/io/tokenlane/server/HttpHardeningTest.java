@@ -332,15 +332,14 @@ class HttpHardeningTest {
     try {
       List<JsonObject> frames = new CopyOnWriteArrayList<>();
       CountDownLatch heartbeats = new CountDownLatch(3);
-      WebSocket ws = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gateway.port())
-        .setURI("/v1/ws?access_token=" + token)).await(10, TimeUnit.SECONDS);
-      ws.textMessageHandler(text -> {
+      WebSocket ws = client.webSocket().textMessageHandler(text -> {
         JsonObject frame = new JsonObject(text);
         frames.add(frame);
-        if ("heartbeat".equals(frame.getString("type")) || "ping".equals(frame.getString("type"))) {
+        if ("heartbeat".equals(frame.getString("type"))) {
           heartbeats.countDown();
         }
-      });
+      }).connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gateway.port())
+        .setURI("/v1/ws?access_token=" + token)).await(10, TimeUnit.SECONDS);
       // Three heartbeats a second apart: the socket has lived well past the header timeout.
       assertTrue(heartbeats.await(15, TimeUnit.SECONDS), "frames: " + frames);
       assertFalse(ws.isClosed());

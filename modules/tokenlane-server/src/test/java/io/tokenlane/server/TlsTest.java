@@ -13,7 +13,6 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -107,9 +106,10 @@ class TlsTest {
         .compose(request -> request.send()).compose(response -> response.body())
         .map(b -> b.toJsonObject().getString("token")).await(10, TimeUnit.SECONDS);
       CompletableFuture<JsonObject> ready = new CompletableFuture<>();
-      WebSocket ws = client.connect(new WebSocketConnectOptions().setHost("localhost").setPort(gateway.port())
-        .setSsl(true).setURI("/v1/ws?access_token=" + token)).await(10, TimeUnit.SECONDS);
-      ws.textMessageHandler(text -> ready.complete(new JsonObject(text)));
+      // The handler is set before connecting: ready is the first frame, sent as soon as the upgrade completes.
+      client.webSocket().textMessageHandler(text -> ready.complete(new JsonObject(text)))
+        .connect(new WebSocketConnectOptions().setHost("localhost").setPort(gateway.port()).setSsl(true)
+          .setURI("/v1/ws?access_token=" + token)).await(10, TimeUnit.SECONDS);
       assertEquals("ready", ready.get(10, TimeUnit.SECONDS).getString("type"));
     } finally {
       client.close();
