@@ -60,26 +60,6 @@ public final class GatewayException extends RuntimeException {
   }
 
   /**
-   * A client's value as quoted in an error message: at most 64 characters, control characters replaced, so that an
-   * error never echoes a huge or hostile value back whole.
-   *
-   * @param value the value, possibly {@code null}
-   * @return the value to quote
-   */
-  public static String quote(String value) {
-    if (value == null) {
-      return "null";
-    }
-    String cut = value.length() > 64 ? value.substring(0, 64) + "..." : value;
-    StringBuilder out = new StringBuilder(cut.length());
-    for (int i = 0; i < cut.length(); i++) {
-      char c = cut.charAt(i);
-      out.append(Character.isISOControl(c) || Character.isSurrogate(c) ? '?' : c);
-    }
-    return out.toString();
-  }
-
-  /**
    * A 400 about one request field.
    *
    * @param param the field

@@ -167,9 +167,13 @@ final class ConfigLoader {
       for (ConfigField field : section.getValue().fields().values()) {
         String value = env.apply(envName(section.getKey(), field.name()));
         if (value != null && !value.isEmpty()) {
-          Object existing = root.getValue(section.getKey());
+          // A nested section ("http.tls") lives in its parent's object.
+          int dot = section.getKey().lastIndexOf('.');
+          JsonObject parent = dot < 0 ? root : child(root, section.getKey().substring(0, dot));
+          String name = section.getKey().substring(dot + 1);
+          Object existing = parent.getValue(name);
           JsonObject target = existing instanceof JsonObject object ? object : new JsonObject();
-          root.put(section.getKey(), target.put(field.name(), field.type() == ConfigField.Type.STRING_LIST
+          parent.put(name, target.put(field.name(), field.type() == ConfigField.Type.STRING_LIST
             ? new JsonArray(Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList())
             : value));
         }
@@ -177,8 +181,15 @@ final class ConfigLoader {
     }
   }
 
+  private static JsonObject child(JsonObject root, String name) {
+    if (!(root.getValue(name) instanceof JsonObject)) {
+      root.put(name, new JsonObject());
+    }
+    return root.getJsonObject(name);
+  }
+
   static String envName(String section, String key) {
-    return ENV_PREFIX + section.toUpperCase(Locale.ROOT) + "_"
+    return ENV_PREFIX + section.replace('.', '_').toUpperCase(Locale.ROOT) + "_"
       + key.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT);
   }
 }

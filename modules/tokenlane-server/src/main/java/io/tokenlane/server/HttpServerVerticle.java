@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
 import java.util.function.IntConsumer;
 
 /**
@@ -19,29 +20,46 @@ final class HttpServerVerticle extends VerticleBase {
   private final String host;
   private final int port;
   private final IntConsumer listening;
+  private final HttpLimits limits;
+  private HttpGuards guards;
   private HttpServer server;
 
   /**
    * @param port the port; instances that share a negative port share one random port, as Vert.x does
    * @param listening told the port once this instance listens
+   * @param limits the connection and request limits its guards enforce
    */
-  HttpServerVerticle(Tokenlane tokenlane, HttpServerOptions options, String host, int port, IntConsumer listening) {
+  HttpServerVerticle(Tokenlane tokenlane, HttpServerOptions options, String host, int port, IntConsumer listening,
+                     HttpLimits limits) {
     this.tokenlane = tokenlane;
     this.options = options;
     this.host = host;
     this.port = port;
     this.listening = listening;
+    this.limits = limits;
   }
 
   @Override
   public Future<?> start() {
     // A router per instance: routing state is not shared between event loops.
-    server = vertx.createHttpServer(options).requestHandler(tokenlane.router());
+    Router router = tokenlane.router();
+    guards = new HttpGuards(vertx, limits);
+    server = vertx.createHttpServer(options)
+      .connectionHandler(guards::install)
+      .invalidRequestHandler(guards::invalid)
+      .requestHandler(request -> {
+        if (guards.admit(request)) {
+          router.handle(request);
+        }
+      });
     return server.listen(port, host).onSuccess(listen -> listening.accept(listen.actualPort()));
   }
 
   @Override
   public Future<?> stop() {
+    if (guards != null) {
+      guards.close();
+    }
     return server == null ? Future.succeededFuture() : server.close();
   }
 }

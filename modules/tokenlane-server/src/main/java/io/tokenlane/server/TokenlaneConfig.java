@@ -61,7 +61,23 @@ public final class TokenlaneConfig {
       .description("HTTP server instances sharing the port; 0: one per event loop, so every core serves clients"),
     ConfigField.integer("eventLoops").defaultValue(0L).min(0).max(1024)
       .description("event-loop threads of the standalone server; 0: one per CPU core (an embedding application's"
-        + " Vert.x keeps its own)"));
+        + " Vert.x keeps its own)"),
+    // Connection hardening (docs/security/http.md).
+    ConfigField.integer("headerTimeoutMs").defaultValue(HttpLimits.DEFAULT_HEADER_TIMEOUT_MS).min(0)
+      .description("most time a request head may take, from the connection's opening or the previous response's"
+        + " end; then the connection is closed (slowloris, silent connections); 0: off"),
+    ConfigField.integer("bodyTimeoutMs").defaultValue(HttpLimits.DEFAULT_BODY_TIMEOUT_MS).min(0)
+      .description("most time a request body may take to arrive whole; then 408 and the connection closed; 0: off"),
+    ConfigField.integer("idleTimeoutMs").defaultValue(HttpLimits.DEFAULT_IDLE_TIMEOUT_MS).min(0)
+      .description("a connection with no byte read or written this long is closed; above the transports'"
+        + " heartbeats and long-poll wait; 0: off"),
+    ConfigField.object("tls").description("TLS on the gateway's own listener (PEM files), for deployments without a"
+      + " terminating proxy"));
+  static final ConfigSchema TLS_SCHEMA = ConfigSchema.of(
+    ConfigField.bool("enabled").defaultValue(false)
+      .description("serve HTTPS and WSS; also on when certPath and keyPath are set"),
+    ConfigField.string("certPath").defaultValue("").description("PEM file of the certificate (chain)"),
+    ConfigField.string("keyPath").defaultValue("").description("PEM file of the private key (PKCS#8 or PKCS#1)"));
   static final ConfigSchema SHUTDOWN_SCHEMA = ConfigSchema.of(
     ConfigField.integer("graceMs").defaultValue(DEFAULT_SHUTDOWN_GRACE_MS).min(0)
       .description("how long open streams may take to finish on SIGTERM"));
@@ -157,6 +173,7 @@ public final class TokenlaneConfig {
 
   static {
     OVERRIDABLE_SECTIONS.put("http", HTTP_SCHEMA);
+    OVERRIDABLE_SECTIONS.put("http.tls", TLS_SCHEMA);
     OVERRIDABLE_SECTIONS.put("plugins", GatewayOptions.PLUGINS_SCHEMA);
     OVERRIDABLE_SECTIONS.put("shutdown", SHUTDOWN_SCHEMA);
     OVERRIDABLE_SECTIONS.put("sessions", SESSIONS_SCHEMA);
@@ -181,6 +198,10 @@ public final class TokenlaneConfig {
   private ClusterOptions cluster = new ClusterOptions();
   private AuthOptions auth = AuthOptions.none();
   private BrowserPolicy browser = BrowserPolicy.sameOriginOnly();
+  private HttpLimits httpLimits = new HttpLimits(HttpLimits.DEFAULT_HEADER_TIMEOUT_MS,
+    HttpLimits.DEFAULT_BODY_TIMEOUT_MS, HttpLimits.DEFAULT_IDLE_TIMEOUT_MS, TransportOptions.DEFAULT_MAX_BODY_BYTES);
+  private Path tlsCertPath;
+  private Path tlsKeyPath;
 
   private TokenlaneConfig(JsonObject http, TransportOptions transport, GatewayOptions gateway,
                           long shutdownGraceMs, StreamHubOptions streams, byte[] sessionSecret, long sessionTtlMs,
@@ -238,6 +259,7 @@ public final class TokenlaneConfig {
     JsonObject sessions = section(root, "sessions", SESSIONS_SCHEMA, problems);
     JsonObject streamsJson = section(root, "streams", STREAMS_SCHEMA, problems);
     JsonObject transports = section(root, "transports", TRANSPORTS_SCHEMA, problems);
+    JsonObject tls = section(http, "http.tls", "tls", TLS_SCHEMA, problems);
     byte[] secret = sessions.getString("secret", "").getBytes(StandardCharsets.UTF_8);
     if (secret.length > 0 && secret.length < 32) {
       problems.add("sessions.secret: must be at least 32 bytes (it signs session tokens)");
@@ -270,6 +292,8 @@ public final class TokenlaneConfig {
     if (problems.isEmpty()) {
       config.cluster = cluster(clusterJson, problems);
       config.auth = auth(authJson, problems);
+      config.httpLimits = httpLimits(http, transport, problems);
+      config.tls(tls, problems);
     }
     JsonObject browserJson = section(root, "browser", BROWSER_SCHEMA, problems);
     if (problems.isEmpty()) {
@@ -327,7 +351,7 @@ public final class TokenlaneConfig {
     }
     String required = String.valueOf(json.getValue("required", "auto"));
     if (!List.of("auto", "true", "false").contains(required)) {
-      problems.add("auth.required: must be auto, true or false, got '" + io.tokenlane.core.GatewayException.quote(required) + "'");
+      problems.add("auth.required: must be auto, true or false, got '" + io.tokenlane.core.ClientValues.bounded(required) + "'");
       required = "true";
     }
     AuthOptions options = new AuthOptions("auto".equals(required) ? null : Boolean.valueOf(required), apiKeys, jwt);
@@ -349,12 +373,56 @@ public final class TokenlaneConfig {
   }
 
   private static JsonObject section(JsonObject root, String name, ConfigSchema schema, List<String> problems) {
-    Object value = root.getValue(name);
+    return section(root, name, name, schema, problems);
+  }
+
+  private static JsonObject section(JsonObject parent, String path, String key, ConfigSchema schema,
+                                    List<String> problems) {
+    Object value = parent.getValue(key);
     ConfigSchema.Validation validation = schema.validate(value instanceof JsonObject object ? object : null);
     for (String problem : validation.problems()) {
-      problems.add(name + "." + problem);
+      problems.add(path + "." + problem);
     }
     return validation.config();
+  }
+
+  /** The connection limits; the idle timeout must let every legitimate silence pass. */
+  private static HttpLimits httpLimits(JsonObject http, TransportOptions transport, List<String> problems) {
+    long idle = http.getLong("idleTimeoutMs");
+    long longestSilence = Math.max(transport.getMaxPollWaitMs(),
+      Math.max(transport.getHeartbeatMs(), transport.getKeepAliveMs()));
+    if (idle > 0 && idle <= longestSilence + 1000) {
+      problems.add("http.idleTimeoutMs: must be over " + (longestSilence + 1000) + " (the longest silence of a healthy"
+        + " connection: transports.maxPollWaitMs, transports.heartbeatMs and http.keepAliveMs, plus a second), got "
+        + idle);
+    }
+    return new HttpLimits(http.getLong("headerTimeoutMs"), http.getLong("bodyTimeoutMs"), idle,
+      transport.getMaxBodyBytes());
+  }
+
+  /** TLS: on when asked, or when both files are named; each file must be readable now, not at the first client. */
+  private void tls(JsonObject tls, List<String> problems) {
+    String cert = tls.getString("certPath", "");
+    String key = tls.getString("keyPath", "");
+    if (!tls.getBoolean("enabled", false) && cert.isEmpty() && key.isEmpty()) {
+      return;
+    }
+    tlsCertPath = readable("http.tls.certPath", cert, problems);
+    tlsKeyPath = readable("http.tls.keyPath", key, problems);
+  }
+
+  private static Path readable(String name, String file, List<String> problems) {
+    if (file.isEmpty()) {
+      problems.add(name + ": required when TLS is on (http.tls.enabled, or the other PEM file set)");
+      return null;
+    }
+    Path path = Path.of(file);
+    if (!java.nio.file.Files.isRegularFile(path)) {
+      problems.add(name + ": no such file: " + path.toAbsolutePath());
+    } else if (!java.nio.file.Files.isReadable(path)) {
+      problems.add(name + ": cannot read " + path.toAbsolutePath() + " (permissions)");
+    }
+    return path;
   }
 
   /** @return the address to listen on */
@@ -375,6 +443,21 @@ public final class TokenlaneConfig {
   /** @return event-loop threads of the standalone server, 0 for one per CPU core */
   public int eventLoops() {
     return eventLoops;
+  }
+
+  /** @return the connection and request limits of the HTTP server */
+  HttpLimits httpLimits() {
+    return httpLimits;
+  }
+
+  /** @return the PEM certificate file when TLS is on, else {@code null} */
+  public Path tlsCertPath() {
+    return tlsCertPath;
+  }
+
+  /** @return the PEM private key file when TLS is on, else {@code null} */
+  public Path tlsKeyPath() {
+    return tlsKeyPath;
   }
 
   /** @return the transport settings */

@@ -5,6 +5,9 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -32,17 +35,18 @@ public final class TokenlaneVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     int instances = config.httpInstances() > 0 ? config.httpInstances() : Gateway.eventLoops(vertx);
-    return Tokenlane.start(vertx, config)
+    return loadTls().compose(tls -> Tokenlane.start(vertx, config))
       .compose(started -> {
         tokenlane = started;
-        HttpServerOptions options = serverOptions(config);
+        HttpServerOptions options = hardened(config, serverOptions(config));
         // Port 0 asks for a free port: as -1, all instances share the one Vert.x picks, instead of one each.
         int port = config.port() == 0 ? -1 : config.port();
-        return vertx.deployVerticle(() -> new HttpServerVerticle(started, options, config.host(), port, actualPort::set),
-          new DeploymentOptions().setInstances(instances));
+        return vertx.deployVerticle(() -> new HttpServerVerticle(started, options, config.host(), port,
+          actualPort::set, config.httpLimits()), new DeploymentOptions().setInstances(instances));
       })
       .onSuccess(servers -> warnIfOpen(config))
-      .onSuccess(servers -> LOG.log(System.Logger.Level.INFO, "Tokenlane listening on http://" + config.host() + ":"
+      .onSuccess(servers -> LOG.log(System.Logger.Level.INFO, "Tokenlane listening on "
+        + (config.tlsCertPath() != null ? "https://" : "http://") + config.host() + ":"
         + actualPort.get() + " (" + instances + " HTTP server instances on " + Gateway.eventLoops(vertx)
         + " event loops) with models " + String.join(", ", config.gateway().getModels().keySet())))
       .recover(failure -> (tokenlane == null ? Future.<Void>succeededFuture() : tokenlane.close())
@@ -78,6 +82,42 @@ public final class TokenlaneVerticle extends VerticleBase {
       .setPerMessageWebSocketCompressionSupported(false).setPerFrameWebSocketCompressionSupported(false)
       .setMaxWebSocketFrameSize(Math.max(maxMessage, HttpServerOptions.DEFAULT_MAX_WEBSOCKET_FRAME_SIZE))
       .setMaxWebSocketMessageSize(maxMessage);
+  }
+
+  /**
+   * The connection limits and TLS (docs/security/http.md), apart from the WebSocket settings above.
+   *
+   * <p>No HTTP/2 over cleartext: with it, Vert.x sets a connection up only once its first bytes tell HTTP/1.1 from
+   * HTTP/2, so a client that sends nothing (or a byte at a time) would hold a connection no guard watches.
+   */
+  private static HttpServerOptions hardened(TokenlaneConfig config, HttpServerOptions options) {
+    HttpLimits limits = config.httpLimits();
+    options.setHttp2ClearTextEnabled(false);
+    options.setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+      .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, limits.idleTimeoutMs()));
+    if (config.tlsCertPath() != null) {
+      options.setSsl(true).setKeyCertOptions(pem(config));
+    }
+    return options;
+  }
+
+  private static PemKeyCertOptions pem(TokenlaneConfig config) {
+    return new PemKeyCertOptions().setCertPath(config.tlsCertPath().toString())
+      .setKeyPath(config.tlsKeyPath().toString());
+  }
+
+  /**
+   * Loads the PEM pair once before anything starts (on a worker: it reads files): Vert.x listens with files that
+   * are not PEM and fails each handshake instead, which would leave a gateway that looks up but serves nobody.
+   */
+  private Future<Void> loadTls() {
+    if (config.tlsCertPath() == null) {
+      return Future.succeededFuture();
+    }
+    PemKeyCertOptions pem = pem(config);
+    return vertx.executeBlocking(() -> pem.getKeyManagerFactory(vertx)).<Void>mapEmpty()
+      .recover(e -> Future.failedFuture(new ConfigurationException(List.of("http.tls: cannot load the key pair "
+        + config.tlsCertPath() + " and " + config.tlsKeyPath() + " as PEM: " + e.getMessage()))));
   }
 
   /** @return the port the server listens on (useful with port 0) */

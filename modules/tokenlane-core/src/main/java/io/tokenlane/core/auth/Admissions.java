@@ -59,7 +59,7 @@ public final class Admissions {
     String model = body.getValue("model") instanceof String name ? name : "";
     if (!principal.allows(model)) {
       return Future.failedFuture(new GatewayException(403, "permission_error", "model_not_allowed", "model",
-        "this API key may not use the model '" + GatewayException.quote(model) + "'"));
+        "this API key may not use the model '" + io.tokenlane.core.ClientValues.bounded(model) + "'"));
     }
     Limits limits = principal.limits();
     if (!limits.any()) {

@@ -132,7 +132,7 @@ public final class ApiKeys {
         : Instant.parse(value).toEpochMilli();
     } catch (DateTimeParseException e) {
       problems.add(where + ": must be an ISO-8601 instant (2027-01-31T00:00:00Z) or a date (2027-01-31), got '"
-        + GatewayException.quote(value) + "'");
+        + io.tokenlane.core.ClientValues.bounded(value) + "'");
       return 0;
     }
   }

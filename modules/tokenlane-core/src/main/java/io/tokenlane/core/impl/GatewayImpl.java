@@ -2,6 +2,7 @@ package io.tokenlane.core.impl;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.tokenlane.core.Gateway;
+import io.tokenlane.core.ClientValues;
 import io.tokenlane.core.GatewayException;
 import io.tokenlane.core.GatewayOptions;
 import io.tokenlane.core.GatewayOptions.ModelOptions;
@@ -182,7 +183,7 @@ public final class GatewayImpl implements Gateway {
     ModelOptions route = model instanceof String name ? options.getModels().get(name) : null;
     if (route == null) {
       throw new GatewayException(404, "invalid_request_error", "model_not_found", "model",
-        "The model '" + model + "' does not exist. GET /v1/models lists the available models.");
+        "The model " + ClientValues.quote(model) + " does not exist. GET /v1/models lists the available models.");
     }
     ProviderInstance provider;
     synchronized (providers) {

@@ -1,5 +1,6 @@
 package io.tokenlane.transport.openai;
 
+import io.tokenlane.core.ClientValues;
 import io.tokenlane.core.Gateway;
 import io.tokenlane.core.GatewayException;
 import io.tokenlane.core.auth.Principal;
@@ -9,7 +10,9 @@ import io.tokenlane.core.stream.ActiveStream;
 import io.tokenlane.core.stream.StreamObserver;
 import io.tokenlane.transport.TransportOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -89,16 +92,44 @@ public final class OpenAiApi implements AutoCloseable {
     return router;
   }
 
-  private static void failure(RoutingContext ctx) {
+  /**
+   * Answers a failed request with an OpenAI error: the cause's own status and a truthful message, and an
+   * {@code ERROR} log only for what the gateway got wrong (a 500). A request whose connection closed or whose
+   * response already ended (a client gone mid-body) has nobody left to tell: a {@code DEBUG} line at most.
+   * {@code StreamsApi} answers its failures here too.
+   *
+   * @param ctx the failed request
+   */
+  public static void failure(RoutingContext ctx) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      LOG.log(System.Logger.Level.DEBUG, () -> "request " + ctx.request().method() + " failed after its response"
+        + " ended or its connection closed: " + ctx.failure());
+      return;
+    }
     int status = ctx.statusCode() < 400 ? 500 : ctx.statusCode();
     switch (status) {
-      case 400 -> error(ctx, 400, "invalid_json", "We could not parse the body of your request.");
+      case 400 -> badRequest(ctx);
       case 413 -> error(ctx, 413, "request_too_large", "The request body is larger than the configured limit.");
       default -> {
-        LOG.log(System.Logger.Level.ERROR, "request " + ctx.request().method() + " " + ctx.request().path()
-          + " failed with " + status, ctx.failure());
+        LOG.log(System.Logger.Level.ERROR, "request " + ctx.request().method() + " "
+          + ClientValues.bounded(ctx.request().path()) + " failed with " + status, ctx.failure());
         error(ctx, status, status == 500 ? "internal_error" : "error", "The gateway failed to handle the request.");
       }
+    }
+  }
+
+  /** A 400 that says what is wrong: the Host header, the JSON, or what the failure says. */
+  private static void badRequest(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    Throwable failure = ctx.failure();
+    if (request.version() != HttpVersion.HTTP_1_0 && request.authority() == null) {
+      ctx.response().putHeader("connection", "close");
+      error(ctx, 400, "invalid_host_header", "An HTTP/1.1 request needs a valid Host header.");
+    } else if (failure instanceof DecodeException) {
+      error(ctx, 400, "invalid_json", "We could not parse the JSON body of your request.");
+    } else {
+      error(ctx, 400, "invalid_request", failure == null || failure.getMessage() == null
+        ? "The request is malformed." : "The request is malformed: " + ClientValues.bounded(failure.getMessage()));
     }
   }
 
@@ -108,15 +139,14 @@ public final class OpenAiApi implements AutoCloseable {
    * @param router the router
    */
   public static void installErrorHandlers(Router router) {
-    router.errorHandler(400, ctx -> error(ctx, 400, "invalid_request_error", "We could not parse the JSON body of your request."));
-    router.errorHandler(404, ctx -> error(ctx, 404, "not_found", "Unknown request URL: " + ctx.request().method() + " " + ctx.request().path()));
-    router.errorHandler(405, ctx -> error(ctx, 405, "method_not_allowed", "Method " + ctx.request().method() + " is not allowed on " + ctx.request().path()));
-    router.errorHandler(413, ctx -> error(ctx, 413, "request_too_large", "The request body is larger than the configured limit."));
-    router.errorHandler(500, ctx -> {
-      LOG.log(System.Logger.Level.ERROR, "request " + ctx.request().method() + " " + ctx.request().path() + " failed",
-        ctx.failure());
-      error(ctx, 500, "internal_error", "The gateway failed to handle the request.");
-    });
+    router.errorHandler(400, OpenAiApi::failure);
+    router.errorHandler(404, ctx -> error(ctx, 404, "not_found", "Unknown request URL: "
+      + ClientValues.bounded(ctx.request().method().name()) + " " + ClientValues.bounded(ctx.request().path())));
+    router.errorHandler(405, ctx -> error(ctx, 405, "method_not_allowed", "Method "
+      + ClientValues.bounded(ctx.request().method().name()) + " is not allowed on "
+      + ClientValues.bounded(ctx.request().path())));
+    router.errorHandler(413, OpenAiApi::failure);
+    router.errorHandler(500, OpenAiApi::failure);
   }
 
   private static void error(RoutingContext ctx, int status, String code, String message) {
@@ -228,7 +258,7 @@ public final class OpenAiApi implements AutoCloseable {
     gateway.models().stream().filter(model -> model.id().equals(id) && principal.allows(id)).findFirst().ifPresentOrElse(
       model -> OpenAiErrors.send(ctx.response(), 200, modelJson(model)),
       () -> OpenAiErrors.send(ctx.response(), new GatewayException(404, "invalid_request_error", "model_not_found",
-        "model", "The model '" + GatewayException.quote(id) + "' does not exist.")));
+        "model", "The model " + ClientValues.quote(id) + " does not exist.")));
   }
 
   private static JsonObject modelJson(Gateway.ModelInfo model) {

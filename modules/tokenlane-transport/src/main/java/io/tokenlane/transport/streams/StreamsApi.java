@@ -8,6 +8,7 @@ import io.tokenlane.core.stream.HubStream;
 import io.tokenlane.core.stream.StreamHub;
 import io.tokenlane.core.stream.StreamHubOptions;
 import io.tokenlane.transport.TransportOptions;
+import io.tokenlane.transport.openai.OpenAiApi;
 import io.tokenlane.transport.openai.OpenAiErrors;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -369,18 +370,8 @@ public final class StreamsApi implements AutoCloseable {
       name + " must be an integer from " + min + " to " + max);
   }
 
+  /** The OpenAI API's answer to failures, so that both APIs say the same truthful thing. */
   private static void failure(RoutingContext ctx) {
-    int status = ctx.statusCode() < 400 ? 500 : ctx.statusCode();
-    String code = switch (status) {
-      case 413 -> "request_too_large";
-      case 400 -> "invalid_value";
-      default -> "internal_error";
-    };
-    if (status == 413) {
-      ctx.response().putHeader("connection", "close");
-    }
-    OpenAiErrors.send(ctx.response(), status, OpenAiErrors.body(
-      status == 413 ? "The request body is larger than the configured limit." : "The request failed.",
-      OpenAiErrors.typeOf(status), null, code));
+    OpenAiApi.failure(ctx);
   }
 }
