@@ -125,7 +125,10 @@ public final class TokenlaneConfig {
     ConfigField.integer("maxRunningPerSession").defaultValue((long) StreamHubOptions.DEFAULT_MAX_RUNNING_PER_SESSION)
       .min(1).max(100_000).description("most streams of one session running at once"),
     ConfigField.integer("maxStreams").defaultValue((long) StreamHubOptions.DEFAULT_MAX_STREAMS).min(1)
-      .max(10_000_000).description("most streams one instance keeps, running or resumable; then 503 over_capacity"));
+      .max(10_000_000).description("most streams one instance keeps, running or resumable; then 503 over_capacity"),
+    ConfigField.integer("maxReadersPerStream").defaultValue((long) StreamHubOptions.DEFAULT_MAX_READERS_PER_STREAM).min(1)
+      .max(100_000).description("most connections reading one stream at once on this member (WebSocket and SSE"
+        + " followers, waiting long-polls); then 429 too_many_readers"));
   static final ConfigSchema TRANSPORTS_SCHEMA = ConfigSchema.of(
     ConfigField.stringList("enabled").defaultValue(new JsonArray(TransportOptions.ALL_TRANSPORTS))
       .description("native transports offered, in order of preference: websocket, sse, long-polling"),

@@ -84,6 +84,8 @@ final class HubStreamImpl implements HubStream, StreamObserver {
   private MirrorFeed mirror;
   private volatile boolean ownerLost;
 
+  private volatile int maxReaders;
+
   HubStreamImpl(String id, String sessionId, String requestId, Context home, ReplayBuffer replay, int capacity,
                 Consumer<HubStreamImpl> onEnded) {
     this.id = id;
@@ -362,9 +364,28 @@ final class HubStreamImpl implements HubStream, StreamObserver {
 
   // Attachments: counted so that the hub knows when the detach grace starts.
 
+  @Override
+  public synchronized void checkRoomForReader() {
+    if (maxReaders > 0 && attached >= maxReaders) {
+      throw new GatewayException(429, "rate_limit_error", "too_many_readers", null,
+        "this stream already has " + maxReaders + " readers on this gateway member (streams.maxReadersPerStream)");
+    }
+  }
+
   synchronized void attach(Listener listener) {
+    checkRoomForReader();
     listeners.add(listener);
     attached++;
+  }
+
+  /**
+   * Bounds the connections reading this stream at once on this member (followers and waiting long-polls), so that
+   * one stream cannot pin unbounded memory and fan-out work.
+   *
+   * @param maxReaders the bound; 0: none
+   */
+  void maxReaders(int maxReaders) {
+    this.maxReaders = maxReaders;
   }
 
   void detach(Listener listener) {

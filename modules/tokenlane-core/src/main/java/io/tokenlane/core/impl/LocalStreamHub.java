@@ -132,6 +132,7 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
     ReplayBuffer replay = replayBuffer();
     HubStreamImpl stream = new HubStreamImpl(id, sessionId, requestId, context, replay, options.getReplayCapacity(),
       this::ended);
+    stream.maxReaders(options.getMaxReadersPerStream());
     stream.replicateTo(directory.replicator(id));
     stream.appendStart(body.getString("model"));
     streams.put(id, stream);
@@ -186,6 +187,7 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
     ReplayBuffer replay = replayBuffer();
     HubStreamImpl mirror = new HubStreamImpl(location.streamId(), location.sessionId(), location.requestId(), context,
       replay, options.getReplayCapacity(), s -> { });
+    mirror.maxReaders(options.getMaxReadersPerStream());
     Future<HubStreamImpl> ready = remote.subscribe(mirror.mirrorOf(remote)).compose(mirror::caughtUpWith).map(mirror)
       .onFailure(e -> {
         remote.close();

@@ -83,4 +83,12 @@ public interface HubStream {
    * @return completes once the {@code end} is in the stream
    */
   Future<Void> cancel();
+
+  /**
+   * Checks that one more connection may read this stream on this member ({@code streams.maxReadersPerStream}).
+   *
+   * @throws io.tokenlane.core.GatewayException 429 {@code too_many_readers}
+   */
+  default void checkRoomForReader() {
+  }
 }

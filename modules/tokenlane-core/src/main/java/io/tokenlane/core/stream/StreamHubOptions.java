@@ -21,6 +21,9 @@ public final class StreamHubOptions {
   /** At most 32 streams of one session run at once. */
   public static final int DEFAULT_MAX_RUNNING_PER_SESSION = 32;
 
+  /** At most 32 connections read one stream at once on one member. */
+  public static final int DEFAULT_MAX_READERS_PER_STREAM = 32;
+
   /** At most 20,000 streams (running, or ended and resumable) are kept by one instance: ~10-20 KB each. */
   public static final int DEFAULT_MAX_STREAMS = 20_000;
 
@@ -31,6 +34,7 @@ public final class StreamHubOptions {
   private long snapshotMaxBytes = DEFAULT_SNAPSHOT_MAX_BYTES;
   private int maxRunningPerSession = DEFAULT_MAX_RUNNING_PER_SESSION;
   private boolean acrossSessions;
+  private int maxReadersPerStream = DEFAULT_MAX_READERS_PER_STREAM;
 
   /** Defaults. */
   public StreamHubOptions() {
@@ -49,6 +53,7 @@ public final class StreamHubOptions {
     this.maxRunningPerSession = other.maxRunningPerSession;
     this.maxStreams = other.maxStreams;
     this.acrossSessions = other.acrossSessions;
+    this.maxReadersPerStream = other.maxReadersPerStream;
   }
 
   /**
@@ -65,6 +70,28 @@ public final class StreamHubOptions {
     setMaxRunningPerSession(json.getInteger("maxRunningPerSession", DEFAULT_MAX_RUNNING_PER_SESSION));
     setMaxStreams(json.getInteger("maxStreams", DEFAULT_MAX_STREAMS));
     setAcrossSessions(json.getBoolean("acrossSessions", false));
+    setMaxReadersPerStream(json.getInteger("maxReadersPerStream", DEFAULT_MAX_READERS_PER_STREAM));
+  }
+
+  /** @return the most connections reading one stream at once on one member */
+  public int getMaxReadersPerStream() {
+    return maxReadersPerStream;
+  }
+
+  /**
+   * Bounds the connections that read one stream at once on one member: WebSocket and SSE followers and waiting
+   * long-polls (another member's mirror counts as one). More get 429 {@code too_many_readers}. Each reader costs
+   * about 17-24 KB of heap and a write per event, so this bounds what one stream can pin.
+   *
+   * @param maxReadersPerStream at least 1
+   * @return this
+   */
+  public StreamHubOptions setMaxReadersPerStream(int maxReadersPerStream) {
+    if (maxReadersPerStream < 1) {
+      throw new IllegalArgumentException("maxReadersPerStream must be at least 1");
+    }
+    this.maxReadersPerStream = maxReadersPerStream;
+    return this;
   }
 
   /** @return whether any session of a stream's principal may read, resume and cancel it (multi-device continuity) */
@@ -90,7 +117,8 @@ public final class StreamHubOptions {
     return new JsonObject().put("detachGraceMs", detachGraceMs).put("resumeWindowMs", resumeWindowMs)
       .put("replayCapacity", replayCapacity).put("snapshotMaxBytes", snapshotMaxBytes)
       .put("maxRunningPerSession", maxRunningPerSession)
-      .put("maxStreams", maxStreams).put("acrossSessions", acrossSessions);
+      .put("maxStreams", maxStreams).put("acrossSessions", acrossSessions)
+      .put("maxReadersPerStream", maxReadersPerStream);
   }
 
   /** @return how long a stream with no client attached runs on, in ms */

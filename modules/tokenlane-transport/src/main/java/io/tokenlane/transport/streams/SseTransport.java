@@ -50,6 +50,8 @@ final class SseTransport {
       response.setStatusCode(204).end();
       return;
     }
+    // Before the head is written: a refusal must still be a JSON error.
+    stream.checkRoomForReader();
     response.setChunked(true)
       .putHeader("content-type", "text/event-stream; charset=utf-8")
       .putHeader("cache-control", "no-cache, no-transform")
