@@ -5,6 +5,7 @@ import io.tokenlane.core.session.SessionTokens;
 import io.tokenlane.core.stream.HubStream;
 import io.tokenlane.core.stream.StreamHub;
 import io.tokenlane.core.stream.StreamHubOptions;
+import io.tokenlane.transport.ExactIntegers;
 import io.tokenlane.transport.TransportOptions;
 import io.tokenlane.transport.openai.OpenAiErrors;
 import io.vertx.core.Vertx;
@@ -270,13 +271,9 @@ public final class StreamsApi implements AutoCloseable {
     if (value == null || value.isEmpty()) {
       return defaultValue;
     }
-    try {
-      long parsed = Long.parseLong(value);
-      if (parsed >= min && parsed <= max) {
-        return parsed;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
+    Long parsed = ExactIntegers.ofText(value, min, max);
+    if (parsed != null) {
+      return parsed;
     }
     throw new GatewayException(400, "invalid_request_error", "invalid_parameter", name,
       name + " must be an integer from " + min + " to " + max);
