@@ -70,6 +70,7 @@ public final class StreamsApi implements AutoCloseable {
    */
   public Router router() {
     Router router = Router.router(vertx);
+    router.route().handler(StreamsApi::decodableQuery);
     router.post("/sessions").handler(this::createSession);
     router.post("/streams")
       .handler(BodyHandler.create(false).setBodyLimit(options.getMaxBodyBytes()))
@@ -277,6 +278,20 @@ public final class StreamsApi implements AutoCloseable {
     }
     throw new GatewayException(400, "invalid_request_error", "invalid_parameter", name,
       name + " must be an integer from " + min + " to " + max);
+  }
+
+  /**
+   * Refuses a query string that is not valid percent-encoding ({@code %ZZ}) with 400 up front: Vert.x decodes
+   * parameters on first use and would throw from whichever handler reads one first.
+   */
+  private static void decodableQuery(RoutingContext ctx) {
+    try {
+      ctx.request().params();
+    } catch (IllegalArgumentException e) {
+      OpenAiErrors.send(ctx.response(), GatewayException.invalid(null, "the query string is not valid percent-encoding"));
+      return;
+    }
+    ctx.next();
   }
 
   private static void failure(RoutingContext ctx) {

@@ -158,14 +158,23 @@ final class WebSocketGuard extends ChannelInboundHandlerAdapter {
     if (data || frame instanceof ContinuationWebSocketFrame) {
       return checkData(frame, data);
     }
-    if (frame instanceof CloseWebSocketFrame && frame.content().readableBytes() > 2) {
+    if (frame instanceof CloseWebSocketFrame && frame.content().readableBytes() >= 2) {
       ByteBuf reason = frame.content();
+      if (!sendable(reason.getUnsignedShort(reason.readerIndex()))) {
+        // Vert.x would echo it back: a code no endpoint may send (RFC 6455 7.4) is refused instead.
+        return new Violation(WebSocketCloseStatus.PROTOCOL_ERROR, "invalid close code");
+      }
       Utf8Validator closeReason = new Utf8Validator();
       if (!closeReason.feed(reason, reason.readerIndex() + 2, reason.writerIndex()) || !closeReason.complete()) {
         return new Violation(WebSocketCloseStatus.INVALID_PAYLOAD_DATA, "close reason is not valid UTF-8");
       }
     }
     return null;
+  }
+
+  /** @return whether an endpoint may send this close code (RFC 6455 7.4.1 and 7.4.2) */
+  private static boolean sendable(int code) {
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
   }
 
   private Violation checkData(WebSocketFrame frame, boolean first) {
