@@ -82,6 +82,21 @@ final class HttpGuard extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (state == State.DONE) {
       ReferenceCountUtil.release(msg);
+    } else if (msg instanceof HttpRequest head && unsupported(head.protocolVersion())) {
+      // Vert.x would close the connection without a word (HTTP/2.0 or 9.9 on an HTTP/1 request line).
+      state = State.DONE;
+      ReferenceCountUtil.release(msg);
+      // 400, not 505: the client's mistake, answered as one (the gateway's 5xx mean the gateway failed).
+      byte[] body = OpenAiErrors.body("Only HTTP/1.0 and HTTP/1.1 are served here.", "invalid_request_error", null,
+        "http_version_not_supported").encode().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      io.netty.handler.codec.http.FullHttpResponse response = new io.netty.handler.codec.http.DefaultFullHttpResponse(
+        io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+        io.netty.handler.codec.http.HttpResponseStatus.BAD_REQUEST,
+        io.netty.buffer.Unpooled.wrappedBuffer(body));
+      response.headers().set("content-type", "application/json").set("content-length", body.length)
+        .set("connection", "close");
+      // Through the whole pipeline (its encoder sits behind this handler), then closed.
+      ctx.channel().writeAndFlush(response).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
     } else if (msg instanceof HttpRequest) {
       heads++;
       bodyBytes = 0;
@@ -94,6 +109,10 @@ final class HttpGuard extends ChannelInboundHandlerAdapter {
       leave();
       ctx.fireChannelRead(msg);
     }
+  }
+
+  private static boolean unsupported(io.netty.handler.codec.http.HttpVersion version) {
+    return version.majorVersion() != 1 || version.minorVersion() > 1;
   }
 
   private void content(ChannelHandlerContext ctx, HttpContent content) {

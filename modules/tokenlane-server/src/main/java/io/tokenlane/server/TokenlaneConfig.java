@@ -140,7 +140,10 @@ public final class TokenlaneConfig {
       .max(300_000).description("longest wait a long-poll may ask for"),
     ConfigField.integer("pollLingerMs").defaultValue(TransportOptions.DEFAULT_POLL_LINGER_MS).min(0).max(1000)
       .description("how long a woken long-poll whose client has the answer's beginning waits for more events;"
-        + " 0: answer at once"));
+        + " 0: answer at once"),
+    ConfigField.bool("compression").defaultValue(false)
+      .description("let WebSocket clients negotiate permessage-deflate; a message inflates only up to maxFrameBytes"
+        + " (past it: close 1009)"));
   static final ConfigSchema CLUSTER_SCHEMA = ConfigSchema.of(
     ConfigField.bool("enabled").defaultValue(false)
       .description("join a cluster; also on when members or kubernetesServiceDns is set"),
@@ -283,7 +286,8 @@ public final class TokenlaneConfig {
         .setTransports(enabled).setHeartbeatMs(transports.getLong("heartbeatMs"))
         .setMaxFrameBytes(transports.getLong("maxFrameBytes").intValue())
         .setMaxPollWaitMs(transports.getLong("maxPollWaitMs"))
-        .setPollLingerMs(transports.getLong("pollLingerMs"));
+        .setPollLingerMs(transports.getLong("pollLingerMs"))
+        .setCompression(transports.getBoolean("compression", false));
       streams = new StreamHubOptions(streamsJson).setAcrossSessions(sessions.getBoolean("multiDevice", false));
     }
     JsonObject clusterJson = section(root, "cluster", CLUSTER_SCHEMA, problems);

@@ -10,16 +10,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 
 /**
- * A WebSocket client on a plain TCP socket, for clients no library lets us be: one that never answers pings, or
- * one that stops reading its socket (a small receive buffer, then {@code pause()}) so the server sees real TCP
- * backpressure.
+ * A WebSocket client on a plain TCP socket, for clients no library lets us be: one that never answers pings, one
+ * that stops reading its socket (a small receive buffer, then {@code pause()}) so the server sees real TCP
+ * backpressure, or one that sends frames breaking the protocol (any header bits, unmasked, invalid UTF-8).
  */
 final class RawWebSocket {
 
   final NetSocket socket;
   private final Buffer received = Buffer.buffer();
+  private volatile boolean closed;
 
   private RawWebSocket(NetSocket socket) {
     this.socket = socket;
@@ -28,9 +31,16 @@ final class RawWebSocket {
         received.appendBuffer(data);
       }
     });
+    socket.closeHandler(v -> closed = true);
   }
 
   static RawWebSocket connect(Vertx vertx, int port, String token, int receiveBufferSize) throws Exception {
+    return connect(vertx, port, token, receiveBufferSize, "");
+  }
+
+  /** @param headers more request headers, each ending with CRLF */
+  static RawWebSocket connect(Vertx vertx, int port, String token, int receiveBufferSize, String headers)
+    throws Exception {
     NetClientOptions options = new NetClientOptions();
     if (receiveBufferSize > 0) {
       options.setReceiveBufferSize(receiveBufferSize);
@@ -38,36 +48,80 @@ final class RawWebSocket {
     NetSocket socket = vertx.createNetClient(options).connect(port, "127.0.0.1").await(5, TimeUnit.SECONDS);
     RawWebSocket ws = new RawWebSocket(socket);
     socket.write("GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token + "\r\nUpgrade: websocket\r\n"
-      + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+      + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+      + headers + "\r\n");
     return ws;
   }
 
   /** Sends a masked text frame, as a client must. */
   void sendText(String text) {
-    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-    byte[] mask = new byte[4];
-    ThreadLocalRandom.current().nextBytes(mask);
-    Buffer frame = Buffer.buffer().appendByte((byte) 0x81);
-    if (payload.length < 126) {
-      frame.appendByte((byte) (0x80 | payload.length));
-    } else {
-      frame.appendByte((byte) (0x80 | 126)).appendUnsignedShort(payload.length);
-    }
-    frame.appendBytes(mask);
-    for (int i = 0; i < payload.length; i++) {
-      frame.appendByte((byte) (payload[i] ^ mask[i % 4]));
-    }
-    socket.write(frame);
+    sendFrame(0x81, text.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** A server frame: its opcode and payload. */
-  record Frame(int opcode, Buffer payload) {
+  /**
+   * Sends a masked frame.
+   *
+   * @param first the first header byte: FIN, RSV1-3 and the opcode
+   */
+  void sendFrame(int first, byte[] payload) {
+    socket.write(frame(first, payload, true));
+  }
+
+  /** Sends a frame without the mask a client must use. */
+  void sendUnmasked(int first, byte[] payload) {
+    socket.write(frame(first, payload, false));
+  }
+
+  static Buffer frame(int first, byte[] payload, boolean masked) {
+    Buffer frame = Buffer.buffer(payload.length + 14).appendByte((byte) first);
+    int maskBit = masked ? 0x80 : 0;
+    if (payload.length < 126) {
+      frame.appendByte((byte) (maskBit | payload.length));
+    } else if (payload.length < 65536) {
+      frame.appendByte((byte) (maskBit | 126)).appendUnsignedShort(payload.length);
+    } else {
+      frame.appendByte((byte) (maskBit | 127)).appendLong(payload.length);
+    }
+    if (!masked) {
+      return frame.appendBytes(payload);
+    }
+    byte[] mask = new byte[4];
+    ThreadLocalRandom.current().nextBytes(mask);
+    frame.appendBytes(mask);
+    byte[] out = new byte[payload.length];
+    for (int i = 0; i < payload.length; i++) {
+      out[i] = (byte) (payload[i] ^ mask[i & 3]);
+    }
+    return frame.appendBytes(out);
+  }
+
+  /** @return the head of the server's answer to the upgrade, or "" before it arrived */
+  String upgradeAnswer() {
+    String text;
+    synchronized (received) {
+      text = received.toString(StandardCharsets.ISO_8859_1);
+    }
+    int at = text.indexOf("\r\n\r\n");
+    return at < 0 ? "" : text.substring(0, at);
+  }
+
+  /** @return whether the server closed the TCP connection */
+  boolean closed() {
+    return closed;
+  }
+
+  /** A server frame: its opcode, whether RSV1 (compressed) is set, and its payload. */
+  record Frame(int opcode, boolean compressed, Buffer payload) {
     JsonObject json() {
       return new JsonObject(payload.toString(StandardCharsets.UTF_8));
     }
 
     int closeCode() {
       return payload.getUnsignedShort(0);
+    }
+
+    String closeReason() {
+      return payload.length() > 2 ? payload.getString(2, payload.length(), "UTF-8") : "";
     }
   }
 
@@ -85,6 +139,7 @@ final class RawWebSocket {
     int pos = at + 4;
     while (pos + 2 <= bytes.length()) {
       int opcode = bytes.getByte(pos) & 0x0f;
+      boolean compressed = (bytes.getByte(pos) & 0x40) != 0;
       long length = bytes.getByte(pos + 1) & 0x7f;
       int header = 2;
       if (length == 126) {
@@ -103,15 +158,42 @@ final class RawWebSocket {
       if (pos + header + length > bytes.length()) {
         break;
       }
-      frames.add(new Frame(opcode, bytes.getBuffer(pos + header, pos + header + (int) length)));
+      frames.add(new Frame(opcode, compressed, bytes.getBuffer(pos + header, pos + header + (int) length)));
       pos += header + (int) length;
     }
     return frames;
   }
 
-  /** The JSON text messages received so far. */
+  /** The JSON text messages received so far (inflated when permessage-deflate was negotiated). */
   List<JsonObject> messages() {
-    return frames().stream().filter(f -> f.opcode() == 0x1).map(Frame::json).toList();
+    // One inflater over every message in order: the server keeps its deflate context from message to message.
+    Inflater inflater = new Inflater(true);
+    try {
+      return frames().stream().filter(f -> f.opcode() == 0x1).map(f -> f.compressed() ? inflate(inflater, f) : f)
+        .map(Frame::json).toList();
+    } finally {
+      inflater.end();
+    }
+  }
+
+  private static Frame inflate(Inflater inflater, Frame frame) {
+    inflater.setInput(frame.payload().copy().appendBytes(new byte[] {0, 0, (byte) 0xff, (byte) 0xff}).getBytes());
+    Buffer out = Buffer.buffer();
+    byte[] chunk = new byte[8192];
+    try {
+      int n;
+      while ((n = inflater.inflate(chunk)) > 0) {
+        out.appendBytes(chunk, 0, n);
+      }
+    } catch (DataFormatException e) {
+      throw new IllegalStateException("a compressed frame the test cannot inflate", e);
+    }
+    return new Frame(frame.opcode(), false, out);
+  }
+
+  /** The first close frame, or {@code null}. */
+  Frame closeFrame() {
+    return frames().stream().filter(f -> f.opcode() == 0x8).findFirst().orElse(null);
   }
 
   /** The code of the first close frame, or -1. */

@@ -34,6 +34,7 @@ public final class TransportOptions {
   private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
   private long maxPollWaitMs = DEFAULT_MAX_POLL_WAIT_MS;
   private long pollLingerMs = DEFAULT_POLL_LINGER_MS;
+  private boolean compression;
 
   /** Defaults. */
   public TransportOptions() {
@@ -52,6 +53,7 @@ public final class TransportOptions {
     this.maxFrameBytes = other.maxFrameBytes;
     this.maxPollWaitMs = other.maxPollWaitMs;
     this.pollLingerMs = other.pollLingerMs;
+    this.compression = other.compression;
   }
 
   /** @return the body limit in bytes */
@@ -188,6 +190,24 @@ public final class TransportOptions {
       throw new IllegalArgumentException("pollLingerMs must be within 0..1000");
     }
     this.pollLingerMs = pollLingerMs;
+    return this;
+  }
+
+  /** @return whether WebSocket clients may negotiate {@code permessage-deflate} */
+  public boolean isCompression() {
+    return compression;
+  }
+
+  /**
+   * Lets WebSocket clients negotiate {@code permessage-deflate} (off by default: tokens are a few bytes, and
+   * inflating is work a client can make the gateway do). When on, a message is inflated only up to the message
+   * limit: past it the connection closes with 1009.
+   *
+   * @param compression whether compression is offered
+   * @return this
+   */
+  public TransportOptions setCompression(boolean compression) {
+    this.compression = compression;
     return this;
   }
 }

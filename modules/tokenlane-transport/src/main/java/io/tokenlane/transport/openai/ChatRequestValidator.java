@@ -1,6 +1,7 @@
 package io.tokenlane.transport.openai;
 
 import io.tokenlane.core.GatewayException;
+import io.tokenlane.transport.ExactIntegers;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Set;
@@ -11,6 +12,8 @@ import java.util.Set;
  */
 public final class ChatRequestValidator {
 
+  /** OpenAI's largest {@code top_logprobs}. */
+  private static final int MAX_TOP_LOGPROBS = 20;
   private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
 
   private ChatRequestValidator() {
@@ -43,12 +46,14 @@ public final class ChatRequestValidator {
         throw GatewayException.invalid("stream_options", "stream_options is only allowed when stream is true");
       }
     }
-    positiveInteger(body, "max_tokens");
-    positiveInteger(body, "max_completion_tokens");
+    integerWithin(body, "max_tokens", 1, Integer.MAX_VALUE);
+    integerWithin(body, "max_completion_tokens", 1, Integer.MAX_VALUE);
+    integerWithin(body, "seed", Long.MIN_VALUE, Long.MAX_VALUE);
+    integerWithin(body, "top_logprobs", 0, MAX_TOP_LOGPROBS);
     numberWithin(body, "temperature", 0, 2);
     numberWithin(body, "top_p", 0, 1);
     Object n = body.getValue("n");
-    if (n != null && !(n instanceof Number count && count.doubleValue() == 1)) {
+    if (n != null && ExactIntegers.ofJson(n, 1, 1) == null) {
       throw GatewayException.invalid("n", "only n=1 is supported");
     }
     return Boolean.TRUE.equals(stream);
@@ -77,11 +82,11 @@ public final class ChatRequestValidator {
     }
   }
 
-  private static void positiveInteger(JsonObject body, String name) {
+  /** An integer field the gateway reads: exact and within what upstreams accept (an int for token counts). */
+  private static void integerWithin(JsonObject body, String name, long min, long max) {
     Object value = body.getValue(name);
-    if (value != null && !(value instanceof Number number && number.doubleValue() >= 1
-      && number.doubleValue() == Math.rint(number.doubleValue()))) {
-      throw GatewayException.invalid(name, name + " must be a positive integer");
+    if (value != null && ExactIntegers.ofJson(value, min, max) == null) {
+      throw GatewayException.invalid(name, name + " must be an integer from " + min + " to " + max);
     }
   }
 

@@ -107,6 +107,11 @@ public final class OpenAiApi implements AutoCloseable {
       return;
     }
     int status = ctx.statusCode() < 400 ? 500 : ctx.statusCode();
+    if (status == 500 && !percentEncoded(ctx.request().path())) {
+      // Vert.x's router fails a path it cannot decode (%ZZ) before any handler runs: the client's error, not ours.
+      error(ctx, 400, "invalid_request", "The request path is not valid percent-encoding.");
+      return;
+    }
     switch (status) {
       case 400 -> badRequest(ctx);
       case 413 -> error(ctx, 413, "request_too_large", "The request body is larger than the configured limit.");
@@ -116,6 +121,23 @@ public final class OpenAiApi implements AutoCloseable {
         error(ctx, status, status == 500 ? "internal_error" : "error", "The gateway failed to handle the request.");
       }
     }
+  }
+
+  /**
+   * @param path a request path as sent
+   * @return whether every {@code %} in it starts two hex digits
+   */
+  public static boolean percentEncoded(String path) {
+    if (path == null) {
+      return true;
+    }
+    for (int i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 1)) {
+      if (i + 2 >= path.length() || Character.digit(path.charAt(i + 1), 16) < 0
+          || Character.digit(path.charAt(i + 2), 16) < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A 400 that says what is wrong: the Host header, the JSON, or what the failure says. */

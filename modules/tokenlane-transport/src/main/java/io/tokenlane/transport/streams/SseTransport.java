@@ -5,6 +5,7 @@ import io.tokenlane.core.stream.EventSink;
 import io.tokenlane.core.stream.Follower;
 import io.tokenlane.core.stream.HubStream;
 import io.tokenlane.core.stream.StreamEvent;
+import io.tokenlane.transport.ExactIntegers;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -82,13 +83,9 @@ final class SseTransport {
   private static long cursor(HttpServerRequest request) {
     String lastEventId = request.getHeader("last-event-id");
     if (lastEventId != null && !lastEventId.isBlank()) {
-      try {
-        long seq = Long.parseLong(lastEventId.trim());
-        if (seq >= 0) {
-          return seq;
-        }
-      } catch (NumberFormatException e) {
-        // reported below
+      Long seq = ExactIntegers.ofText(lastEventId.trim(), 0, Long.MAX_VALUE);
+      if (seq != null) {
+        return seq;
       }
       throw new GatewayException(400, "invalid_request_error", "invalid_parameter", "Last-Event-ID",
         "Last-Event-ID must be a seq of this stream");

@@ -7,6 +7,7 @@ import io.tokenlane.transport.auth.Access;
 import io.tokenlane.core.stream.HubStream;
 import io.tokenlane.core.stream.StreamHub;
 import io.tokenlane.core.stream.StreamHubOptions;
+import io.tokenlane.transport.ExactIntegers;
 import io.tokenlane.transport.TransportOptions;
 import io.tokenlane.transport.openai.OpenAiApi;
 import io.tokenlane.transport.openai.OpenAiErrors;
@@ -90,6 +91,7 @@ public final class StreamsApi implements AutoCloseable {
    */
   public Router router() {
     Router router = Router.router(vertx);
+    router.route().handler(StreamsApi::decodableQuery);
     router.post("/sessions").handler(this::createSession);
     router.post("/sessions/url-token").handler(this::urlToken);
     router.post("/streams")
@@ -358,17 +360,28 @@ public final class StreamsApi implements AutoCloseable {
     if (value == null || value.isEmpty()) {
       return defaultValue;
     }
-    try {
-      long parsed = Long.parseLong(value);
-      if (parsed >= min && parsed <= max) {
-        return parsed;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
+    Long parsed = ExactIntegers.ofText(value, min, max);
+    if (parsed != null) {
+      return parsed;
     }
     throw new GatewayException(400, "invalid_request_error", "invalid_parameter", name,
       name + " must be an integer from " + min + " to " + max);
   }
+
+  /**
+   * Refuses a query string that is not valid percent-encoding ({@code %ZZ}) with 400 up front: Vert.x decodes
+   * parameters on first use and would throw from whichever handler reads one first.
+   */
+  private static void decodableQuery(RoutingContext ctx) {
+    try {
+      ctx.request().params();
+    } catch (IllegalArgumentException e) {
+      OpenAiErrors.send(ctx.response(), GatewayException.invalid(null, "the query string is not valid percent-encoding"));
+      return;
+    }
+    ctx.next();
+  }
+
 
   /** The OpenAI API's answer to failures, so that both APIs say the same truthful thing. */
   private static void failure(RoutingContext ctx) {

@@ -7,6 +7,7 @@ import io.tokenlane.core.stream.EventSink;
 import io.tokenlane.core.stream.Follower;
 import io.tokenlane.core.stream.HubStream;
 import io.tokenlane.core.stream.StreamEvent;
+import io.tokenlane.transport.ExactIntegers;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -52,7 +53,9 @@ final class WebSocketTransport {
   }
 
   void upgrade(RoutingContext ctx) {
+    WebSocketGuard guard = WebSocketGuard.negotiate(ctx.request(), api.options());
     ctx.request().toWebSocket().onSuccess(ws -> {
+      guard.install();
       SessionTokens.Claims session;
       try {
         session = api.claims(ctx.request(), true);
@@ -196,16 +199,17 @@ final class WebSocketTransport {
 
     private void resume(JsonObject frame) {
       String streamId = frame.getValue("streamId") instanceof String id ? id : null;
-      Object lastSeq = frame.getValue("lastSeq", 0);
-      if (!(lastSeq instanceof Number seq) || seq.doubleValue() < 0 || seq.doubleValue() != Math.rint(seq.doubleValue())) {
-        error(GatewayException.invalid("lastSeq", "lastSeq must be a non-negative integer"), null, streamId);
+      Long seq = ExactIntegers.ofJson(frame.getValue("lastSeq", 0), 0, Long.MAX_VALUE);
+      if (seq == null) {
+        error(GatewayException.invalid("lastSeq", "lastSeq must be an integer from 0 to " + Long.MAX_VALUE), null,
+          streamId);
         return;
       }
       stream(streamId).onComplete(found -> {
         if (found.failed()) {
           failed(found.cause(), null, streamId);
         } else {
-          follow(found.result(), seq.longValue(), null);
+          follow(found.result(), seq, null);
         }
       });
     }
