@@ -129,7 +129,7 @@ public final class Tokenlane {
    */
   public Router router() {
     Router router = Router.router(vertx);
-    // Browser safety (docs/security/browser.md): first, so that a page of a foreign origin is refused before a
+    // Browser safety (docs/security.md): first, so that a page of a foreign origin is refused before a
     // WebSocket upgrade or any side effect, and CORS preflights are answered before any credential check.
     router.route("/v1/*").handler(config.browser());
     router.route("/client/*").handler(config.browser());

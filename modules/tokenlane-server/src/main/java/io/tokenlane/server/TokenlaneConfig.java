@@ -62,7 +62,7 @@ public final class TokenlaneConfig {
     ConfigField.integer("eventLoops").defaultValue(0L).min(0).max(1024)
       .description("event-loop threads of the standalone server; 0: one per CPU core (an embedding application's"
         + " Vert.x keeps its own)"),
-    // Connection hardening (docs/security/http.md).
+    // Connection hardening (docs/security.md).
     ConfigField.integer("headerTimeoutMs").defaultValue(HttpLimits.DEFAULT_HEADER_TIMEOUT_MS).min(0)
       .description("most time a request head may take, from the connection's opening or the previous response's"
         + " end; then the connection is closed (slowloris, silent connections); 0: off"),

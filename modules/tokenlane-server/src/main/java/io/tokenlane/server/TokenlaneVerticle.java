@@ -85,7 +85,7 @@ public final class TokenlaneVerticle extends VerticleBase {
   }
 
   /**
-   * The connection limits and TLS (docs/security/http.md), apart from the WebSocket settings above.
+   * The connection limits and TLS (docs/security.md), apart from the WebSocket settings above.
    *
    * <p>No HTTP/2 over cleartext: with it, Vert.x sets a connection up only once its first bytes tell HTTP/1.1 from
    * HTTP/2, so a client that sends nothing (or a byte at a time) would hold a connection no guard watches.

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Browser safety (docs/security/browser.md): the WebSocket origin check against cross-site WebSocket hijacking, and
+ * Browser safety (docs/security.md): the WebSocket origin check against cross-site WebSocket hijacking, and
  * CORS on the HTTP API, against a real gateway with an allow-list, and one that allows any origin.
  */
 class BrowserSafetyTest {

@@ -301,6 +301,19 @@ class HttpHardeningTest {
       assertRefused(client.send("GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + "b".repeat(10_000)
         + "\r\n\r\n").read(), 431, "headers_too_large");
     }
+    try (RawHttp client = raw()) {
+      // A version Vert.x does not serve: it used to close the connection without a word.
+      assertRefused(client.send("GET /livez HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n").read(), 400,
+        "http_version_not_supported");
+    }
+    for (String path : List.of("/v1/streams/%ZZ/poll", "/v1/chat/completions%G1", "/v1/models/%")) {
+      try (RawHttp client = raw()) {
+        // A path Vert.x's router cannot decode used to be a 500 and an ERROR in the log.
+        RawHttp.Response response = client.send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").read();
+        assertEquals(400, response.status(), path + ": " + response.body());
+        assertEquals("invalid_request", response.error().getString("code"));
+      }
+    }
     assertEquals(List.of(), troubles());
   }
 
