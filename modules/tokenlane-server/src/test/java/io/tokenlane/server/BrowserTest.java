@@ -193,7 +193,7 @@ class BrowserTest {
       return { foreign, own, session };
       """;
     JsonObject page = BrowserHarness.run("client-eval", "http://localhost:" + gateway.port(), new JsonObject()
-      .put("script", script).put("token", client.session().getString("token")).put("api", origin() + "/v1"));
+      .put("script", script).put("token", client.session().getString("urlToken")).put("api", origin() + "/v1"));
     JsonObject result = page.getJsonObject("result");
     assertFalse(result.getJsonObject("foreign").getBoolean("ready"), page.encode());
     assertEquals(1006, result.getJsonObject("foreign").getInteger("code"), "a refused handshake: " + page.encode());
