@@ -3,6 +3,9 @@ package io.tokenlane.bench;
 import io.tokenlane.bench.cluster.ClusterPhase;
 import io.tokenlane.bench.cluster.ClusterPlan;
 import io.tokenlane.bench.cluster.ClusterReport;
+import io.tokenlane.bench.fanout.FanOutPhase;
+import io.tokenlane.bench.fanout.FanOutPlan;
+import io.tokenlane.bench.fanout.FanOutReport;
 import io.tokenlane.bench.load.LoadGenerator;
 import io.tokenlane.bench.phase.PathReport;
 import io.tokenlane.bench.phase.PathRunner;
@@ -52,6 +55,7 @@ public final class BenchRun {
     gatewayJar = snapshot(options.jar(), work);
     List<PathReport> reports = new ArrayList<>();
     ClusterReport cluster = null;
+    FanOutReport fanOut = null;
     try (LoadGenerator load = new LoadGenerator(Math.max(1, machine.cores()), MAX_CONNECTIONS);
          Stage stage = plan.shared() ? Stage.shared(work) : Stage.fresh(work)) {
       PathRunner runner = new PathRunner(plan, load, console, work, stage);
@@ -63,9 +67,15 @@ public final class BenchRun {
         stage.close();
         cluster = ClusterPhase.run(ClusterPlan.of(plan), load, console, work, gatewayJar, options.gateway());
       }
+      if (!options.followers().isEmpty()) {
+        stage.close();
+        fanOut = FanOutPhase.run(FanOutPlan.of(plan, options.followers()), load, console, work, gatewayJar,
+          options.gateway());
+      }
     }
     console.step("done in %.0f s", console.seconds());
-    return new RunResult(plan, machine, reports, options.gateway(), command(), started, console.seconds(), cluster);
+    return new RunResult(plan, machine, reports, options.gateway(), command(), started, console.seconds(), cluster,
+      fanOut);
   }
 
   /** @return the scratch directory of the last run (logs, JFR files, a copy of the report) */
