@@ -54,6 +54,7 @@ final class FanOutSection {
     }
     idle(md, report);
     flow(md, report);
+    notes(md, report);
     failures(md, report);
     md.paragraph(bound(report));
   }
@@ -128,6 +129,43 @@ final class FanOutSection {
     md.table(List.of("streams × followers", "followers", "token events/s delivered / offered", "tokens per event",
       "gateway CPU per delivered event", "gateway cores (JIT share)", "upstream / load generator / other cores",
       "`/readyz` p50 / p99", "`/readyz` max", "gateway RSS", "live heap, tokens flowing"), rows);
+  }
+
+  /** Why delivered fell short of offered, and what the RSS with tokens flowing is made of. */
+  static void notes(Md md, FanOutReport report) {
+    for (FanOutReport.Level level : report.levels()) {
+      FanOutReport.Flow flow = level.flow();
+      if (flow == null) {
+        continue;
+      }
+      FanOutReport.Cpu cpu = flow.cpu();
+      double busy = cpu.gateway() + cpu.upstream() + cpu.bench() + cpu.other();
+      StringBuilder note = new StringBuilder("- " + name(level) + ": ");
+      if (flow.delivered() < 0.9) {
+        note.append(String.format(Locale.ROOT, "the followers got %s of the offered events while the machine was "
+            + "%s of its 2 cores busy (gateway %s, upstream %s, load generator %s, other work %s): the load "
+            + "generator reading every follower's events shares the cores with the gateway, so this is the "
+            + "machine's ceiling, not the gateway's alone; the CPU per event is the gateway's own whatever the "
+            + "share delivered. ", Fmt.percent(flow.delivered()), Fmt.cores(busy), Fmt.cores(cpu.gateway()),
+          Fmt.cores(cpu.upstream()), Fmt.cores(cpu.bench()), Fmt.cores(cpu.other())));
+      }
+      if (cpu.gateway() > 0 && cpu.gatewayJit() / cpu.gateway() > 0.02) {
+        note.append(String.format(Locale.ROOT, "The gateway's JIT compilers still used %s of its CPU in the window "
+          + "(a fresh process, a short warm-up): the CPU per event includes some of their work. ",
+          Fmt.percentOne(cpu.gatewayJit() / cpu.gateway())));
+      }
+      FanOutReport.Idle idle = level.idle();
+      if (idle != null && flow.rss() > 0 && flow.liveHeap() > 0) {
+        note.append(String.format(Locale.ROOT, "RSS with tokens flowing was %s against %s fresh, while the live "
+            + "heap right after was %s: the growth is mostly the heap's young generation filling with each "
+            + "event's garbage between collections (bounded by `-Xmx`) and Netty's buffers, not memory the "
+            + "followers hold.", Fmt.mb(flow.rss()), Fmt.mb(idle.rssFresh()), Fmt.mb(flow.liveHeap())));
+      }
+      if (note.length() > name(level).length() + 4) {
+        md.line(note.toString().strip());
+      }
+    }
+    md.line("");
   }
 
   private static void failures(Md md, FanOutReport report) {
