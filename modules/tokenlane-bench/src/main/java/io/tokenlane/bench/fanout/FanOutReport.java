@@ -68,6 +68,11 @@ public final class FanOutReport {
       return events == 0 ? Double.NaN : cpu.gateway() * seconds * 1e6 / events;
     }
 
+    /** @return the gateway's CPU per delivered token, µs (a follower behind gets several tokens in one event) */
+    public double cpuMicrosPerToken() {
+      return tokens == 0 ? Double.NaN : cpu.gateway() * seconds * 1e6 / tokens;
+    }
+
     /** @return delivered over offered */
     public double delivered() {
       return offeredEventsPerSecond <= 0 ? Double.NaN : eventsPerSecond() / offeredEventsPerSecond;
@@ -95,9 +100,10 @@ public final class FanOutReport {
    * @param flow tokens flowing, or {@code null}
    * @param failures what failed, and how often
    * @param loadAverage the machine's 1-minute load average when the level started
+   * @param flowAttempts windows with tokens flowing measured (more than one: other work disturbed the first)
    */
   public record Level(int streams, int followersPerStream, Idle idle, Flow flow, Map<String, Integer> failures,
-                      double loadAverage) {
+                      double loadAverage, int flowAttempts) {
   }
 
   private final FanOutPlan plan;

@@ -62,16 +62,20 @@ final class FanOutSection {
   private static String machineLoad(FanOutReport report) {
     List<String> loads = new ArrayList<>();
     List<String> others = new ArrayList<>();
+    int again = 0;
     for (FanOutReport.Level level : report.levels()) {
       loads.add(Fmt.decimal(level.loadAverage()) + " (" + name(level) + ")");
       if (level.flow() != null) {
         others.add(Fmt.cores(level.flow().cpu().other()) + " (" + name(level) + ")");
       }
+      again += Math.max(0, level.flowAttempts() - 1);
     }
     return "Machine load: the 1-minute load average was " + String.join(", ", loads) + " when each level started; "
       + "other work on the machine used " + (others.isEmpty() ? "n/a" : String.join(", ", others)) + " cores in "
       + "the windows with tokens flowing (2 cores in all, shared by the gateway, the fake upstream and the load "
-      + "generator).";
+      + "generator). Each level waits for the machine to be quiet first, and a window in which other work used "
+      + "more than 0.3 cores is measured again, twice at most" + (again == 0 ? "" : String.format(Locale.ROOT,
+      " (%d window%s measured again here; the table shows the last)", again, again == 1 ? "" : "s")) + ".";
   }
 
   private static void idle(Md md, FanOutReport report) {
@@ -115,7 +119,7 @@ final class FanOutSection {
         Fmt.rate(flow.eventsPerSecond()) + " / " + Fmt.rate(flow.offeredEventsPerSecond()) + " ("
           + Fmt.percent(flow.delivered()) + ")",
         Fmt.decimal(flow.events() == 0 ? Double.NaN : flow.tokens() / (double) flow.events()),
-        "**" + Fmt.micros(flow.cpuMicrosPerEvent()) + "**",
+        "**" + Fmt.micros(flow.cpuMicrosPerEvent()) + "**", Fmt.micros(flow.cpuMicrosPerToken()),
         Fmt.cores(cpu.gateway()) + " (JIT " + Fmt.percentOne(cpu.gateway() > 0 ? cpu.gatewayJit() / cpu.gateway()
           : Double.NaN) + ")",
         Fmt.cores(cpu.upstream()) + " / " + Fmt.cores(cpu.bench()) + " / " + Fmt.cores(cpu.other()),
@@ -127,7 +131,7 @@ final class FanOutSection {
       return;
     }
     md.table(List.of("streams × followers", "followers", "token events/s delivered / offered", "tokens per event",
-      "gateway CPU per delivered event", "gateway cores (JIT share)", "upstream / load generator / other cores",
+      "gateway CPU per delivered event", "per delivered token", "gateway cores (JIT share)", "upstream / load generator / other cores",
       "`/readyz` p50 / p99", "`/readyz` max", "gateway RSS", "live heap, tokens flowing"), rows);
   }
 

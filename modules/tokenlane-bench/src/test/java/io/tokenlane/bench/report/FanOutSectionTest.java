@@ -30,7 +30,7 @@ class FanOutSectionTest {
       new FanOutReport.Cpu(1.0, 0.01, 0.5, 0.4, 0.05), new ReadyzFigures(
         new Quantiles(200, 4.0, 9.0, 120.0, 150.0, 150.0, 5.0), 0), 400 * MB, 60 * MB);
     FanOutReport report = new FanOutReport(FanOutPlan.of(BenchPlan.quick(), FanOutPlan.DEFAULT_LEVELS))
-      .add(new FanOutReport.Level(100, 20, idle, flow, Map.of(), 1.5));
+      .add(new FanOutReport.Level(100, 20, idle, flow, Map.of(), 1.5, 2));
 
     assertEquals(5120, idle.heapPerFollower(), 1e-9);
     assertEquals(10_485.76, idle.heapPerStream(), 1e-9);
@@ -51,6 +51,7 @@ class FanOutSectionTest {
     assertTrue(text.contains("about **104,857 idle followers**, or 3,079 streams each at the bound"), text);
     assertTrue(text.contains("32 × 5.0 KB = 160.0 KB"), text);
     assertTrue(text.contains("1.50 (100 × 20)"), "the machine's load is reported: " + text);
+    assertTrue(text.contains("(1 window measured again here; the table shows the last)"), text);
     assertTrue(text.contains("the followers got 50% of the offered events while the machine was 1.95 of its 2 cores"),
       "a shortfall is explained by the cores: " + text);
     assertTrue(text.contains("RSS with tokens flowing was 400.0 MB against 100.0 MB fresh, while the live heap right "
