@@ -75,7 +75,7 @@ final class FanOutSection {
       + "the windows with tokens flowing (2 cores in all, shared by the gateway, the fake upstream and the load "
       + "generator). Each level waits for the machine to be quiet first, and a window in which other work used "
       + "more than 0.3 cores is measured again, twice at most" + (again == 0 ? "" : String.format(Locale.ROOT,
-      " (%d window%s measured again here; the table shows the last)", again, again == 1 ? "" : "s")) + ".";
+      " (%d window%s measured again here; the table shows the least disturbed)", again, again == 1 ? "" : "s")) + ".";
   }
 
   private static void idle(Md md, FanOutReport report) {
@@ -124,7 +124,8 @@ final class FanOutSection {
           : Double.NaN) + ")",
         Fmt.cores(cpu.upstream()) + " / " + Fmt.cores(cpu.bench()) + " / " + Fmt.cores(cpu.other()),
         "**" + Fmt.ms(readyz.latency().p50()) + " / " + Fmt.ms(readyz.latency().p99()) + "**",
-        Fmt.ms(readyz.latency().max()) + (readyz.failed() > 0 ? ", " + readyz.failed() + " failed" : ""),
+        Fmt.ms(readyz.latency().max()) + " (" + Fmt.count(readyz.latency().count()) + " probes"
+          + (readyz.failed() > 0 ? ", " + readyz.failed() + " failed" : "") + ")",
         Fmt.mb(flow.rss()), Fmt.mb(flow.liveHeap())));
     }
     if (rows.isEmpty()) {

@@ -46,12 +46,12 @@ class FanOutSectionTest {
     assertTrue(text.contains("`byte[]` 700 B"), "the largest class's growth per follower: " + text);
     assertTrue(text.contains("100,000 / 200,000 (50%)"), "delivered against offered: " + text);
     assertTrue(text.contains("**10.0 µs**"), "CPU per delivered event: " + text);
-    assertTrue(text.contains("**4.00 ms / 120 ms**"), "readyz p50 / p99: " + text);
+    assertTrue(text.contains("**4.00 ms / 120 ms** | 150 ms (200 probes) |"), "readyz p50 / p99, max: " + text);
     // 512 MB / 5,120 B = 104,857 followers; at the bound a stream and 32 followers take 174,325.76 B: 3,079.
     assertTrue(text.contains("about **104,857 idle followers**, or 3,079 streams each at the bound"), text);
     assertTrue(text.contains("32 × 5.0 KB = 160.0 KB"), text);
     assertTrue(text.contains("1.50 (100 × 20)"), "the machine's load is reported: " + text);
-    assertTrue(text.contains("(1 window measured again here; the table shows the last)"), text);
+    assertTrue(text.contains("(1 window measured again here; the table shows the least disturbed)"), text);
     assertTrue(text.contains("the followers got 50% of the offered events while the machine was 1.95 of its 2 cores"),
       "a shortfall is explained by the cores: " + text);
     assertTrue(text.contains("RSS with tokens flowing was 400.0 MB against 100.0 MB fresh, while the live heap right "
