@@ -44,8 +44,9 @@ public final class BenchRun {
       : Files.createTempDirectory("tokenlane-bench-");
     workDir = work;
     BenchPlan plan = options.plan();
-    console.step("tokenlane-bench %s: %d paths, levels %s, intervals %s ms, work dir %s", plan.mode(),
-      options.paths().size(), plan.levels(), plan.intervalsMs(), work);
+    console.step("tokenlane-bench %s: %d paths, levels %s, intervals %s ms%s, work dir %s", plan.mode(),
+      options.paths().size(), plan.levels(), plan.intervalsMs(),
+      options.followers().isEmpty() ? "" : ", fan-out " + options.followers(), work);
     // Before anything starts: every process the bench starts inherits the limit.
     long openFiles = OpenFiles.raise();
     if (openFiles < OpenFiles.WANTED) {

@@ -234,8 +234,10 @@ public final class LoadGenerator implements AutoCloseable {
         source.sessions().cancel(source.token(), source.id()).onComplete(promise))));
     }
     settle(closing, 30_000);
-    for (FanOut.Follower follower : fanOut.followers) {
-      onLoop(follower.worker, follower::close);
+    // One hop per event loop, not per follower: thousands of them close at once.
+    for (Worker worker : workers) {
+      onLoop(worker, () -> fanOut.followers.stream().filter(follower -> follower.worker == worker)
+        .forEach(FanOut.Follower::close));
     }
   }
 
