@@ -1,5 +1,6 @@
 package io.tokenlane.bench;
 
+import io.tokenlane.bench.fanout.FanOutPlan;
 import io.tokenlane.bench.target.GatewayTuning;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,16 +21,19 @@ import java.util.List;
  * @param work scratch directory (logs, configurations, JFR files)
  * @param gateway environment and JVM flags added to the gateway's process
  * @param cluster whether to measure two clustered members after the paths (issue 9's figures)
+ * @param followers the fan-out levels to measure after the paths (issue 10's figures), empty for none
  * @param args the arguments as given
  */
 public record BenchOptions(BenchPlan plan, Path out, List<BenchPath> paths, Path jar, Path portkeyDir, boolean install,
-                           Path work, GatewayTuning gateway, boolean cluster, List<String> args) {
+                           Path work, GatewayTuning gateway, boolean cluster,
+                           List<FanOutPlan.Level> followers, List<String> args) {
 
   static final String USAGE = """
     usage: java -jar tokenlane-bench.jar [--quick | --full | --tiny] [--out DIR] [--paths a,b,...]
                                          [--levels L] [--intervals L] [--tokens N] [--window-ms W] [--memory L]
                                          [--warmup-max S] [--wait-quiet S]
                                          [--gateway-env KEY=VALUE]... [--gateway-jvm FLAG]... [--cluster]
+                                         [--fanout | --followers SxF,...]
                                          [--jar TOKENLANE_JAR] [--portkey-dir DIR] [--no-install] [--work DIR]
       --quick        about three minutes: levels 50, 200, 1000 at 10 ms and 0 ms, 0.8 s windows (default)
       --full         fresh processes per path, 8 s windows, the issue's warm-up, 10,000 idle streams (30-45 min)
@@ -46,11 +50,16 @@ public record BenchOptions(BenchPlan plan, Path out, List<BenchPath> paths, Path
       --gateway-env KEY=VALUE   environment of the gateway's process, repeatable; TOKENLANE_<SECTION>_<KEY>
                                 overrides a configuration key, e.g. TOKENLANE_HTTP_INSTANCES=4
       --gateway-jvm FLAG        a JVM flag for the gateway, repeatable, e.g. --gateway-jvm -XX:+UseParallelGC
-      --paths LIST   direct,nginx,tokenlane-openai-sse,tokenlane-sse,tokenlane-websocket,tokenlane-long-poll,portkey
+      --paths LIST   direct,nginx,tokenlane-openai-sse,tokenlane-sse,tokenlane-websocket,tokenlane-long-poll,portkey,
+                     or none (only --cluster or --fanout then)
       --cluster      after the paths, two gateway members as a cluster: cross-member followers against local ones,
                      cluster operations per token, cross-member cancel, heap per stream and mirror, kill -9 of the
                      owner to owner_lost (issue 9; a few minutes). --paths tokenlane-openai-sse,tokenlane-sse gives
                      the single-node figures it is compared with
+      --fanout       after the paths, issue 10's fan-out: S streams with F native SSE followers each on a fresh
+                     gateway per level (10x20 and 100x20): live heap and RSS per idle follower, then tokens flowing
+                     every 10 ms to every follower: the gateway's CPU per delivered event, /readyz p50/p99
+      --followers LIST    the fan-out's levels, STREAMSxFOLLOWERS, e.g. 100x20,10x20 (implies --fanout)
     """;
 
   /**
@@ -71,6 +80,7 @@ public record BenchOptions(BenchPlan plan, Path out, List<BenchPath> paths, Path
     Path work = null;
     GatewayTuning gateway = GatewayTuning.NONE;
     boolean cluster = false;
+    List<FanOutPlan.Level> followers = List.of();
     List<String> tweaks = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -84,6 +94,8 @@ public record BenchOptions(BenchPlan plan, Path out, List<BenchPath> paths, Path
         case "--gateway-env" -> gateway = gateway.withEnv(value(args, ++i));
         case "--gateway-jvm" -> gateway = gateway.withJvmFlag(value(args, ++i));
         case "--cluster" -> cluster = true;
+        case "--fanout" -> followers = followers.isEmpty() ? FanOutPlan.DEFAULT_LEVELS : followers;
+        case "--followers" -> followers = FanOutPlan.parseLevels(value(args, ++i));
         case "--levels", "--intervals", "--tokens", "--window-ms", "--memory", "--warmup-max", "--wait-quiet" -> {
           // Applied after the loop: they change whichever mode the command line names, wherever it names it.
           tweaks.add(args[i]);
@@ -95,7 +107,7 @@ public record BenchOptions(BenchPlan plan, Path out, List<BenchPath> paths, Path
     for (int i = 0; i < tweaks.size(); i += 2) {
       plan = tweak(plan, tweaks.get(i), tweaks.get(i + 1));
     }
-    return new BenchOptions(plan, out, List.copyOf(paths), jar, portkey, install, work, gateway, cluster,
+    return new BenchOptions(plan, out, List.copyOf(paths), jar, portkey, install, work, gateway, cluster, followers,
       List.of(args));
   }
 
@@ -114,6 +126,9 @@ public record BenchOptions(BenchPlan plan, Path out, List<BenchPath> paths, Path
 
   private static List<BenchPath> paths(String list) {
     List<BenchPath> chosen = new ArrayList<>();
+    if (list.trim().equals("none")) {
+      return chosen;
+    }
     for (String id : list.split(",")) {
       chosen.add(BenchPath.byId(id.trim()));
     }

@@ -3,6 +3,9 @@ package io.tokenlane.bench;
 import io.tokenlane.bench.cluster.ClusterPhase;
 import io.tokenlane.bench.cluster.ClusterPlan;
 import io.tokenlane.bench.cluster.ClusterReport;
+import io.tokenlane.bench.fanout.FanOutPhase;
+import io.tokenlane.bench.fanout.FanOutPlan;
+import io.tokenlane.bench.fanout.FanOutReport;
 import io.tokenlane.bench.load.LoadGenerator;
 import io.tokenlane.bench.phase.PathReport;
 import io.tokenlane.bench.phase.PathRunner;
@@ -41,8 +44,9 @@ public final class BenchRun {
       : Files.createTempDirectory("tokenlane-bench-");
     workDir = work;
     BenchPlan plan = options.plan();
-    console.step("tokenlane-bench %s: %d paths, levels %s, intervals %s ms, work dir %s", plan.mode(),
-      options.paths().size(), plan.levels(), plan.intervalsMs(), work);
+    console.step("tokenlane-bench %s: %d paths, levels %s, intervals %s ms%s, work dir %s", plan.mode(),
+      options.paths().size(), plan.levels(), plan.intervalsMs(),
+      options.followers().isEmpty() ? "" : ", fan-out " + options.followers(), work);
     // Before anything starts: every process the bench starts inherits the limit.
     long openFiles = OpenFiles.raise();
     if (openFiles < OpenFiles.WANTED) {
@@ -52,6 +56,7 @@ public final class BenchRun {
     gatewayJar = snapshot(options.jar(), work);
     List<PathReport> reports = new ArrayList<>();
     ClusterReport cluster = null;
+    FanOutReport fanOut = null;
     try (LoadGenerator load = new LoadGenerator(Math.max(1, machine.cores()), MAX_CONNECTIONS);
          Stage stage = plan.shared() ? Stage.shared(work) : Stage.fresh(work)) {
       PathRunner runner = new PathRunner(plan, load, console, work, stage);
@@ -63,9 +68,15 @@ public final class BenchRun {
         stage.close();
         cluster = ClusterPhase.run(ClusterPlan.of(plan), load, console, work, gatewayJar, options.gateway());
       }
+      if (!options.followers().isEmpty()) {
+        stage.close();
+        fanOut = FanOutPhase.run(FanOutPlan.of(plan, options.followers()), load, console, work, gatewayJar,
+          options.gateway());
+      }
     }
     console.step("done in %.0f s", console.seconds());
-    return new RunResult(plan, machine, reports, options.gateway(), command(), started, console.seconds(), cluster);
+    return new RunResult(plan, machine, reports, options.gateway(), command(), started, console.seconds(), cluster,
+      fanOut);
   }
 
   /** @return the scratch directory of the last run (logs, JFR files, a copy of the report) */

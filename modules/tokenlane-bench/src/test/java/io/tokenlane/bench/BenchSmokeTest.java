@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tokenlane.bench.cluster.ClusterReport;
+import io.tokenlane.bench.fanout.FanOutReport;
 import io.tokenlane.bench.phase.PathReport;
 import io.tokenlane.bench.report.ReportWriter;
 import io.tokenlane.bench.report.RunResult;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -81,6 +83,30 @@ class BenchSmokeTest {
     assertEquals(loss.followers(), loss.exactlyOnce(), "every follower got exactly one end");
     String readme = Files.readString(out.resolve("README.md"));
     assertTrue(readme.contains("## Cluster (issue 9)"), "the report has the cluster section:\n" + readme);
+  }
+
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void tinyFanOutRunMeasuresEveryFollowerOfEveryStreamWithoutTheOtherPhases(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("report");
+    BenchOptions options = BenchOptions.parse("--tiny", "--no-install", "--paths", "none", "--followers", "2x3",
+      "--out", out.toString(), "--work", dir.resolve("work").toString());
+
+    RunResult run = new BenchRun(options, new Console(System.out)).run();
+    ReportWriter.write(run, out);
+
+    FanOutReport fanOut = run.fanOut();
+    assertNull(fanOut.failure(), "the fan-out phase ran to its end");
+    FanOutReport.Level level = fanOut.levels().get(0);
+    assertEquals(Map.of(), level.failures(), "no follower was refused or failed");
+    // Figures of a tiny run mean nothing: only that every follower was there and events reached them.
+    assertEquals(6, level.idle().followers(), "every idle follower got its stream's token");
+    assertEquals(6, level.flow().followers(), "every follower attached while tokens flowed");
+    assertTrue(level.flow().events() > 0, "token events reached the followers in the window");
+    assertTrue(level.flow().readyz().latency().count() > 0, "/readyz was probed in the window");
+    assertTrue(run.paths().isEmpty(), "--paths none measures no path");
+    String readme = Files.readString(out.resolve("README.md"));
+    assertTrue(readme.contains("## Fan-out (issue 10)"), "the report has the fan-out section:\n" + readme);
   }
 
   /** The progress goes to the test's output too, for whoever reads a failure. */

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.LongConsumer;
 
 /**
@@ -194,6 +195,87 @@ public final class LoadGenerator implements AutoCloseable {
         // Through the event loop: a target that refuses at once must not grow the stack by one frame per stream.
         worker.context.runOnContext(v -> openNext(worker, kind, next, count, deadline, held, done));
       });
+  }
+
+  /**
+   * Starts {@code count} streams for a fan-out, each by a new session's {@code POST streams}, with no reader yet
+   * (they run on for {@code streams.detachGraceMs}). Paced like {@link #hold}.
+   *
+   * @return the streams that started
+   */
+  public FanOut startStreams(Endpoint endpoint, int count, Duration timeout) {
+    FanOut fanOut = new FanOut(endpoint);
+    paced(count, timeout, (worker, index) -> {
+      Sessions sessions = new Sessions(worker.http, endpoint);
+      return sessions.create().compose(token -> sessions.startStream(token)
+        .map(id -> new FanOut.Source(worker, sessions, token, id)))
+        .onFailure(e -> fanOut.failed("stream: " + e.getMessage()));
+    }).forEach(fanOut.sources::add);
+    return fanOut;
+  }
+
+  /**
+   * Adds {@code perStream} native SSE followers to every stream of {@code fanOut}, spread over the event loops, and
+   * waits until each received a token event (or failed).
+   *
+   * @return followers attached by this call
+   */
+  public int follow(FanOut fanOut, int perStream, Duration timeout) {
+    int streams = fanOut.sources.size();
+    return paced(streams * perStream, timeout, (worker, index) ->
+      fanOut.follow(worker, fanOut.sources.get(index % streams), timeout.toMillis())).size();
+  }
+
+  /** Cancels every stream of {@code fanOut} ({@code DELETE streams/{id}}) and closes its followers' connections. */
+  public void close(FanOut fanOut) {
+    List<Future<Void>> closing = new ArrayList<>();
+    for (FanOut.Source source : fanOut.sources) {
+      closing.add(Future.future(promise -> source.worker().context.runOnContext(v ->
+        source.sessions().cancel(source.token(), source.id()).onComplete(promise))));
+    }
+    settle(closing, 30_000);
+    // One hop per event loop, not per follower: thousands of them close at once.
+    for (Worker worker : workers) {
+      onLoop(worker, () -> fanOut.followers.stream().filter(follower -> follower.worker == worker)
+        .forEach(FanOut.Follower::close));
+    }
+  }
+
+  /**
+   * Runs {@code count} tasks, {@value #OPENING_PER_LOOP} at a time per event loop, each on its loop, until all ran
+   * or the time is up.
+   *
+   * @return the results of the tasks that succeeded
+   */
+  private <T> List<T> paced(int count, Duration timeout, BiFunction<Worker, Integer, Future<T>> task) {
+    AtomicInteger next = new AtomicInteger();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<Future<List<T>>> lanes = new ArrayList<>();
+    for (Worker worker : workers) {
+      for (int i = 0; i < OPENING_PER_LOOP; i++) {
+        lanes.add(Future.future(promise -> worker.context.runOnContext(v ->
+          lane(worker, task, next, count, deadline, new ArrayList<>(), promise))));
+      }
+    }
+    settle(lanes, timeout.toMillis() + 10_000);
+    List<T> results = new ArrayList<>();
+    lanes.stream().filter(Future::succeeded).forEach(lane -> results.addAll(lane.result()));
+    return results;
+  }
+
+  private <T> void lane(Worker worker, BiFunction<Worker, Integer, Future<T>> task,
+                        AtomicInteger next, int count, long deadline, List<T> results, Promise<List<T>> done) {
+    int index = next.getAndIncrement();
+    if (index >= count || System.nanoTime() > deadline) {
+      done.complete(results);
+      return;
+    }
+    task.apply(worker, index).onComplete(result -> {
+      if (result.succeeded()) {
+        results.add(result.result());
+      }
+      worker.context.runOnContext(v -> lane(worker, task, next, count, deadline, results, done));
+    });
   }
 
   /** Waits until every future completed (or the time is up); failures are read from each future after. */

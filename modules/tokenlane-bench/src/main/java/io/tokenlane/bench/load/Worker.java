@@ -18,6 +18,11 @@ final class Worker {
   final Context context;
   final HttpClientAgent http;
   final WebSocketClient webSockets;
+  /**
+   * Fan-out followers: a connection of their own each, never one a prompt left in the pool, and closed with their
+   * response, as every browser tab has its own. Their memory is then counted whole.
+   */
+  final HttpClientAgent followers;
   /** One per client group of the running closed loop (local and cross-member followers are two groups). */
   java.util.List<Recorder> recorders = java.util.List.of(new Recorder(0, 0));
 
@@ -25,6 +30,9 @@ final class Worker {
     this.context = context;
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
         .setKeepAliveTimeout(600).setIdleTimeout(0),
+      new PoolOptions().setHttp1MaxSize(maxConnections).setMaxWaitQueueSize(-1));
+    this.followers = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setTcpNoDelay(true)
+        .setIdleTimeout(0),
       new PoolOptions().setHttp1MaxSize(maxConnections).setMaxWaitQueueSize(-1));
     this.webSockets = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(maxConnections)
       .setTcpNoDelay(true));

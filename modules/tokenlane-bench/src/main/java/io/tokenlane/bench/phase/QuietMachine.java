@@ -8,10 +8,10 @@ import java.time.Duration;
  * Waits, between paths, for other work on the machine (a build, someone's tests) to calm down, so that a path is
  * not measured on cores somebody else is using. Nothing of the bench's runs at that moment.
  */
-final class QuietMachine {
+public final class QuietMachine {
 
   /** Busy cores from others below which the machine counts as quiet. */
-  static final double QUIET_CORES = 0.3;
+  public static final double QUIET_CORES = 0.3;
 
   private QuietMachine() {
   }
@@ -20,7 +20,7 @@ final class QuietMachine {
   static final int QUIET_SECONDS = 3;
 
   /** @return the cores others kept busy during the last second of the wait */
-  static double await(Console console, Duration max) {
+  public static double await(Console console, Duration max) {
     long deadline = System.nanoTime() + max.toNanos();
     double busy = busyCores();
     int quiet = busy <= QUIET_CORES ? 1 : 0;

@@ -37,13 +37,18 @@ public final class ReportWriter {
    */
   public static Path write(RunResult run, Path out) throws IOException {
     Files.createDirectories(out);
+    Path readme = out.resolve("README.md");
+    if (run.paths().isEmpty()) {
+      // Only the extra phases ran (--paths none): their sections alone, no plot of paths not measured.
+      Files.writeString(readme, phasesOnly(run));
+      return readme;
+    }
     Files.writeString(out.resolve(LATENCY_SVG), Charts.latency(run));
     Files.writeString(out.resolve(ADDED_SVG), Charts.addedTtft(run));
     Files.writeString(out.resolve(THROUGHPUT_SVG), Charts.throughput(run));
     Files.writeString(out.resolve(CPU_SVG), Charts.cpuPerToken(run));
     Files.writeString(out.resolve(MEMORY_SVG), Charts.memory(run));
     Files.writeString(out.resolve(CANCEL_SVG), Charts.cancel(run));
-    Path readme = out.resolve("README.md");
     Files.writeString(readme, markdown(run));
     return readme;
   }
@@ -65,8 +70,23 @@ public final class ReportWriter {
     headline(md, run);
     goals(md, run);
     ClusterSection.write(md, run);
+    FanOutSection.write(md, run);
     CpuSection.write(md, run);
     DetailSections.write(md, run);
+    return md.toString();
+  }
+
+  /** A run of the cluster or fan-out phase only: its sections, the command, the machine. */
+  static String phasesOnly(RunResult run) {
+    Md md = new Md();
+    md.heading(1, "Tokenlane benchmarks");
+    md.paragraph(String.format(Locale.ROOT, "A run of the bench's extra phases only, on %s UTC in %.0f s (%s); gateway "
+        + "settings added on the command line: %s.",
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").format(run.started().atZone(ZoneOffset.UTC)), run.seconds(),
+      run.machine().facts().get("CPU"), run.gateway().describe()));
+    ClusterSection.write(md, run);
+    FanOutSection.write(md, run);
+    RunSections.machine(md, run);
     return md.toString();
   }
 

@@ -3,6 +3,7 @@ package io.tokenlane.bench.report;
 import io.tokenlane.bench.BenchPath;
 import io.tokenlane.bench.BenchPlan;
 import io.tokenlane.bench.cluster.ClusterReport;
+import io.tokenlane.bench.fanout.FanOutReport;
 import io.tokenlane.bench.phase.LoadFigures;
 import io.tokenlane.bench.phase.PathReport;
 import io.tokenlane.bench.target.GatewayTuning;
@@ -22,9 +23,11 @@ import java.util.function.ToDoubleFunction;
  * @param started when
  * @param seconds how long it took
  * @param cluster the cluster phase's figures, or {@code null} when it did not run ({@code --cluster})
+ * @param fanOut the fan-out phase's figures, or {@code null} when it did not run ({@code --fanout})
  */
 public record RunResult(BenchPlan plan, MachineInfo machine, List<PathReport> paths, GatewayTuning gateway,
-                        String command, Instant started, double seconds, ClusterReport cluster) {
+                        String command, Instant started, double seconds, ClusterReport cluster,
+                        FanOutReport fanOut) {
 
   /** @return the report of {@code path}, or {@code null} when it was not asked for */
   public PathReport get(BenchPath path) {

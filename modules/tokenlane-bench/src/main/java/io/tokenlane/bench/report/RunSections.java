@@ -142,7 +142,7 @@ final class RunSections {
       + "the upstream. Portkey: `--headless`, routed with `x-portkey-provider: openai` and `x-portkey-custom-host`.");
   }
 
-  private static void machine(Md md, RunResult run) {
+  static void machine(Md md, RunResult run) {
     md.heading(2, "Machine");
     List<List<String>> rows = new ArrayList<>();
     for (Map.Entry<String, String> fact : run.machine().facts().entrySet()) {
