@@ -23,7 +23,6 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import java.util.zip.Deflater;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -72,8 +71,8 @@ class FuzzTest {
   private static final byte[] OVERSIZE_BODY = spaces(2 * 1024 * 1024);
   private static final String LONG_MODEL = "m".repeat(900_000);
   /** Deflated JSON objects of 100 bytes and of 10 MB (a bomb), made once. */
-  private static final byte[] SMALL_DEFLATED = deflate(jsonOfSpaces(100));
-  private static final byte[] BOMB = deflate(jsonOfSpaces(10 * 1024 * 1024));
+  private static final byte[] SMALL_DEFLATED = RawWebSocket.deflate(jsonOfSpaces(100));
+  private static final byte[] BOMB = RawWebSocket.deflate(jsonOfSpaces(10 * 1024 * 1024));
 
   private final Random random = new Random(SEED);
   private final Map<String, AtomicLong> nanosByCategory = new TreeMap<>();
@@ -506,7 +505,7 @@ class FuzzTest {
       }
       // Then a ping message: the answer (any text, or the pong frame) shows the connection alive; else a close
       // frame with an RFC or protocol code must come.
-      wire.send(RawWebSocket.frame(0x81, compress ? deflate("{\"type\":\"ping\"}".getBytes(StandardCharsets.UTF_8))
+      wire.send(RawWebSocket.frame(0x81, compress ? RawWebSocket.deflate("{\"type\":\"ping\"}".getBytes(StandardCharsets.UTF_8))
         : "{\"type\":\"ping\"}".getBytes(StandardCharsets.UTF_8), true).getBytes());
       if (compress) {
         // The ping above went uncompressed in a compressed connection: fine (RSV1 clear), same answer.
@@ -579,21 +578,6 @@ class FuzzTest {
 
   private static byte[] frame(int first, byte[] payload) {
     return RawWebSocket.frame(first, payload, true).getBytes();
-  }
-
-  private static byte[] deflate(byte[] data) {
-    Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION, true);
-    deflater.setInput(data);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buffer = new byte[64 * 1024];
-    int n;
-    do {
-      n = deflater.deflate(buffer, 0, buffer.length, Deflater.SYNC_FLUSH);
-      out.write(buffer, 0, n);
-    } while (n == buffer.length || !deflater.needsInput());
-    deflater.end();
-    byte[] bytes = out.toByteArray();
-    return Arrays.copyOf(bytes, bytes.length - 4);
   }
 
   /** After the case's frames and a ping: an answer (a text or pong frame), or a close frame with a known code. */

@@ -200,4 +200,36 @@ final class RawWebSocket {
   int closeCode() {
     return frames().stream().filter(f -> f.opcode() == 0x8).findFirst().map(Frame::closeCode).orElse(-1);
   }
+
+  /**
+   * A permessage-deflate message (RFC 7692): the data deflated (raw, best compression) with a sync flush, without its
+   * trailing {@code 00 00 ff ff}.
+   */
+  static byte[] deflate(byte[] data) {
+    java.util.zip.Deflater deflater = new java.util.zip.Deflater(java.util.zip.Deflater.BEST_COMPRESSION, true);
+    try {
+      return deflate(deflater, data);
+    } finally {
+      deflater.end();
+    }
+  }
+
+  /** As {@link #deflate(byte[])}, continuing the context of {@code deflater} (a message of a compressed stream). */
+  static byte[] deflate(java.util.zip.Deflater deflater, byte[] data) {
+    byte[] flushed = flush(deflater, data);
+    return java.util.Arrays.copyOf(flushed, flushed.length - 4);
+  }
+
+  /** Deflated data and a sync flush, its trailing {@code 00 00 ff ff} included. */
+  static byte[] flush(java.util.zip.Deflater deflater, byte[] data) {
+    deflater.setInput(data);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    byte[] buffer = new byte[64 * 1024];
+    int n;
+    do {
+      n = deflater.deflate(buffer, 0, buffer.length, java.util.zip.Deflater.SYNC_FLUSH);
+      out.write(buffer, 0, n);
+    } while (n == buffer.length || !deflater.needsInput());
+    return out.toByteArray();
+  }
 }

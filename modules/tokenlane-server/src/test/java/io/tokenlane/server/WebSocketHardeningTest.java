@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tokenlane.testkit.openai.Script;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -90,7 +89,7 @@ class WebSocketHardeningTest extends NativeTestBase {
   void compressionIsOffByDefaultAndACompressedFrameIsAProtocolError() throws Exception {
     RawWebSocket ws = open(OFFER);
     assertFalse(ws.upgradeAnswer().toLowerCase().contains("sec-websocket-extensions"), ws.upgradeAnswer());
-    ws.sendFrame(0xC1, deflate(ping().getBytes(StandardCharsets.UTF_8)));
+    ws.sendFrame(0xC1, RawWebSocket.deflate(ping().getBytes(StandardCharsets.UTF_8)));
     assertClosedWith(1002, "RSV", ws);
   }
 
@@ -113,7 +112,7 @@ class WebSocketHardeningTest extends NativeTestBase {
       RawWebSocket ws = open(compressed, OFFER);
       assertTrue(ws.upgradeAnswer().toLowerCase().contains("sec-websocket-extensions: permessage-deflate"),
         ws.upgradeAnswer());
-      ws.sendFrame(0xC1, deflate(ping().getBytes(StandardCharsets.UTF_8)));
+      ws.sendFrame(0xC1, RawWebSocket.deflate(ping().getBytes(StandardCharsets.UTF_8)));
       await("the compressed ping's pong", () -> ws.messages().stream().anyMatch(m -> "pong".equals(m.getString("type"))));
       assertTrue(ws.frames().stream().anyMatch(RawWebSocket.Frame::compressed), "the server compresses too");
       assertEquals(-1, ws.closeCode());
@@ -139,8 +138,8 @@ class WebSocketHardeningTest extends NativeTestBase {
       Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION, true);
       byte[] piece = new byte[40_000];
       Arrays.fill(piece, (byte) ' ');
-      byte[] first = flush(deflater, piece);
-      byte[] rest = deflate(deflater, piece);
+      byte[] first = RawWebSocket.flush(deflater, piece);
+      byte[] rest = RawWebSocket.deflate(deflater, piece);
       ws.sendFrame(0x41, first);
       ws.sendFrame(0x00, Arrays.copyOfRange(rest, 0, rest.length / 2));
       ws.sendFrame(0x80, Arrays.copyOfRange(rest, rest.length / 2, rest.length));
@@ -262,29 +261,7 @@ class WebSocketHardeningTest extends NativeTestBase {
   private static byte[] bomb() {
     byte[] inflated = new byte[40 * 1024 * 1024];
     Arrays.fill(inflated, (byte) ' ');
-    return deflate(inflated);
-  }
-
-  private static byte[] deflate(byte[] data) {
-    return deflate(new Deflater(Deflater.BEST_COMPRESSION, true), data);
-  }
-
-  private static byte[] deflate(Deflater deflater, byte[] data) {
-    byte[] flushed = flush(deflater, data);
-    return Arrays.copyOf(flushed, flushed.length - 4);
-  }
-
-  /** Deflated data and a sync flush: without its trailing 00 00 ff ff, a permessage-deflate message (RFC 7692). */
-  private static byte[] flush(Deflater deflater, byte[] data) {
-    deflater.setInput(data);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buffer = new byte[64 * 1024];
-    int n;
-    do {
-      n = deflater.deflate(buffer, 0, buffer.length, Deflater.SYNC_FLUSH);
-      out.write(buffer, 0, n);
-    } while (n == buffer.length || !deflater.needsInput());
-    return out.toByteArray();
+    return RawWebSocket.deflate(inflated);
   }
 
   private static byte[] jsonOfSize(int size) {
