@@ -33,6 +33,7 @@ class LimitsTest {
   static final String TPM = ApiKeys.generate();
   static final String SETTLE = ApiKeys.generate();
   static final String CONCURRENT = ApiKeys.generate();
+  static final String FAILED = ApiKeys.generate();
   /** What every default request uses, as the fake upstream reports it. */
   static final int USED = 12;
 
@@ -54,12 +55,13 @@ class LimitsTest {
           tpm: { hash: "%s", limits: { tokensPerMinute: 600 } }
           settle: { hash: "%s", limits: { tokenBudget: 50 } }
           concurrent: { hash: "%s", limits: { concurrentStreams: 2 } }
+          failed: { hash: "%s", limits: { tokenBudget: 60 } }
       providers:
         fake: { type: openai, config: { baseUrl: "%s" } }
       models:
         fake: { provider: fake, model: gpt-4o-mini }
       """.formatted(ApiKeys.hash(RATE), ApiKeys.hash(BUDGET), ApiKeys.hash(TPM), ApiKeys.hash(SETTLE),
-      ApiKeys.hash(CONCURRENT), upstream.baseUrl()));
+      ApiKeys.hash(CONCURRENT), ApiKeys.hash(FAILED), upstream.baseUrl()));
     client = new NativeClient(vertx, gateway.port());
   }
 
@@ -171,6 +173,23 @@ class LimitsTest {
     client.pollToEnd(token, id, 0);
     // Settled with 5 (the estimate) + 30 or more tokens counted: a prompt estimated at 34 tokens no longer fits in
     // 50. Had the cancel settled nothing, 5 + 34 would.
+    NativeClient.Reply refused = client.request(HttpMethod.POST, "/v1/streams", token,
+      prompt("fake", "x".repeat(120)).encode());
+    assertEquals(429, refused.status(), refused.body());
+    assertEquals("insufficient_quota", refused.errorCode());
+  }
+
+  @Test
+  void aFailedStreamIsSettledWithWhatItUsed() throws Exception {
+    String token = client.request(HttpMethod.POST, "/v1/sessions", FAILED, null).json().getString("token");
+    String[] tokens = java.util.stream.IntStream.range(0, 40).mapToObj(i -> "t" + i + " ").toArray(String[]::new);
+    // The upstream sends 40 tokens, then an error event instead of the rest.
+    upstream.enqueue(Script.tokens(tokens).errorEventAfter(40, "the model crashed"));
+    String id = client.start(token, prompt("fake", "hi"));
+    List<JsonObject> events = client.pollToEnd(token, id, 0);
+    assertEquals("error", events.get(events.size() - 1).getString("reason"), events.toString());
+    // Settled with 5 (the estimate) + 40 counted: a prompt estimated at 34 tokens no longer fits in 60. Had the
+    // failure settled nothing, 5 + 34 would.
     NativeClient.Reply refused = client.request(HttpMethod.POST, "/v1/streams", token,
       prompt("fake", "x".repeat(120)).encode());
     assertEquals(429, refused.status(), refused.body());
