@@ -206,6 +206,9 @@ class NativeStreamsTest extends NativeTestBase {
     upstream.enqueue(slowTokens()).enqueue(Script.tokens("second ", "answer"));
     NativeClient.Ws ws = client.readyWs(token);
     String first = ws.prompt(prompt("fake", "first"), "r1");
+    // The first answer's tokens flow before the second prompt goes: the fake upstream serves its scripts in the order
+    // its requests arrive, and two upstream requests sent at once on two connections may arrive in either order.
+    await("the first answer streaming", () -> ws.events(first).stream().anyMatch(e -> "token".equals(e.getString("type"))));
     String second = ws.prompt(prompt("fake", "second"), "r2");
     assertNotEquals(first, second);
     List<JsonObject> secondEvents = ws.awaitEnd(second);
