@@ -79,6 +79,10 @@ public final class Main {
     if (!problems.isEmpty()) {
       return printProblems(err, problems);
     }
+    if (err == System.err) {
+      // The standalone server: a non-blocking log handler (an event loop never waits for the log), text or JSON.
+      io.tokenlane.server.logging.LogSetup.install(config.jsonLogs());
+    }
     return serve(config, err);
   }
 

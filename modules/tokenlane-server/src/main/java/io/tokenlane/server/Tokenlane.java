@@ -6,6 +6,7 @@ import io.tokenlane.core.cluster.StreamDirectory;
 import io.tokenlane.core.plugin.PluginCatalog;
 import io.tokenlane.core.session.SessionTokens;
 import io.tokenlane.core.stream.StreamHub;
+import io.tokenlane.transport.AccessLog;
 import io.tokenlane.transport.auth.Access;
 import io.tokenlane.transport.openai.OpenAiApi;
 import io.tokenlane.transport.streams.StreamsApi;
@@ -129,6 +130,8 @@ public final class Tokenlane {
    */
   public Router router() {
     Router router = Router.router(vertx);
+    // A request id for every request (kept from X-Request-Id when valid), and its access-log line.
+    router.route().handler(new AccessLog(config.accessLog()));
     // Browser safety (docs/security.md): first, so that a page of a foreign origin is refused before a
     // WebSocket upgrade or any side effect, and CORS preflights are answered before any credential check.
     router.route("/v1/*").handler(config.browser());

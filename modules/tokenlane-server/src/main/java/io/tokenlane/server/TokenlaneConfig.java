@@ -47,7 +47,14 @@ public final class TokenlaneConfig {
     ConfigField.object("transports").description("the native transports offered to clients"),
     ConfigField.object("cluster").description("several gateway members sharing streams through Hazelcast"),
     ConfigField.object("auth").description("who may call the gateway (API keys, JWT) and what each may spend"),
-    ConfigField.object("browser").description("which web pages may call the API: WebSocket origin check and CORS"));
+    ConfigField.object("browser").description("which web pages may call the API: WebSocket origin check and CORS"),
+    ConfigField.object("logging").description("log format and the access log"));
+  static final ConfigSchema LOGGING_SCHEMA = ConfigSchema.of(
+    ConfigField.oneOf("format", "text", "json").defaultValue("text")
+      .description("text lines, or one JSON object per line (for log collectors)"),
+    ConfigField.bool("accessLog").defaultValue(true)
+      .description("one line per HTTP request (logger io.tokenlane.access): method, path, status, duration, bytes,"
+        + " client, request id"));
   static final ConfigSchema HTTP_SCHEMA = ConfigSchema.of(
     ConfigField.string("host").defaultValue("127.0.0.1")
       .description("address to listen on; 0.0.0.0 for every interface (then configure auth)"),
@@ -188,6 +195,7 @@ public final class TokenlaneConfig {
     OVERRIDABLE_SECTIONS.put("cluster", CLUSTER_SCHEMA);
     OVERRIDABLE_SECTIONS.put("auth", AUTH_SCHEMA);
     OVERRIDABLE_SECTIONS.put("browser", BROWSER_SCHEMA);
+    OVERRIDABLE_SECTIONS.put("logging", LOGGING_SCHEMA);
   }
 
   private final String host;
@@ -204,6 +212,8 @@ public final class TokenlaneConfig {
   private ClusterOptions cluster = new ClusterOptions();
   private AuthOptions auth = AuthOptions.none();
   private BrowserPolicy browser = BrowserPolicy.sameOriginOnly();
+  private boolean jsonLogs;
+  private boolean accessLog = true;
   private HttpLimits httpLimits = new HttpLimits(HttpLimits.DEFAULT_HEADER_TIMEOUT_MS,
     HttpLimits.DEFAULT_BODY_TIMEOUT_MS, HttpLimits.DEFAULT_IDLE_TIMEOUT_MS, TransportOptions.DEFAULT_MAX_BODY_BYTES);
   private Path tlsCertPath;
@@ -302,6 +312,9 @@ public final class TokenlaneConfig {
       config.httpLimits = httpLimits(http, transport, problems);
       config.tls(tls, problems);
     }
+    JsonObject logging = section(root, "logging", LOGGING_SCHEMA, problems);
+    config.jsonLogs = "json".equals(logging.getString("format", "text"));
+    config.accessLog = logging.getBoolean("accessLog", true);
     JsonObject browserJson = section(root, "browser", BROWSER_SCHEMA, problems);
     if (problems.isEmpty()) {
       config.browser = browser(browserJson, problems);
@@ -490,6 +503,16 @@ public final class TokenlaneConfig {
   /** @return how long a URL token opens connections, in ms */
   public long urlTokenTtlMs() {
     return urlTokenTtlMs;
+  }
+
+  /** @return whether log lines are JSON objects */
+  public boolean jsonLogs() {
+    return jsonLogs;
+  }
+
+  /** @return whether every HTTP request gets an access-log line */
+  public boolean accessLog() {
+    return accessLog;
   }
 
   /** @return how clients authenticate (none by default) */

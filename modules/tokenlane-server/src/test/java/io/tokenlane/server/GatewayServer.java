@@ -49,6 +49,10 @@ final class GatewayServer implements AutoCloseable {
     // A top-level http section only: an upstream's URL ("baseUrl: http://...") is not one.
     String withHttp = java.util.regex.Pattern.compile("(?m)^http:").matcher(yaml).find() ? yaml
       : "http:\n  host: 127.0.0.1\n  port: 0\n" + yaml;
+    // No access line per request in test output, unless a test asks for the logging section (AccessLogTest does).
+    if (!java.util.regex.Pattern.compile("(?m)^logging:").matcher(withHttp).find()) {
+      withHttp = "logging:\n  accessLog: false\n" + withHttp;
+    }
     TokenlaneConfig config = TokenlaneConfig.parse(withHttp, Map.<String, String>of()::get, problems);
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(problems.toString());

@@ -1,0 +1,119 @@
+package io.tokenlane.server.logging;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.ErrorManager;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+
+/**
+ * A log handler that never blocks its caller: records are formatted on the calling thread (cheap, and the record's
+ * thread name stays right), queued (bounded), and written to the stream by one daemon thread. An event loop that logs
+ * an access line per request never waits for a slow terminal or a full pipe to a log collector; when the queue is
+ * full, records are dropped and counted, and the count is written as soon as there is room.
+ */
+public final class AsyncLogHandler extends Handler {
+
+  /** Records queued at most before new ones are dropped. */
+  static final int CAPACITY = 16_384;
+
+  private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(CAPACITY);
+  private final AtomicLong dropped = new AtomicLong();
+  private final Writer out;
+  private final Thread writer;
+  private volatile boolean closed;
+
+  /**
+   * @param stream where lines go ({@code System.err} for the standalone server)
+   * @param formatter how records become lines
+   */
+  public AsyncLogHandler(OutputStream stream, Formatter formatter) {
+    setFormatter(formatter);
+    this.out = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), 64 * 1024);
+    this.writer = new Thread(this::drain, "tokenlane-log-writer");
+    writer.setDaemon(true);
+    writer.start();
+  }
+
+  @Override
+  public void publish(LogRecord record) {
+    if (closed || !isLoggable(record)) {
+      return;
+    }
+    String line;
+    try {
+      line = getFormatter().format(record);
+    } catch (RuntimeException e) {
+      reportError("cannot format a log record", e, ErrorManager.FORMAT_FAILURE);
+      return;
+    }
+    if (!queue.offer(line)) {
+      dropped.incrementAndGet();
+    }
+  }
+
+  /** @return how many records were dropped because the queue was full */
+  public long dropped() {
+    return dropped.get();
+  }
+
+  private void drain() {
+    try {
+      while (!closed || !queue.isEmpty()) {
+        String line = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (line == null) {
+          continue;
+        }
+        out.write(line);
+        for (String more = queue.poll(); more != null; more = queue.poll()) {
+          out.write(more);
+        }
+        long lost = dropped.getAndSet(0);
+        if (lost > 0) {
+          out.write("log: " + lost + " records dropped (the log output was too slow)" + System.lineSeparator());
+        }
+        out.flush();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      reportError("cannot write the log", e, ErrorManager.WRITE_FAILURE);
+    }
+  }
+
+  @Override
+  public void flush() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (!queue.isEmpty() && System.nanoTime() < deadline && writer.isAlive()) {
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    flush();
+    closed = true;
+    try {
+      writer.join(2_000);
+      out.flush();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      reportError("cannot flush the log", e, ErrorManager.CLOSE_FAILURE);
+    }
+  }
+}

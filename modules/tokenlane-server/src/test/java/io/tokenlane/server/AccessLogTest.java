@@ -1,0 +1,116 @@
+package io.tokenlane.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Request ids and the access log: an inbound {@code X-Request-Id} is kept when valid, replaced when not, generated when
+ * absent, echoed on the response, and in the request's access line; the line never carries the query string.
+ */
+class AccessLogTest {
+
+  static Vertx vertx;
+  static GatewayServer gateway;
+  static final List<String> lines = new CopyOnWriteArrayList<>();
+  static final Handler capture = new Handler() {
+    @Override
+    public void publish(LogRecord record) {
+      if ("io.tokenlane.access".equals(record.getLoggerName())) {
+        lines.add(record.getMessage());
+      }
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+    }
+  };
+
+  @BeforeAll
+  static void start() throws Exception {
+    Logger.getLogger("io.tokenlane.access").setLevel(Level.INFO);
+    Logger.getLogger("").addHandler(capture);
+    vertx = Vertx.vertx();
+    gateway = GatewayServer.start(vertx, """
+      logging:
+        accessLog: true
+      providers:
+        m: { type: mock, config: { length: 3 } }
+      models:
+        m: { provider: m }
+      """);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    Logger.getLogger("").removeHandler(capture);
+    gateway.close();
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  static HttpResponse<String> get(String path, String requestId) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path));
+    if (requestId != null) {
+      request.header("x-request-id", requestId);
+    }
+    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static String lineWith(String requestId) {
+    NativeClient.await("the access line of " + requestId, () -> lines.stream().anyMatch(l -> l.contains("requestId=" + requestId + " ")));
+    return lines.stream().filter(l -> l.contains("requestId=" + requestId + " ")).findFirst().orElseThrow();
+  }
+
+  @Test
+  void aValidInboundRequestIdIsKeptEchoedAndLogged() throws Exception {
+    HttpResponse<String> response = get("/v1/models?access_token=u2.secret-looking", "trace-42:abc_DEF.1");
+    assertEquals("trace-42:abc_DEF.1", response.headers().firstValue("x-request-id").orElseThrow());
+    String line = lineWith("trace-42:abc_DEF.1");
+    assertTrue(line.startsWith("GET /v1/models 200 "), line);
+    assertFalse(line.contains("access_token") || line.contains("secret-looking"), "no query string: " + line);
+    assertTrue(line.contains("client=127.0.0.1"), line);
+  }
+
+  @Test
+  void anInvalidOrMissingRequestIdIsReplacedByAGeneratedOne() throws Exception {
+    for (String bad : new String[] {null, "", "has space", "x".repeat(129), "new\\nline"}) {
+      HttpResponse<String> response = get("/livez", bad);
+      String id = response.headers().firstValue("x-request-id").orElseThrow();
+      assertNotEquals(bad, id);
+      assertTrue(id.matches("[0-9a-f]{32}"), id);
+      lineWith(id);
+    }
+    String first = get("/livez", null).headers().firstValue("x-request-id").orElseThrow();
+    String second = get("/livez", null).headers().firstValue("x-request-id").orElseThrow();
+    assertNotEquals(first, second);
+  }
+
+  @Test
+  void errorsAndUnknownRoutesAreLoggedWithTheirStatus() throws Exception {
+    HttpResponse<String> response = get("/v1/nothing-here", "r-404");
+    assertEquals(404, response.statusCode());
+    assertEquals("r-404", response.headers().firstValue("x-request-id").orElseThrow());
+    assertTrue(lineWith("r-404").startsWith("GET /v1/nothing-here 404 "), lineWith("r-404"));
+  }
+}

@@ -1,0 +1,80 @@
+package io.tokenlane.server.logging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.SimpleFormatter;
+import org.junit.jupiter.api.Test;
+
+/** JSON log lines, and a log handler that never makes its caller wait. */
+class LoggingTest {
+
+  @Test
+  void everyRecordIsOneValidJsonLineEvenWithNewlinesAndAStackTrace() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    AsyncLogHandler handler = new AsyncLogHandler(out, new JsonLogFormatter());
+    LogRecord plain = new LogRecord(Level.INFO, "line one\nline \"two\"");
+    plain.setLoggerName("io.tokenlane.test");
+    LogRecord failed = new LogRecord(Level.WARNING, "it failed");
+    failed.setLoggerName("io.tokenlane.test");
+    failed.setThrown(new IllegalStateException("boom"));
+    handler.publish(plain);
+    handler.publish(failed);
+    handler.close();
+    List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+    assertEquals(2, lines.size(), lines.toString());
+    JsonObject first = new JsonObject(lines.get(0));
+    assertEquals("line one\nline \"two\"", first.getString("message"));
+    assertEquals("INFO", first.getString("level"));
+    assertEquals("io.tokenlane.test", first.getString("logger"));
+    JsonObject second = new JsonObject(lines.get(1));
+    assertEquals("java.lang.IllegalStateException: boom", second.getString("error"));
+    assertTrue(second.getString("stack").contains("everyRecordIsOneValidJsonLine"));
+  }
+
+  @Test
+  void aStuckOutputNeverBlocksTheLoggerItDropsAndCounts() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    ByteArrayOutputStream written = new ByteArrayOutputStream();
+    OutputStream stuck = new OutputStream() {
+      @Override
+      public void write(int b) {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        synchronized (written) {
+          written.write(b, off, len);
+        }
+      }
+    };
+    AsyncLogHandler handler = new AsyncLogHandler(stuck, new SimpleFormatter());
+    int records = AsyncLogHandler.CAPACITY * 3;
+    for (int i = 0; i < records; i++) {
+      // Returns at once even though nothing can be written: the caller might be an event loop.
+      handler.publish(new LogRecord(Level.INFO, "record " + i));
+    }
+    assertTrue(handler.dropped() > 0, "records past the queue are dropped, not waited for");
+    release.countDown();
+    handler.close();
+    String text;
+    synchronized (written) {
+      text = written.toString(StandardCharsets.UTF_8);
+    }
+    assertTrue(text.contains("records dropped"), "the loss is reported in the log itself");
+  }
+}
