@@ -37,6 +37,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import io.vertx.core.Vertx;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
@@ -333,6 +335,56 @@ class HelmChartTest {
     assertRejected("cluster:\n  port: \"5701\"\n", "port");
     assertRejected("providers:\n  openai:\n    type: openai\n    apiKeySecret: {nam: openai, key: k}\n", "nam");
     assertRejected("ingress:\n  enabled: yes-please\n", "enabled");
+  }
+
+  @Test
+  void helmTestScriptPassesAgainstTheRenderedGatewayAndFailsWithAWrongKey() throws Exception {
+    String values = "auth:\n  apiKeySecret:\n    name: gateway-key\n    key: key\n";
+    Rendered rendered = render(values);
+    // The rendered configuration, run in-process as the pod would run it, on loopback and a free port.
+    Map<String, String> podEnv = Map.of("TOKENLANE_API_KEY", "helm-test-key-0123456789",
+      "TOKENLANE_HTTP_HOST", "127.0.0.1", "TOKENLANE_HTTP_PORT", "0");
+    TokenlaneConfig config = loadConfig(rendered, podEnv::get);
+    Container test = renderTestPod(values).getSpec().getContainers().get(0);
+    assertEquals(List.of("sh", "-c"), test.getCommand());
+    String script = test.getArgs().get(0);
+    Vertx vertx = Vertx.vertx();
+    try {
+      TokenlaneVerticle gateway = new TokenlaneVerticle(config);
+      vertx.deployVerticle(gateway).await(20, TimeUnit.SECONDS);
+      String base = "http://127.0.0.1:" + gateway.actualPort();
+
+      Run passed = runScript(script, test, base, "helm-test-key-0123456789");
+      assertEquals(0, passed.exitCode(), passed.output());
+      assertTrue(passed.output().contains("\"status\":\"UP\""), passed.output());
+      assertTrue(passed.output().matches("(?s).*streamed \\d+ events\\s+ok\\s*"), passed.output());
+
+      Run refused = runScript(script, test, base, "not-the-key");
+      assertFalse(refused.exitCode() == 0, refused.output());
+      assertTrue(refused.output().contains("the completion failed"), refused.output());
+    } finally {
+      vertx.close().await(20, TimeUnit.SECONDS);
+    }
+  }
+
+  private record Run(int exitCode, String output) {
+  }
+
+  /** Runs the test pod's script here with the pod's environment, the Service's URL replaced by the gateway's. */
+  private Run runScript(String script, Container pod, String base, String apiKey) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(List.of("sh", "-c", script)).redirectErrorStream(true);
+    for (EnvVar variable : pod.getEnv()) {
+      if (variable.getValue() != null) {
+        builder.environment().put(variable.getName(), variable.getValue());
+      }
+    }
+    builder.environment().put("BASE", base);
+    builder.environment().put("TOKENLANE_API_KEY", apiKey);
+    builder.environment().put("TMPDIR", Files.createTempDirectory(temp, "pod").toString());
+    Process process = builder.start();
+    String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(process.waitFor(120, TimeUnit.SECONDS), output);
+    return new Run(process.exitValue(), output);
   }
 
   @Test
