@@ -388,6 +388,25 @@ class HelmChartTest {
   }
 
   @Test
+  void everyKeyInValuesYamlHasAComment() throws IOException {
+    List<String> lines = Files.readAllLines(CHART.resolve("values.yaml"));
+    java.util.regex.Pattern key = java.util.regex.Pattern.compile("^\\s*(- )?[A-Za-z0-9_.\\-/\"]+:( .*)?$");
+    List<String> uncommented = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
+      if (line.strip().startsWith("#") || !key.matcher(line).matches()) {
+        continue;
+      }
+      boolean commentAbove = i > 0 && lines.get(i - 1).strip().startsWith("#");
+      boolean commentBeside = line.substring(line.indexOf(':') + 1).contains("#");
+      if (!commentAbove && !commentBeside) {
+        uncommented.add((i + 1) + ": " + line);
+      }
+    }
+    assertEquals(List.of(), uncommented);
+  }
+
+  @Test
   void notesTellHowToReachTheGatewayAndTheDemo() {
     String notes = new Helm(CHART).install().withName(RELEASE).withNamespace(NAMESPACE).clientOnly().dryRun().call()
       .getOutput();
