@@ -423,7 +423,10 @@ class HelmChartTest {
         tag: 0.1.0-rc1
       command: [java, -Xss512k, -jar, /app/tokenlane.jar, --config, /conf/tokenlane.yaml]
       http:
-        port: 9090
+        port: 10000
+        maxBodyBytes: 10000000
+      streams:
+        maxStreams: 1000000
       shutdown:
         graceMs: 30000
       """);
@@ -431,10 +434,12 @@ class HelmChartTest {
     Container gateway = gateway(deployment);
     assertEquals("registry.example.com/tokenlane:0.1.0-rc1", gateway.getImage());
     assertEquals("-Xss512k", gateway.getCommand().get(1));
-    assertEquals(9090, gateway.getPorts().get(0).getContainerPort());
+    assertEquals(10000, gateway.getPorts().get(0).getContainerPort());
     assertEquals(5 + 30 + 10, deployment.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds());
     TokenlaneConfig config = loadConfig(rendered, name -> null);
-    assertEquals(9090, config.port());
+    assertEquals(10000, config.port(), "large numbers render as integers, never 1e+04");
+    assertEquals(1_000_000, config.streams().getMaxStreams());
+    assertEquals(10_000_000, config.transport().getMaxBodyBytes());
     assertEquals(30_000, config.shutdownGraceMs());
   }
 
