@@ -49,8 +49,8 @@ import org.yaml.snakeyaml.Yaml;
  */
 class HelmChartTest {
 
-  private static final Path CHART = Path.of(System.getProperty("user.dir"))
-    .resolve("../../helm/tokenlane").normalize();
+  private static final Path CHART = Path.of(System.getProperty("tokenlane.chart.dir",
+    System.getProperty("user.dir") + "/../../helm/tokenlane")).toAbsolutePath().normalize();
   private static final String RELEASE = "gw";
   private static final String NAMESPACE = "llm";
   private static final String FULLNAME = "gw-tokenlane";
