@@ -367,11 +367,39 @@ class HelmChartTest {
     }
   }
 
+  @Test
+  void helmTestScriptWaitsForEveryReplicaToJoinTheCluster() throws Exception {
+    Container test = renderTestPod("replicaCount: 2\n").getSpec().getContainers().get(0);
+    assertEquals("true", env(test, "CLUSTERED").getValue());
+    String script = test.getArgs().get(0);
+    // Two real members (Hazelcast on loopback, a TCP member list instead of the headless Service's DNS).
+    try (ClusterMembers cluster = ClusterMembers.start(2, """
+        providers:
+          mock-fast: {type: mock, config: {tokensPerSecond: 0, length: 1000}}
+        models:
+          mock-fast: {provider: mock-fast}
+        """)) {
+      String base = "http://127.0.0.1:" + cluster.members.get(0).port();
+      Run passed = runScript(script, test, base, null, Map.of());
+      assertEquals(0, passed.exitCode(), passed.output());
+      assertTrue(passed.output().contains("members: 2"), passed.output());
+
+      Run missing = runScript(script, test, base, null, Map.of("EXPECTED_MEMBERS", "3", "TIMEOUT", "3"));
+      assertFalse(missing.exitCode() == 0, missing.output());
+      assertTrue(missing.output().contains("expected 3 members"), missing.output());
+    }
+  }
+
   private record Run(int exitCode, String output) {
   }
 
   /** Runs the test pod's script here with the pod's environment, the Service's URL replaced by the gateway's. */
   private Run runScript(String script, Container pod, String base, String apiKey) throws Exception {
+    return runScript(script, pod, base, apiKey, Map.of());
+  }
+
+  private Run runScript(String script, Container pod, String base, String apiKey, Map<String, String> overrides)
+      throws Exception {
     ProcessBuilder builder = new ProcessBuilder(List.of("sh", "-c", script)).redirectErrorStream(true);
     for (EnvVar variable : pod.getEnv()) {
       if (variable.getValue() != null) {
@@ -379,7 +407,11 @@ class HelmChartTest {
       }
     }
     builder.environment().put("BASE", base);
-    builder.environment().put("TOKENLANE_API_KEY", apiKey);
+    builder.environment().remove("TOKENLANE_API_KEY");
+    if (apiKey != null) {
+      builder.environment().put("TOKENLANE_API_KEY", apiKey);
+    }
+    builder.environment().putAll(overrides);
     builder.environment().put("TMPDIR", Files.createTempDirectory(temp, "pod").toString());
     Process process = builder.start();
     String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
