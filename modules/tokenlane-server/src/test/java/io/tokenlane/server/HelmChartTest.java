@@ -335,6 +335,7 @@ class HelmChartTest {
     assertRejected("cluster:\n  port: \"5701\"\n", "port");
     assertRejected("providers:\n  openai:\n    type: openai\n    apiKeySecret: {nam: openai, key: k}\n", "nam");
     assertRejected("ingress:\n  enabled: yes-please\n", "enabled");
+    assertRejected("providers:\n  openai:\n    type: openai\n    config: {apiKey: sk-inline}\n", "apiKeySecret");
   }
 
   @Test
