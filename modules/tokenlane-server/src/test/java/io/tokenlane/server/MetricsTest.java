@@ -177,6 +177,60 @@ class MetricsTest {
     assertTrue(reply.body().contains("# TYPE tokenlane_connections_open gauge"), reply.body());
   }
 
+  @Test
+  void anEmbeddingVertxWithoutMetricsGetsTheGatewaysMetersAtTheConfiguredPath() throws Exception {
+    Vertx plain = Vertx.vertx();
+    try {
+      GatewayServer embedded = GatewayServer.start(plain, """
+        metrics: { path: /ops/prometheus }
+        providers:
+          mock: { type: mock }
+        models:
+          m: { provider: mock }
+        """);
+      try {
+        assertEquals(404, embedded.get("/metrics").status());
+        GatewayServer.Reply reply = embedded.get("/ops/prometheus");
+        assertEquals(200, reply.status());
+        Map<String, Double> samples = parse(reply.body());
+        assertEquals(0.0, samples.get("tokenlane_streams_started_total{model=\"m\"}"));
+        assertEquals(0.0, samples.get("tokenlane_connections_open{transport=\"openai-sse\"}"));
+        // Only the gateway's own: this Vert.x has no metrics of its own to add.
+        assertFalse(samples.keySet().stream().anyMatch(key -> key.startsWith("vertx_")), samples.keySet().toString());
+      } finally {
+        embedded.close();
+      }
+      GatewayServer off = GatewayServer.start(plain, """
+        metrics: { enabled: false }
+        providers:
+          mock: { type: mock }
+        models:
+          m: { provider: mock }
+        """);
+      try {
+        assertEquals(404, off.get("/metrics").status());
+      } finally {
+        off.close();
+      }
+    } finally {
+      plain.close().await(20, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aMetricsPathMustBeAbsolute() {
+    List<String> problems = new ArrayList<>();
+    TokenlaneConfig.parse("""
+      metrics: { path: "metrics?x" }
+      providers:
+        mock: { type: mock }
+      models:
+        m: { provider: mock }
+      """, name -> null, problems);
+    assertEquals(1, problems.size(), problems.toString());
+    assertTrue(problems.get(0).startsWith("metrics.path:"), problems.toString());
+  }
+
   static double delta(Map<String, Double> before, Map<String, Double> after, String series) {
     Double now = after.get(series);
     if (now == null) {
