@@ -149,15 +149,18 @@ class MetricsTest {
     // (one token event) each: that many gaps above 0.25 s. A whole stream may come in more than one upstream read,
     // with a short gap between them.
     double gaps = delta(before, after, "tokenlane_inter_token_gap_seconds_count" + model);
-    double slow = gaps - delta(before, after, "tokenlane_inter_token_gap_seconds_bucket{model=\"fast\",le=\"0.25\"}");
+    double slow = gaps
+      - delta(before, after, "tokenlane_inter_token_gap_seconds_bucket{model=\"fast\",le=\"0.25\"}");
     assertTrue(slow >= tokenEvents.size() - 1 && tokenEvents.size() >= 2, slow + " slow gaps, " + tokenEvents.size()
       + " token events");
     assertTrue(gaps >= slow);
-    assertTrue(delta(before, after, "tokenlane_inter_token_gap_seconds_sum" + model) >= 0.25 * (tokenEvents.size() - 1));
+    assertTrue(delta(before, after, "tokenlane_inter_token_gap_seconds_sum" + model)
+      >= 0.25 * (tokenEvents.size() - 1));
     assertEquals(1.0, after.get("tokenlane_cluster_members"));
     assertEquals(0.0, after.get("tokenlane_streams_detached"));
     // Vert.x's own meters are in the same scrape.
-    assertTrue(after.keySet().stream().anyMatch(key -> key.startsWith("vertx_http_server_")), after.keySet().toString());
+    assertTrue(after.keySet().stream().anyMatch(key -> key.startsWith("vertx_http_server_")),
+      after.keySet().toString());
 
     String text = gateway.get("/metrics").body();
     for (String id : ids) {

@@ -182,7 +182,8 @@ public final class Meters {
 
     ModelMeters(Meters meters, String model, String provider) {
       MeterRegistry registry = meters.registry;
-      started = meters.track(Counter.builder(STREAMS_STARTED).description("streams opened").tag(MODEL, model).register(registry));
+      started = meters.track(Counter.builder(STREAMS_STARTED).description("streams opened").tag(MODEL, model)
+        .register(registry));
       StreamEnd.Reason[] reasons = StreamEnd.Reason.values();
       ended = new Counter[reasons.length];
       for (StreamEnd.Reason reason : reasons) {
@@ -193,8 +194,9 @@ public final class Meters {
         .tag(MODEL, model).register(registry));
       tokens = meters.track(Counter.builder(TOKENS).description("completion tokens delivered").tag(MODEL, model)
         .register(registry));
-      timeToFirstToken = meters.track(Timer.builder(TIME_TO_FIRST_TOKEN).description("time from a stream's start to its first token")
-        .tag(MODEL, model).serviceLevelObjectives(TTFT_BUCKETS).register(registry));
+      timeToFirstToken = meters.track(Timer.builder(TIME_TO_FIRST_TOKEN)
+        .description("time from a stream's start to its first token").tag(MODEL, model)
+        .serviceLevelObjectives(TTFT_BUCKETS).register(registry));
       interTokenGap = meters.track(Timer.builder(INTER_TOKEN_GAP).description("time between two deliveries of text")
         .tag(MODEL, model).serviceLevelObjectives(GAP_BUCKETS).register(registry));
       upstreamRequests = meters.track(Counter.builder(UPSTREAM_REQUESTS).description("requests sent upstream")
