@@ -221,6 +221,40 @@ class MetricsTest {
   }
 
   @Test
+  void aResumePastTheReplayBufferCountsAResumeAndAReset() throws Exception {
+    try (NativeGateway small = NativeGateway.start("""
+        streams: { replayCapacity: 4, snapshotMaxBytes: 0 }
+        providers:
+          up: { type: openai, config: { baseUrl: "${UPSTREAM}" } }
+        models:
+          fast: { provider: up, model: gpt-4o-mini }
+        """)) {
+      // One token event each, 30 ms apart: more events than the buffer keeps, and no snapshot of what it dropped.
+      small.upstream.enqueue(Script.tokens("1", "2", "3", "4", "5", "6", "7", "8").delay(Duration.ofMillis(30)));
+      String id = small.client.start(small.token, prompt("fast", "hi"));
+      // Nobody reads while it runs: the end is awaited on the metrics themselves.
+      await("the stream's end", () -> parse(body(small.gateway, "/metrics"))
+        .get("tokenlane_streams_ended_total{model=\"fast\",reason=\"stop\"}") == 1.0);
+      NativeClient.Sse resumed = small.client.sse(small.token, id, 1L);
+      List<JsonObject> events = resumed.awaitEnd();
+      resumed.close();
+      assertTrue(events.stream().anyMatch(e -> "reset".equals(e.getString("type"))), events.toString());
+      Map<String, Double> samples = parse(small.gateway.get("/metrics").body());
+      assertEquals(1.0, samples.get("tokenlane_streams_resumes_total"));
+      assertEquals(1.0, samples.get("tokenlane_streams_resets_total"));
+      assertEquals(8.0, samples.get("tokenlane_tokens_delivered_total{model=\"fast\"}"));
+    }
+  }
+
+  static String body(GatewayServer server, String path) {
+    try {
+      return server.get(path).body();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
   void aMetricsPathMustBeAbsolute() {
     List<String> problems = new ArrayList<>();
     TokenlaneConfig.parse("""
