@@ -268,6 +268,25 @@ class MetricsTest {
     assertTrue(problems.get(0).startsWith("metrics.path:"), problems.toString());
   }
 
+  @Test
+  void theEnvironmentTurnsMetricsOffOrMovesThem() {
+    List<String> problems = new ArrayList<>();
+    String yaml = """
+      providers:
+        mock: { type: mock }
+      models:
+        m: { provider: mock }
+      """;
+    TokenlaneConfig defaults = TokenlaneConfig.parse(yaml, name -> null, problems);
+    TokenlaneConfig overridden = TokenlaneConfig.parse(yaml,
+      Map.of("TOKENLANE_METRICS_ENABLED", "false", "TOKENLANE_METRICS_PATH", "/internal/metrics")::get, problems);
+    assertEquals(List.of(), problems);
+    assertTrue(defaults.metricsEnabled());
+    assertEquals("/metrics", defaults.metricsPath());
+    assertFalse(overridden.metricsEnabled());
+    assertEquals("/internal/metrics", overridden.metricsPath());
+  }
+
   static double delta(Map<String, Double> before, Map<String, Double> after, String series) {
     Double now = after.get(series);
     if (now == null) {
