@@ -1,9 +1,9 @@
 package io.tokenlane.server;
 
-import io.tokenlane.cluster.HazelcastDirectory;
-import io.tokenlane.core.Gateway;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tokenlane.cluster.HazelcastDirectory;
+import io.tokenlane.core.Gateway;
 import io.tokenlane.core.cluster.StreamDirectory;
 import io.tokenlane.core.metrics.Meters;
 import io.tokenlane.core.plugin.PluginCatalog;
