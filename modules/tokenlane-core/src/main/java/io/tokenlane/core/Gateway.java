@@ -1,6 +1,7 @@
 package io.tokenlane.core;
 
 import io.tokenlane.core.impl.GatewayImpl;
+import io.tokenlane.core.metrics.Meters;
 import io.tokenlane.core.plugin.PluginCatalog;
 import io.tokenlane.core.stream.ActiveStream;
 import io.tokenlane.core.stream.StreamObserver;
@@ -24,7 +25,20 @@ public interface Gateway {
    * @return the running gateway, or the first deployment failure (the providers deployed so far are undeployed)
    */
   static Future<Gateway> start(Vertx vertx, GatewayOptions options, PluginCatalog catalog) {
-    return GatewayImpl.start(vertx, options, catalog);
+    return GatewayImpl.start(vertx, options, catalog, Meters.none());
+  }
+
+  /**
+   * Deploys every configured provider and returns once all are deployed; its streams are metered.
+   *
+   * @param vertx the Vert.x instance
+   * @param options validated options ({@link GatewayOptions#validatePlugins} returned no problem)
+   * @param catalog the plugins the options refer to
+   * @param meters where the streams' and upstream requests' meters go
+   * @return the running gateway, or the first deployment failure (the providers deployed so far are undeployed)
+   */
+  static Future<Gateway> start(Vertx vertx, GatewayOptions options, PluginCatalog catalog, Meters meters) {
+    return GatewayImpl.start(vertx, options, catalog, meters);
   }
 
   /**

@@ -4,6 +4,8 @@ import io.tokenlane.cluster.ClusterOptions;
 import io.tokenlane.core.auth.ApiKeys;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
 import java.io.InputStream;
@@ -210,7 +212,15 @@ public final class Main {
    */
   static VertxOptions vertxOptions(TokenlaneConfig config) {
     int eventLoops = config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
-    return new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true);
+    VertxOptions options = new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true);
+    if (config.metricsEnabled()) {
+      // Vert.x's own meters (HTTP server, event bus, pools, JVM) in a Prometheus registry of this instance's
+      // (its name unique, so that instances in one JVM keep apart); Tokenlane adds the gateway's to it.
+      options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+        .setRegistryName("tokenlane-" + java.util.UUID.randomUUID())
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+    }
+    return options;
   }
 
   /** SIGTERM: undeploy gracefully (streams get the grace period), then close Vert.x, bounded in time. */

@@ -1,8 +1,11 @@
 package io.tokenlane.server;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tokenlane.cluster.HazelcastDirectory;
 import io.tokenlane.core.Gateway;
 import io.tokenlane.core.cluster.StreamDirectory;
+import io.tokenlane.core.metrics.Meters;
 import io.tokenlane.core.plugin.PluginCatalog;
 import io.tokenlane.core.session.SessionTokens;
 import io.tokenlane.core.stream.StreamHub;
@@ -16,6 +19,8 @@ import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.micrometer.impl.MicrometerMetrics;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,22 +50,31 @@ public final class Tokenlane {
   private final StreamDirectory directory;
   private final Rebalancer rebalancer;
   private final Access access;
+  private final Meters meters;
 
   private Tokenlane(Vertx vertx, TokenlaneConfig config, Gateway gateway, PluginCatalog catalog,
-                    StreamDirectory directory, byte[] secret) {
+                    StreamDirectory directory, byte[] secret, Meters meters) {
     this.vertx = vertx;
+    this.meters = meters;
     this.config = config;
     this.gateway = gateway;
     this.catalog = catalog;
     this.directory = directory;
     this.access = Access.create(vertx, config.auth(), directory);
     this.openAi = OpenAiApi.create(vertx, gateway, config.transport(), access);
-    this.hub = StreamHub.create(vertx, gateway, config.streams(), directory);
+    this.hub = StreamHub.create(vertx, gateway, config.streams(), directory, meters);
     this.streams = StreamsApi.create(vertx, hub,
       new SessionTokens(secret, config.sessionTtlMs(), config.urlTokenTtlMs(), System::currentTimeMillis),
       config.transport(), access);
     this.rebalancer = directory instanceof HazelcastDirectory cluster
       ? new Rebalancer(vertx, cluster, streams, config.cluster()) : null;
+    // Gauges read on scrape, from the scraping thread: each reads a concurrent set's size, nothing blocks.
+    meters.connections(Meters.WEBSOCKET, () -> streams.openConnections(Meters.WEBSOCKET));
+    meters.connections(Meters.SSE, () -> streams.openConnections(Meters.SSE));
+    meters.connections(Meters.LONG_POLLING, () -> streams.openConnections(Meters.LONG_POLLING));
+    meters.connections(Meters.OPENAI_SSE, openAi::openConnections);
+    meters.gauge(Meters.CLUSTER_MEMBERS, () -> directory instanceof HazelcastDirectory cluster
+      ? cluster.status().getInteger("members", 1) : 1);
   }
 
   /**
@@ -72,13 +86,31 @@ public final class Tokenlane {
    * @return the running Tokenlane, or a failure listing every problem
    */
   public static Future<Tokenlane> start(Vertx vertx, TokenlaneConfig config) {
+    Meters meters = meters(vertx, config);
     return vertx.executeBlocking(() -> loadPlugins(config))
-      .compose(catalog -> Gateway.start(vertx, config.gateway(), catalog)
+      .compose(catalog -> Gateway.start(vertx, config.gateway(), catalog, meters)
         .compose(gateway -> directory(vertx, config)
           .compose(directory -> secret(config, directory)
-            .map(secret -> new Tokenlane(vertx, config, gateway, catalog, directory, secret)))
+            .map(secret -> new Tokenlane(vertx, config, gateway, catalog, directory, secret, meters)))
           .onFailure(e -> gateway.close(0)))
-        .onFailure(e -> catalog.close()));
+        .onFailure(e -> catalog.close()))
+      .onFailure(e -> meters.close());
+  }
+
+  /**
+   * The gateway's meters: in the Prometheus registry of the Vert.x instance's own metrics when it has them (the
+   * standalone server: {@link Main#vertxOptions}), so that one scrape gives both; else in a registry of this
+   * Tokenlane's (an embedding application's Vert.x without metrics).
+   */
+  private static Meters meters(Vertx vertx, TokenlaneConfig config) {
+    if (!config.metricsEnabled()) {
+      return Meters.none();
+    }
+    if (((VertxInternal) vertx).metrics() instanceof MicrometerMetrics metrics
+        && metrics.registry() instanceof PrometheusMeterRegistry registry) {
+      return new Meters(registry);
+    }
+    return new Meters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
   }
 
   /** On a clustered Vert.x, the cluster's directory; else this node's, in memory. */
@@ -123,7 +155,8 @@ public final class Tokenlane {
   }
 
   /**
-   * The HTTP API: {@code /livez}, {@code /readyz}, the native streaming protocol and the OpenAI-compatible API under
+   * The HTTP API: {@code /livez}, {@code /readyz}, {@code /metrics} (Prometheus; path and switch in the
+   * {@code metrics} section), the native streaming protocol and the OpenAI-compatible API under
    * {@code /v1}, the JavaScript client at {@code /client/tokenlane.js} and the demo page at {@code /demo/}.
    *
    * @return a new router, to serve or to mount under a path
@@ -160,6 +193,9 @@ public final class Tokenlane {
       }
       ctx.json(status);
     });
+    if (config.metricsEnabled() && meters.registry() instanceof PrometheusMeterRegistry registry) {
+      router.get(config.metricsPath()).handler(PrometheusScrapingHandler.create(registry));
+    }
     router.route("/v1/*").subRouter(streams.router());
     router.route("/v1/*").subRouter(openAi.router());
     OpenAiApi.installErrorHandlers(router);
@@ -201,6 +237,7 @@ public final class Tokenlane {
       return directory.close();
     }).eventually(() -> {
       catalog.close();
+      meters.close();
       return Future.succeededFuture();
     });
   }

@@ -48,7 +48,9 @@ public final class TokenlaneConfig {
     ConfigField.object("cluster").description("several gateway members sharing streams through Hazelcast"),
     ConfigField.object("auth").description("who may call the gateway (API keys, JWT) and what each may spend"),
     ConfigField.object("browser").description("which web pages may call the API: WebSocket origin check and CORS"),
-    ConfigField.object("logging").description("log format and the access log"));
+    ConfigField.object("logging").description("log format and the access log"),
+    ConfigField.object("metrics").description("Prometheus metrics (docs/operations.md, \"Metrics\")"));
+
   static final ConfigSchema LOGGING_SCHEMA = ConfigSchema.of(
     ConfigField.oneOf("format", "text", "json").defaultValue("text")
       .description("text lines, or one JSON object per line (for log collectors)"),
@@ -182,6 +184,11 @@ public final class TokenlaneConfig {
         + " scheme://host[:port] (https://app.example.com), or * for any; empty: the gateway's own origin only"),
     ConfigField.integer("maxAgeSeconds").defaultValue(BrowserPolicy.DEFAULT_MAX_AGE_SECONDS).min(0).max(86_400)
       .description("how long a browser may cache the answer to a CORS preflight"));
+  static final ConfigSchema METRICS_SCHEMA = ConfigSchema.of(
+    ConfigField.bool("enabled").defaultValue(true)
+      .description("serve the gateway's and Vert.x's meters in Prometheus text format"),
+    ConfigField.string("path").defaultValue("/metrics")
+      .description("where the router serves them; an absolute path"));
   static final Map<String, ConfigSchema> OVERRIDABLE_SECTIONS = new LinkedHashMap<>();
 
   static {
@@ -196,6 +203,7 @@ public final class TokenlaneConfig {
     OVERRIDABLE_SECTIONS.put("auth", AUTH_SCHEMA);
     OVERRIDABLE_SECTIONS.put("browser", BROWSER_SCHEMA);
     OVERRIDABLE_SECTIONS.put("logging", LOGGING_SCHEMA);
+    OVERRIDABLE_SECTIONS.put("metrics", METRICS_SCHEMA);
   }
 
   private final String host;
@@ -216,6 +224,8 @@ public final class TokenlaneConfig {
   private boolean accessLog = true;
   private HttpLimits httpLimits = new HttpLimits(HttpLimits.DEFAULT_HEADER_TIMEOUT_MS,
     HttpLimits.DEFAULT_BODY_TIMEOUT_MS, HttpLimits.DEFAULT_IDLE_TIMEOUT_MS, TransportOptions.DEFAULT_MAX_BODY_BYTES);
+  private boolean metricsEnabled = true;
+  private String metricsPath = "/metrics";
   private Path tlsCertPath;
   private Path tlsKeyPath;
 
@@ -318,6 +328,15 @@ public final class TokenlaneConfig {
     JsonObject browserJson = section(root, "browser", BROWSER_SCHEMA, problems);
     if (problems.isEmpty()) {
       config.browser = browser(browserJson, problems);
+    }
+    JsonObject metricsJson = section(root, "metrics", METRICS_SCHEMA, problems);
+    if (problems.isEmpty()) {
+      config.metricsEnabled = metricsJson.getBoolean("enabled", true);
+      config.metricsPath = metricsJson.getString("path", "/metrics");
+      if (!config.metricsPath.matches("/[A-Za-z0-9._~/-]*")) {
+        problems.add("metrics.path: an absolute path of letters, digits and . _ ~ - /, got '"
+          + io.tokenlane.core.ClientValues.bounded(config.metricsPath) + "'");
+      }
     }
     return config;
   }
@@ -533,6 +552,16 @@ public final class TokenlaneConfig {
   /** @return which web pages may call the API (origin check and CORS) */
   public BrowserPolicy browser() {
     return browser;
+  }
+
+  /** @return whether the router serves metrics */
+  public boolean metricsEnabled() {
+    return metricsEnabled;
+  }
+
+  /** @return where the router serves the metrics */
+  public String metricsPath() {
+    return metricsPath;
   }
 
   /** @return the shutdown grace in ms */

@@ -55,11 +55,14 @@ class ClusterTest {
   }
 
   @Test
-  void everyMemberReportsTheWholeClusterInItsReadiness() throws Exception {
+  void everyMemberReportsTheWholeClusterInItsReadinessAndMetrics() throws Exception {
     for (int member = 0; member < 3; member++) {
       NativeClient.Reply ready = cluster.client(member).request(HttpMethod.GET, "/readyz", null, null);
       assertEquals(200, ready.status(), ready.body());
       assertEquals(3, ready.json().getJsonObject("cluster").getInteger("members"), ready.body());
+      NativeClient.Reply metrics = cluster.client(member).request(HttpMethod.GET, "/metrics", null, null);
+      assertEquals(200, metrics.status(), metrics.body());
+      assertEquals(3.0, MetricsTest.parse(metrics.body()).get("tokenlane_cluster_members"), metrics.body());
     }
   }
 

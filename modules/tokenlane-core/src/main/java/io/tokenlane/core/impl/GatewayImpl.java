@@ -7,6 +7,7 @@ import io.tokenlane.core.GatewayException;
 import io.tokenlane.core.GatewayOptions;
 import io.tokenlane.core.GatewayOptions.ModelOptions;
 import io.tokenlane.core.GatewayOptions.ProviderOptions;
+import io.tokenlane.core.metrics.Meters;
 import io.tokenlane.core.plugin.LoadedPlugin;
 import io.tokenlane.core.plugin.PluginCatalog;
 import io.tokenlane.core.stream.ActiveStream;
@@ -47,13 +48,19 @@ public final class GatewayImpl implements Gateway {
   private final List<String> deployments = new ArrayList<>();
   private final Set<StreamBridge> active = ConcurrentHashMap.newKeySet();
   private final List<ModelInfo> models;
+  /** Each configured model's meters, resolved once: a stream looks its own up when it opens, never per token. */
+  private final Map<String, Meters.ModelMeters> modelMeters = new HashMap<>();
   private final Promise<Void> drained = Promise.promise();
   private volatile boolean ready;
   private volatile boolean closing;
 
-  private GatewayImpl(Vertx vertx, GatewayOptions options) {
+  private GatewayImpl(Vertx vertx, GatewayOptions options, Meters meters) {
     this.vertx = vertx;
     this.options = options;
+    for (ModelOptions model : options.getModels().values()) {
+      modelMeters.put(model.name(), meters.model(model.name(), model.provider()));
+    }
+    meters.gauge(Meters.STREAMS_ACTIVE, active::size);
     this.models = options.getModels().values().stream()
       .map(model -> new ModelInfo(model.name(), model.provider(), model.description()))
       .toList();
@@ -65,10 +72,11 @@ public final class GatewayImpl implements Gateway {
    * @param vertx the Vert.x instance
    * @param options validated options
    * @param catalog the plugins
+   * @param meters where the meters go
    * @return the running gateway
    */
-  public static Future<Gateway> start(Vertx vertx, GatewayOptions options, PluginCatalog catalog) {
-    GatewayImpl gateway = new GatewayImpl(vertx, options);
+  public static Future<Gateway> start(Vertx vertx, GatewayOptions options, PluginCatalog catalog, Meters meters) {
+    GatewayImpl gateway = new GatewayImpl(vertx, options, meters);
     List<Future<?>> started = new ArrayList<>();
     for (ProviderOptions provider : options.getProviders().values()) {
       started.add(gateway.deploy(provider, catalog));
@@ -195,7 +203,7 @@ public final class GatewayImpl implements Gateway {
     JsonObject upstreamBody = new JsonObject(new LinkedHashMap<>(body.getMap())).put("model", route.upstreamModel());
     ChatRequest request = ChatRequest.adopt(upstreamBody, streamId);
     StreamBridge bridge = new StreamBridge(streamId, vertx.getOrCreateContext(), verticle.providerContext(),
-      pick.sameThread(), observer, redactor, this::ended);
+      pick.sameThread(), observer, redactor, this::ended, modelMeters.get(route.name()).open());
     active.add(bridge);
     if (closing) {
       // close() started between the first check and the add: it may have seen no stream and begun undeploying.

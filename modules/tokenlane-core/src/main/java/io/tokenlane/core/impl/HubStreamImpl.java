@@ -2,6 +2,7 @@ package io.tokenlane.core.impl;
 
 import io.tokenlane.core.GatewayException;
 import io.tokenlane.core.cluster.StreamDirectory;
+import io.tokenlane.core.metrics.Meters;
 import io.tokenlane.core.stream.ActiveStream;
 import io.tokenlane.core.stream.Attachment;
 import io.tokenlane.core.stream.EventSink;
@@ -85,6 +86,7 @@ final class HubStreamImpl implements HubStream, StreamObserver {
   private volatile boolean ownerLost;
 
   private volatile int maxReaders;
+  private volatile Meters meters = Meters.NONE;
 
   HubStreamImpl(String id, String sessionId, String requestId, Context home, ReplayBuffer replay, int capacity,
                 Consumer<HubStreamImpl> onEnded) {
@@ -215,6 +217,10 @@ final class HubStreamImpl implements HubStream, StreamObserver {
   @Override
   public Follower follow(long afterSeq, EventSink sink) {
     checkCursor(afterSeq, "lastSeq");
+    if (afterSeq > 0) {
+      // A reader that already had events: a client that reconnected (Last-Event-ID, a resume message).
+      meters.resumed();
+    }
     StreamFollower follower = new StreamFollower(this, afterSeq, sink);
     if (lostPast(afterSeq)) {
       sink.write(lostEnd(afterSeq + 1));
@@ -239,7 +245,11 @@ final class HubStreamImpl implements HubStream, StreamObserver {
       return new ReplayBuffer.Replay(List.of(lostEnd(afterSeq + 1)), false, afterSeq + 1);
     }
     touch();
-    return readFrom(afterSeq, max);
+    ReplayBuffer.Replay replay = readFrom(afterSeq, max);
+    if (replay.reset()) {
+      meters.reset();
+    }
+    return replay;
   }
 
   ReplayBuffer replay() {
@@ -388,6 +398,16 @@ final class HubStreamImpl implements HubStream, StreamObserver {
     this.maxReaders = maxReaders;
   }
 
+  /** @param meters where resumes and resets are counted */
+  void meters(Meters meters) {
+    this.meters = meters;
+  }
+
+  /** A reset was sent: the events a reader asked for had left the replay buffer. */
+  void resetSent() {
+    meters.reset();
+  }
+
   void detach(Listener listener) {
     synchronized (this) {
       if (listeners.remove(listener) && --attached == 0) {
@@ -402,6 +422,11 @@ final class HubStreamImpl implements HubStream, StreamObserver {
     if (attached == 0) {
       detachedSinceNanos = System.nanoTime();
     }
+  }
+
+  /** @return whether no reader is attached (a long-polling client between two polls is not) */
+  synchronized boolean detached() {
+    return attached == 0;
   }
 
   synchronized boolean detachedLongerThan(long graceNanos, long now) {

@@ -4,6 +4,7 @@ import io.tokenlane.core.Gateway;
 import io.tokenlane.core.GatewayException;
 import io.tokenlane.core.auth.Ticket;
 import io.tokenlane.core.cluster.StreamDirectory;
+import io.tokenlane.core.metrics.Meters;
 import io.tokenlane.core.session.SessionTokens;
 import io.tokenlane.core.stream.HubStream;
 import io.tokenlane.core.stream.ReplayBuffer;
@@ -42,6 +43,7 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
   private final Map<String, Future<HubStreamImpl>> mirrors = new ConcurrentHashMap<>();
   private final long mirrorLingerNanos;
   private final long timerId;
+  private final Meters meters;
 
   /**
    * Creates the hub.
@@ -50,9 +52,29 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
    * @param gateway where streams are opened
    * @param options the bounds
    * @param directory what the members share
+   * @param meters where resumes, resets, replay sizes and detached streams are counted
    */
-  public LocalStreamHub(Vertx vertx, Gateway gateway, StreamHubOptions options, StreamDirectory directory) {
+  public LocalStreamHub(Vertx vertx, Gateway gateway, StreamHubOptions options, StreamDirectory directory,
+                        Meters meters) {
     this.vertx = vertx;
+    this.meters = meters;
+    // Read on scrape: one pass over this member's streams, each read under its own short lock.
+    meters.gauge(Meters.REPLAY_EVENTS, () -> {
+      long events = 0;
+      for (HubStreamImpl stream : streams.values()) {
+        events += stream.replay().size();
+      }
+      return events;
+    });
+    meters.gauge(Meters.DETACHED, () -> {
+      long detached = 0;
+      for (HubStreamImpl stream : streams.values()) {
+        if (stream.end() == null && stream.detached()) {
+          detached++;
+        }
+      }
+      return detached;
+    });
     this.gateway = gateway;
     this.options = new StreamHubOptions(options);
     this.directory = directory;
@@ -133,6 +155,7 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
     HubStreamImpl stream = new HubStreamImpl(id, sessionId, requestId, context, replay, options.getReplayCapacity(),
       this::ended);
     stream.maxReaders(options.getMaxReadersPerStream());
+    stream.meters(meters);
     stream.replicateTo(directory.replicator(id));
     stream.appendStart(body.getString("model"));
     streams.put(id, stream);
@@ -188,6 +211,7 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
     HubStreamImpl mirror = new HubStreamImpl(location.streamId(), location.sessionId(), location.requestId(), context,
       replay, options.getReplayCapacity(), s -> { });
     mirror.maxReaders(options.getMaxReadersPerStream());
+    mirror.meters(meters);
     Future<HubStreamImpl> ready = remote.subscribe(mirror.mirrorOf(remote)).compose(mirror::caughtUpWith).map(mirror)
       .onFailure(e -> {
         remote.close();

@@ -1,5 +1,6 @@
 package io.tokenlane.core.impl;
 
+import io.tokenlane.core.metrics.Meters;
 import io.tokenlane.core.stream.ActiveStream;
 import io.tokenlane.core.stream.JsonText;
 import io.tokenlane.core.stream.StreamEnd;
@@ -49,6 +50,7 @@ final class StreamBridge implements StreamSink, ActiveStream {
   private final boolean forwardsChunks;
   private final SecretRedactor redactor;
   private final Consumer<StreamBridge> onEnded;
+  private final Meters.StreamMeter meter;
   private final Handoff handoff;
   private final Handler<Void> drainTask = v -> drain();
   private volatile boolean cancelled;
@@ -62,7 +64,7 @@ final class StreamBridge implements StreamSink, ActiveStream {
   private boolean ended;
 
   StreamBridge(String id, Context client, Context provider, boolean sameThread, StreamObserver observer,
-               SecretRedactor redactor, Consumer<StreamBridge> onEnded) {
+               SecretRedactor redactor, Consumer<StreamBridge> onEnded, Meters.StreamMeter meter) {
     this.id = id;
     this.client = client;
     this.provider = provider;
@@ -70,6 +72,7 @@ final class StreamBridge implements StreamSink, ActiveStream {
     this.forwardsChunks = observer.acceptsOpenAiChunks();
     this.redactor = redactor;
     this.onEnded = onEnded;
+    this.meter = meter;
     this.handoff = sameThread ? Handoff.sameThread() : Handoff.crossThread();
   }
 
@@ -202,6 +205,7 @@ final class StreamBridge implements StreamSink, ActiveStream {
   private void drain() {
     handoff.draining();
     Buffer text = null;
+    boolean sentText = false;
     while (!ended) {
       Object item = handoff.peek();
       if (item == null) {
@@ -218,12 +222,27 @@ final class StreamBridge implements StreamSink, ActiveStream {
       }
       handoff.poll();
       if (item instanceof String delta) {
+        meter.token();
+        sentText = true;
         text = text == null ? JsonText.escape(delta) : JsonText.appendEscaped(text, delta);
       } else if (isText) {
-        text = unpack((OpenAiChunk) item, text);
+        OpenAiChunk chunk = (OpenAiChunk) item;
+        if (chunk.hasText()) {
+          meter.token();
+          sentText = true;
+        }
+        text = unpack(chunk, text);
       } else {
+        if (item instanceof OpenAiChunk chunk && chunk.hasText()) {
+          meter.token();
+          sentText = true;
+        }
         deliver(item);
       }
+    }
+    if (sentText) {
+      // Once per batch, not per token: tokens of one upstream read reach the client together.
+      meter.delivered();
     }
     flushText(text);
     if (ended) {
@@ -257,6 +276,9 @@ final class StreamBridge implements StreamSink, ActiveStream {
     if (calls != null && !ended) {
       guarded(() -> observer.onToolCalls(calls));
     }
+    if (usage != null) {
+      meter.usage(usage.completionTokens());
+    }
     if (usage != null && !ended) {
       guarded(() -> observer.onUsage(usage));
     }
@@ -273,8 +295,12 @@ final class StreamBridge implements StreamSink, ActiveStream {
     if (item instanceof StreamEnd end) {
       finish(end);
     } else if (item instanceof OpenAiChunk chunk) {
+      if (chunk.hasUsage()) {
+        meter.usage(chunk.usage().completionTokens());
+      }
       guarded(() -> observer.onChunk(chunk));
     } else if (item instanceof Usage usage) {
+      meter.usage(usage.completionTokens());
       guarded(() -> observer.onUsage(usage));
     } else if (item instanceof ToolCalls calls) {
       guarded(() -> observer.onToolCalls(calls.deltas()));
@@ -294,6 +320,9 @@ final class StreamBridge implements StreamSink, ActiveStream {
 
   @Override
   public void cancel() {
+    if (!ended) {
+      meter.cancelled();
+    }
     abort(StreamEnd.cancelled());
   }
 
@@ -340,6 +369,7 @@ final class StreamBridge implements StreamSink, ActiveStream {
     }
     ended = true;
     StreamEnd shown = end.isError() ? StreamEnd.failed(redact(end.error())) : end;
+    meter.ended(shown);
     try {
       observer.onEnd(shown);
     } catch (RuntimeException e) {

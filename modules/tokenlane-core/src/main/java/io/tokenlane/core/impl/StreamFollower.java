@@ -110,6 +110,7 @@ final class StreamFollower implements Follower, HubStreamImpl.Listener {
           cursor = replay.snapshot().seq();
           stream.readerAdvanced();
         } else if (replay.reset()) {
+          stream.resetSent();
           long resumeFrom = replay.events().isEmpty() ? replay.lastSeq() + 1 : replay.events().get(0).seq();
           sink.write(StreamEvent.reset(stream.id(), stream.requestId(), cursor, resumeFrom));
           cursor = resumeFrom - 1;

@@ -3,6 +3,7 @@ package io.tokenlane.core.stream;
 import io.tokenlane.core.Gateway;
 import io.tokenlane.core.cluster.StreamDirectory;
 import io.tokenlane.core.impl.LocalStreamHub;
+import io.tokenlane.core.metrics.Meters;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -36,7 +37,23 @@ public interface StreamHub {
    * @return the hub; {@link #close()} it with the gateway
    */
   static StreamHub create(Vertx vertx, Gateway gateway, StreamHubOptions options, StreamDirectory directory) {
-    return new LocalStreamHub(vertx, gateway, options, directory);
+    return new LocalStreamHub(vertx, gateway, options, directory, Meters.none());
+  }
+
+  /**
+   * A hub whose streams are shared through a directory, metered: resumes, resets, replay buffer sizes and
+   * detached streams.
+   *
+   * @param vertx the Vert.x instance
+   * @param gateway where streams are opened
+   * @param options the bounds
+   * @param directory what the members share
+   * @param meters where the meters go
+   * @return the hub; {@link #close()} it with the gateway
+   */
+  static StreamHub create(Vertx vertx, Gateway gateway, StreamHubOptions options, StreamDirectory directory,
+                          Meters meters) {
+    return new LocalStreamHub(vertx, gateway, options, directory, meters);
   }
 
   /**

@@ -30,6 +30,10 @@ final class KeepAlives {
     open.remove(writer);
   }
 
+  int size() {
+    return open.size();
+  }
+
   private void tick() {
     long now = System.nanoTime();
     for (SseCompletionWriter writer : open) {

@@ -297,6 +297,11 @@ public final class OpenAiApi implements AutoCloseable {
     return Long.toHexString(random.nextLong() | Long.MIN_VALUE) + Long.toHexString(random.nextLong() | Long.MIN_VALUE);
   }
 
+  /** @return streamed completions (OpenAI SSE responses) open now; reads without blocking */
+  public int openConnections() {
+    return keepAlives.size();
+  }
+
   /** Stops the keep-alive timer. */
   @Override
   public void close() {

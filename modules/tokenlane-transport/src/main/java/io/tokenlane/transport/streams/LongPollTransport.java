@@ -32,6 +32,11 @@ final class LongPollTransport {
   private final StreamsApi api;
   private final Set<Runnable> waiting = ConcurrentHashMap.newKeySet();
 
+  /** @return polls waiting for events */
+  int waiting() {
+    return waiting.size();
+  }
+
   LongPollTransport(Vertx vertx, StreamsApi api) {
     this.vertx = vertx;
     this.api = api;

@@ -113,6 +113,22 @@ public final class StreamsApi implements AutoCloseable {
   }
 
   /**
+   * Open connections of one transport, read without blocking (for a metrics gauge): WebSocket connections, SSE
+   * event streams, long polls waiting.
+   *
+   * @param transport {@code websocket}, {@code sse} or {@code long-polling}
+   * @return the count
+   */
+  public int openConnections(String transport) {
+    return switch (transport) {
+      case WEBSOCKET -> webSocket.openConnections();
+      case SSE -> Math.max(0, heartbeats.size() - webSocket.openConnections());
+      case LONG_POLLING -> longPoll.waiting();
+      default -> throw new IllegalArgumentException("no transport " + transport);
+    };
+  }
+
+  /**
    * Drains: every WebSocket and SSE client is asked to reconnect (WebSocket close 1001 with a reason starting
    * {@code reconnect:}, an SSE {@code reconnect} event and the response ended), waiting long-polls are answered,
    * and new connections get the same answer. Streams run on: clients resume them through other members.

@@ -47,6 +47,11 @@ final class WebSocketTransport {
   private final Heartbeats heartbeats;
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
 
+  /** @return open WebSocket connections */
+  int openConnections() {
+    return connections.size();
+  }
+
   WebSocketTransport(StreamsApi api, Heartbeats heartbeats) {
     this.api = api;
     this.heartbeats = heartbeats;
