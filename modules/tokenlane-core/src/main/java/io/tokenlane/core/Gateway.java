@@ -77,7 +77,32 @@ public interface Gateway {
    * @return the stream, to cancel it
    * @throws GatewayException with 404 {@code model_not_found} for an unknown model, 503 while shutting down
    */
-  ActiveStream open(JsonObject body, String streamId, StreamObserver observer);
+  default ActiveStream open(JsonObject body, String streamId, StreamObserver observer) {
+    return open(body, streamId, observer, StreamLabels.NONE);
+  }
+
+  /**
+   * Opens a stream, with what its end-of-stream log line names besides the model and provider.
+   *
+   * @param body as {@link #open(JsonObject, String, StreamObserver)}
+   * @param streamId the gateway's id for the stream
+   * @param observer where the stream goes
+   * @param labels the transport, request id and session the stream's log line names
+   * @return the stream, to cancel it
+   */
+  ActiveStream open(JsonObject body, String streamId, StreamObserver observer, StreamLabels labels);
+
+  /**
+   * What a stream's end-of-stream log line names besides the model and provider (logger {@code io.tokenlane.streams}).
+   *
+   * @param transport {@code openai} or {@code native} (a native stream may be read over several transports)
+   * @param requestId the request's id ({@code X-Request-Id}, or the prompt's {@code requestId}), or {@code null}
+   * @param sessionId the native session, or {@code null}
+   */
+  record StreamLabels(String transport, String requestId, String sessionId) {
+    /** Nothing known. */
+    public static final StreamLabels NONE = new StreamLabels("-", null, null);
+  }
 
   /** @return whether every provider is deployed and the gateway is not draining */
   boolean isReady();

@@ -33,7 +33,7 @@ class AccessLogTest {
   static final Handler capture = new Handler() {
     @Override
     public void publish(LogRecord record) {
-      if ("io.tokenlane.access".equals(record.getLoggerName())) {
+      if ("io.tokenlane.access".equals(record.getLoggerName()) || "io.tokenlane.streams".equals(record.getLoggerName())) {
         lines.add(record.getMessage());
       }
     }
@@ -104,6 +104,30 @@ class AccessLogTest {
     String first = get("/livez", null).headers().firstValue("x-request-id").orElseThrow();
     String second = get("/livez", null).headers().firstValue("x-request-id").orElseThrow();
     assertNotEquals(first, second);
+  }
+
+  @Test
+  void everyStreamEndsWithOneLineNamingItsIdsModelTokensAndReason() throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+      .header("x-request-id", "r-stream-1").header("content-type", "application/json")
+      .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\",\"stream\":true,"
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"a secret prompt\"}]}")).build();
+    assertEquals(200, HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).statusCode());
+    NativeClient.await("the stream's line", () -> lines.stream().anyMatch(l -> l.startsWith("stream ") && l.contains("requestId=r-stream-1 ")));
+    String line = lines.stream().filter(l -> l.startsWith("stream ") && l.contains("requestId=r-stream-1 ")).findFirst().orElseThrow();
+    assertTrue(line.matches("stream chatcmpl-[0-9a-f]+ requestId=r-stream-1 session=- model=m provider=m transport=openai"
+      + " tokens=3 ttftMs=\\d+ durationMs=\\d+ reason=(stop|length)"), line);
+    assertFalse(line.contains("secret prompt"), "never the prompt");
+    // A native stream names its session and the prompt's request id.
+    try (NativeClient client = new NativeClient(vertx, gateway.port())) {
+      io.vertx.core.json.JsonObject session = client.session();
+      String id = client.start(session.getString("token"), NativeClient.prompt("m", "hi").put("requestId", "p-7"));
+      client.pollToEnd(session.getString("token"), id, 0);
+      NativeClient.await("the native stream's line", () -> lines.stream().anyMatch(l -> l.startsWith("stream " + id + " ")));
+      String nativeLine = lines.stream().filter(l -> l.startsWith("stream " + id + " ")).findFirst().orElseThrow();
+      assertTrue(nativeLine.contains(" requestId=p-7 session=" + session.getString("sessionId") + " model=m provider=m"
+        + " transport=native tokens=3 "), nativeLine);
+    }
   }
 
   @Test

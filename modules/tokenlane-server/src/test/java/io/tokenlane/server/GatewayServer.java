@@ -43,6 +43,9 @@ final class GatewayServer implements AutoCloseable {
     this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
   }
 
+  /** Held: java.util.logging keeps loggers weakly, and a level set on a collected one is lost. */
+  static final java.util.logging.Logger STREAM_LOG = java.util.logging.Logger.getLogger("io.tokenlane.streams");
+
   /** Starts a gateway; {@code yaml} gets {@code http: {host: 127.0.0.1, port: 0}} unless it sets http itself. */
   static GatewayServer start(Vertx vertx, String yaml) throws Exception {
     List<String> problems = new ArrayList<>();
@@ -52,6 +55,10 @@ final class GatewayServer implements AutoCloseable {
     // No access line per request in test output, unless a test asks for the logging section (AccessLogTest does).
     if (!java.util.regex.Pattern.compile("(?m)^logging:").matcher(withHttp).find()) {
       withHttp = "logging:\n  accessLog: false\n" + withHttp;
+      // Nor a line per stream end (AccessLogTest turns it on for its own gateway).
+      STREAM_LOG.setLevel(java.util.logging.Level.WARNING);
+    } else {
+      STREAM_LOG.setLevel(java.util.logging.Level.INFO);
     }
     TokenlaneConfig config = TokenlaneConfig.parse(withHttp, Map.<String, String>of()::get, problems);
     if (!problems.isEmpty()) {

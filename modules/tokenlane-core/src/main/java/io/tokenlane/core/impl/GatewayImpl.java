@@ -183,7 +183,7 @@ public final class GatewayImpl implements Gateway {
   }
 
   @Override
-  public ActiveStream open(JsonObject body, String streamId, StreamObserver observer) {
+  public ActiveStream open(JsonObject body, String streamId, StreamObserver observer, StreamLabels labels) {
     if (closing) {
       throw shuttingDown();
     }
@@ -204,6 +204,7 @@ public final class GatewayImpl implements Gateway {
     ChatRequest request = ChatRequest.adopt(upstreamBody, streamId);
     StreamBridge bridge = new StreamBridge(streamId, vertx.getOrCreateContext(), verticle.providerContext(),
       pick.sameThread(), observer, redactor, this::ended, modelMeters.get(route.name()).open());
+    bridge.labels(route.name(), route.provider(), labels);
     active.add(bridge);
     if (closing) {
       // close() started between the first check and the add: it may have seen no stream and begun undeploying.

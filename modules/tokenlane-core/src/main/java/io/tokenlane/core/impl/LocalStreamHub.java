@@ -160,7 +160,8 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
     stream.appendStart(body.getString("model"));
     streams.put(id, stream);
     try {
-      stream.started(gateway.open(body, id, ticket.meter(stream)));
+      stream.started(gateway.open(body, id, ticket.meter(stream),
+        new io.tokenlane.core.Gateway.StreamLabels("native", requestId, sessionId)));
     } catch (RuntimeException e) {
       streams.remove(id);
       throw e;

@@ -43,7 +43,12 @@ final class StreamBridge implements StreamSink, ActiveStream {
 
   private static final System.Logger LOG = System.getLogger(StreamBridge.class.getName());
 
+  /** The end-of-stream lines. */
+  private static final System.Logger STREAMS = System.getLogger("io.tokenlane.streams");
   private final String id;
+  private String model = "-";
+  private String providerName = "-";
+  private io.tokenlane.core.Gateway.StreamLabels labels = io.tokenlane.core.Gateway.StreamLabels.NONE;
   private final Context client;
   private final Context provider;
   private final StreamObserver observer;
@@ -74,6 +79,13 @@ final class StreamBridge implements StreamSink, ActiveStream {
     this.onEnded = onEnded;
     this.meter = meter;
     this.handoff = sameThread ? Handoff.sameThread() : Handoff.crossThread();
+  }
+
+  /** What the end-of-stream log line names. */
+  void labels(String model, String provider, io.tokenlane.core.Gateway.StreamLabels labels) {
+    this.model = model;
+    this.providerName = provider;
+    this.labels = labels;
   }
 
   void start(ProviderVerticle verticle, ChatRequest request) {
@@ -237,6 +249,11 @@ final class StreamBridge implements StreamSink, ActiveStream {
           meter.token();
           sentText = true;
         }
+        if (item instanceof StreamEnd && sentText) {
+          // The batch's text reaches the client before its end: timed now, so that the end's figures include it.
+          meter.delivered();
+          sentText = false;
+        }
         deliver(item);
       }
     }
@@ -370,6 +387,9 @@ final class StreamBridge implements StreamSink, ActiveStream {
     ended = true;
     StreamEnd shown = end.isError() ? StreamEnd.failed(redact(end.error())) : end;
     meter.ended(shown);
+    if (STREAMS.isLoggable(System.Logger.Level.INFO)) {
+      STREAMS.log(System.Logger.Level.INFO, endLine(shown));
+    }
     try {
       observer.onEnd(shown);
     } catch (RuntimeException e) {
@@ -377,6 +397,20 @@ final class StreamBridge implements StreamSink, ActiveStream {
     } finally {
       onEnded.accept(this);
     }
+  }
+
+  /**
+   * One line per stream end, logger {@code io.tokenlane.streams}: ids, model, provider, transport, tokens, time to first
+   * token, duration and reason. Never the prompt or the answer.
+   */
+  private String endLine(StreamEnd end) {
+    long ttft = meter.timeToFirstTokenMillis();
+    return "stream " + id + " requestId=" + (labels.requestId() == null ? "-" : labels.requestId())
+      + " session=" + (labels.sessionId() == null ? "-" : labels.sessionId())
+      + " model=" + model + " provider=" + providerName + " transport=" + labels.transport()
+      + " tokens=" + meter.tokens() + " ttftMs=" + (ttft < 0 ? "-" : Long.toString(ttft))
+      + " durationMs=" + meter.durationMillis() + " reason=" + end.reason().wireName()
+      + (end.isError() ? " error=" + end.error().code() : "");
   }
 
   private ProviderError redact(ProviderError error) {

@@ -223,6 +223,8 @@ public final class Meters {
     private final ModelMeters meters;
     private final long startNanos;
     private long lastTextNanos;
+    private long firstTextNanos;
+    private long endNanos;
     private long counted;
     private long reported = -1;
     private boolean done;
@@ -241,6 +243,7 @@ public final class Meters {
     public void delivered() {
       long now = System.nanoTime();
       if (lastTextNanos == 0) {
+        firstTextNanos = now;
         meters.timeToFirstToken.record(now - startNanos, TimeUnit.NANOSECONDS);
       } else {
         meters.interTokenGap.record(now - lastTextNanos, TimeUnit.NANOSECONDS);
@@ -271,7 +274,23 @@ public final class Meters {
       if (end.isError()) {
         meters.upstreamErrors.increment();
       }
-      meters.upstreamDuration.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+      endNanos = System.nanoTime();
+      meters.upstreamDuration.record(endNanos - startNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** @return the stream's tokens: the upstream's count when it sent one, else the deltas counted */
+    public long tokens() {
+      return reported >= 0 ? reported : counted;
+    }
+
+    /** @return ms from the stream's start to its first delivered text, or -1 when none was delivered */
+    public long timeToFirstTokenMillis() {
+      return firstTextNanos == 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(firstTextNanos - startNanos);
+    }
+
+    /** @return ms from the stream's start to its end (or until now, before it ended) */
+    public long durationMillis() {
+      return TimeUnit.NANOSECONDS.toMillis((endNanos == 0 ? System.nanoTime() : endNanos) - startNanos);
     }
   }
 }

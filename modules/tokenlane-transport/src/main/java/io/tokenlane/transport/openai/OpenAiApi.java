@@ -207,7 +207,7 @@ public final class OpenAiApi implements AutoCloseable {
       : new CompletionAggregator(response, id, model, created);
     ActiveStream active;
     try {
-      active = open(body, id, ticket.meter(observer), observer);
+      active = open(body, id, ticket.meter(observer), observer, io.tokenlane.transport.AccessLog.requestId(ctx));
     } catch (RuntimeException e) {
       ticket.abandon();
       throw e;
@@ -220,9 +220,10 @@ public final class OpenAiApi implements AutoCloseable {
     }
   }
 
-  private ActiveStream open(JsonObject body, String id, StreamObserver metered, StreamObserver observer) {
+  private ActiveStream open(JsonObject body, String id, StreamObserver metered, StreamObserver observer,
+                            String requestId) {
     try {
-      return gateway.open(body, id, metered);
+      return gateway.open(body, id, metered, new Gateway.StreamLabels("openai", requestId, null));
     } catch (RuntimeException e) {
       if (observer instanceof SseCompletionWriter writer) {
         keepAlives.remove(writer);
