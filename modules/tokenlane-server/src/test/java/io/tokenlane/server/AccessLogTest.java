@@ -13,9 +13,7 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,27 +28,16 @@ class AccessLogTest {
   static Vertx vertx;
   static GatewayServer gateway;
   static final List<String> lines = new CopyOnWriteArrayList<>();
-  static final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord record) {
-      if ("io.tokenlane.access".equals(record.getLoggerName()) || "io.tokenlane.streams".equals(record.getLoggerName())) {
-        lines.add(record.getMessage());
-      }
-    }
-
-    @Override
-    public void flush() {
-    }
-
-    @Override
-    public void close() {
-    }
-  };
+  static LogCapture capture;
 
   @BeforeAll
   static void start() throws Exception {
     Logger.getLogger("io.tokenlane.access").setLevel(Level.INFO);
-    Logger.getLogger("").addHandler(capture);
+    capture = LogCapture.start(record -> {
+      if ("io.tokenlane.access".equals(record.getLoggerName()) || "io.tokenlane.streams".equals(record.getLoggerName())) {
+        lines.add(record.getMessage());
+      }
+    });
     vertx = Vertx.vertx();
     gateway = GatewayServer.start(vertx, """
       logging:
@@ -64,7 +51,7 @@ class AccessLogTest {
 
   @AfterAll
   static void stop() throws Exception {
-    Logger.getLogger("").removeHandler(capture);
+    capture.close();
     gateway.close();
     vertx.close().await(10, TimeUnit.SECONDS);
   }

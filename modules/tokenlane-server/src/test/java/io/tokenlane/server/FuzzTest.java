@@ -19,10 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -92,26 +89,13 @@ class FuzzTest {
 
   @Test
   void thousandsOfHostileRequestsCrashNothingStallNothingAndHarmNoHonestClient() throws Exception {
-    Handler capture = new Handler() {
-      @Override
-      public void publish(LogRecord record) {
-        if (record.getThrown() != null || record.getLevel().intValue() >= Level.SEVERE.intValue()) {
-          stackTraces.incrementAndGet();
-          logged.add(record.getLevel() + " " + record.getLoggerName() + ": " + record.getMessage() + " "
-            + record.getThrown());
-        }
+    LogCapture capture = LogCapture.start(record -> {
+      if (record.getThrown() != null || record.getLevel().intValue() >= Level.SEVERE.intValue()) {
+        stackTraces.incrementAndGet();
+        logged.add(record.getLevel() + " " + record.getLoggerName() + ": " + record.getMessage() + " "
+          + record.getThrown());
       }
-
-      @Override
-      public void flush() {
-      }
-
-      @Override
-      public void close() {
-      }
-    };
-    Logger root = Logger.getLogger("");
-    root.addHandler(capture);
+    });
     io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
     try (GatewayServer gateway = GatewayServer.start(vertx, YAML);
          NativeClient honestClient = new NativeClient(vertx, gateway.port())) {
@@ -158,7 +142,7 @@ class FuzzTest {
       assertTrue(honest.started.get() > 0, "the honest client streamed");
       assertEquals(honest.started.get(), honest.whole.get(), "honest streams answered whole: " + honest.problems);
     } finally {
-      root.removeHandler(capture);
+      capture.close();
       vertx.close().await(20, java.util.concurrent.TimeUnit.SECONDS);
     }
   }

@@ -23,10 +23,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,21 +70,7 @@ class HttpHardeningTest {
 
   private static Vertx vertx;
   private static GatewayServer gateway;
-  private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
-  private final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord record) {
-      logged.add(record);
-    }
-
-    @Override
-    public void flush() {
-    }
-
-    @Override
-    public void close() {
-    }
-  };
+  private LogCapture capture;
 
   @BeforeAll
   static void start() throws Exception {
@@ -102,19 +86,18 @@ class HttpHardeningTest {
 
   @BeforeEach
   void captureLog() {
-    capture.setLevel(Level.ALL);
-    Logger.getLogger("").addHandler(capture);
+    capture = LogCapture.start();
   }
 
   @AfterEach
   void releaseLog() {
-    Logger.getLogger("").removeHandler(capture);
+    capture.close();
   }
 
   /** Records at INFO or above that carry a stack trace, or at WARNING and above. */
   private List<String> troubles() {
     List<String> troubles = new ArrayList<>();
-    for (LogRecord record : logged) {
+    for (LogRecord record : capture.records()) {
       if (record.getLevel().intValue() >= Level.WARNING.intValue()
         || (record.getThrown() != null && record.getLevel().intValue() >= Level.INFO.intValue())) {
         troubles.add(record.getLevel() + " " + record.getLoggerName() + ": " + record.getMessage() + " "
