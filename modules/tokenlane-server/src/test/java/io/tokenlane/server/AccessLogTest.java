@@ -118,6 +118,22 @@ class AccessLogTest {
   }
 
   @Test
+  void aWebSocketLogsItsHandshakeAndItsEnd() throws Exception {
+    try (NativeClient client = new NativeClient(vertx, gateway.port())) {
+      String token = client.session().getString("token");
+      io.vertx.core.http.WebSocket ws = vertx.createWebSocketClient().connect(new io.vertx.core.http.WebSocketConnectOptions()
+          .setHost("127.0.0.1").setPort(gateway.port()).setURI("/v1/ws").addHeader("authorization", "Bearer " + token)
+          .addHeader("x-request-id", "ws-1"))
+        .await(10, TimeUnit.SECONDS);
+      assertTrue(lineWith("ws-1").startsWith("GET /v1/ws 101 "), lineWith("ws-1"));
+      ws.close((short) 1000, "bye").await(10, TimeUnit.SECONDS);
+      NativeClient.await("the WebSocket's end", () -> lines.stream().anyMatch(l -> l.startsWith("WebSocket /v1/ws closed")));
+      String end = lines.stream().filter(l -> l.startsWith("WebSocket /v1/ws closed")).findFirst().orElseThrow();
+      assertTrue(end.matches("WebSocket /v1/ws closed code=1000 \\d+ms session=s-[A-Za-z0-9_-]+ requestId=ws-1"), end);
+    }
+  }
+
+  @Test
   void errorsAndUnknownRoutesAreLoggedWithTheirStatus() throws Exception {
     HttpResponse<String> response = get("/v1/nothing-here", "r-404");
     assertEquals(404, response.statusCode());

@@ -25,6 +25,7 @@ public final class AccessLog implements Handler<RoutingContext> {
   public static final String LOGGER = "io.tokenlane.access";
 
   private static final String KEY = "tokenlane.requestId";
+  private static final String ENABLED_KEY = "tokenlane.accessLog";
   private static final System.Logger LOG = System.getLogger(LOGGER);
 
   private final boolean enabled;
@@ -44,6 +45,8 @@ public final class AccessLog implements Handler<RoutingContext> {
     ctx.response().putHeader(HEADER, requestId);
     if (enabled && LOG.isLoggable(System.Logger.Level.INFO)) {
       long start = System.nanoTime();
+      ctx.put(ENABLED_KEY, start);
+      // Not called for a request upgraded to a WebSocket: the transport logs those (upgraded, connectionEnded).
       ctx.addEndHandler(done -> LOG.log(System.Logger.Level.INFO, () -> line(ctx, requestId, start)));
     }
     ctx.next();
@@ -55,6 +58,29 @@ public final class AccessLog implements Handler<RoutingContext> {
    */
   public static String requestId(RoutingContext ctx) {
     return ctx.get(KEY);
+  }
+
+  /**
+   * Logs the end of a connection that outlived its request (a WebSocket), when the access log is on for it.
+   *
+   * @param ctx the request that opened the connection
+   * @param line what to log after the request id
+   */
+  public static void connectionEnded(RoutingContext ctx, java.util.function.Supplier<String> line) {
+    if (ctx.get(ENABLED_KEY) != null && LOG.isLoggable(System.Logger.Level.INFO)) {
+      LOG.log(System.Logger.Level.INFO, () -> line.get() + " requestId=" + requestId(ctx));
+    }
+  }
+
+  /**
+   * Logs a request's upgrade to a WebSocket (its access line, status 101), when the access log is on for it.
+   *
+   * @param ctx the upgraded request
+   */
+  public static void upgraded(RoutingContext ctx) {
+    if (ctx.get(ENABLED_KEY) instanceof Long start && LOG.isLoggable(System.Logger.Level.INFO)) {
+      LOG.log(System.Logger.Level.INFO, () -> line(ctx, requestId(ctx), start));
+    }
   }
 
   static boolean valid(String id) {

@@ -1,6 +1,8 @@
 package io.tokenlane.transport.streams;
 
+import io.tokenlane.core.ClientValues;
 import io.tokenlane.core.GatewayException;
+import io.tokenlane.transport.AccessLog;
 import io.tokenlane.core.auth.Principal;
 import io.tokenlane.core.session.SessionTokens;
 import io.tokenlane.core.stream.EventSink;
@@ -61,6 +63,8 @@ final class WebSocketTransport {
     WebSocketGuard guard = WebSocketGuard.negotiate(ctx.request(), api.options());
     ctx.request().toWebSocket().onSuccess(ws -> {
       guard.install();
+      // Every upgraded connection gets its access line, refused ones (4401, draining) included.
+      AccessLog.upgraded(ctx);
       SessionTokens.Claims session;
       try {
         session = api.claims(ctx.request(), true);
@@ -73,7 +77,12 @@ final class WebSocketTransport {
         ws.close(GOING_AWAY, RECONNECT + "draining");
         return;
       }
-      new Connection(ws, session).open();
+      long openedNanos = System.nanoTime();
+      // The access line of the connection's end (its handshake logged the 101).
+      new Connection(ws, session, () -> AccessLog.connectionEnded(ctx, () -> "WebSocket "
+        + ClientValues.bounded(ctx.request().path()) + " closed code="
+        + (ws.closeStatusCode() == null ? "-" : ws.closeStatusCode()) + " "
+        + (System.nanoTime() - openedNanos) / 1_000_000 + "ms session=" + session.sessionId())).open();
     }).onFailure(e -> LOG.log(System.Logger.Level.DEBUG, "WebSocket upgrade failed: " + e.getMessage()));
   }
 
@@ -89,6 +98,7 @@ final class WebSocketTransport {
     private final ServerWebSocket ws;
     private final String sessionId;
     private final SessionTokens.Claims session;
+    private final Runnable onClosed;
     private final Context context = Vertx.currentContext();
     private final Map<String, Follower> followers = new HashMap<>();
     private final long heartbeatNanos = TimeUnit.MILLISECONDS.toNanos(api.options().getHeartbeatMs());
@@ -96,10 +106,11 @@ final class WebSocketTransport {
     private int stalledBeats;
     private boolean closed;
 
-    Connection(ServerWebSocket ws, SessionTokens.Claims session) {
+    Connection(ServerWebSocket ws, SessionTokens.Claims session, Runnable onClosed) {
       this.ws = ws;
       this.session = session;
       this.sessionId = session.sessionId();
+      this.onClosed = onClosed;
     }
 
     void open() {
@@ -350,6 +361,9 @@ final class WebSocketTransport {
     private void closed() {
       if (closed && followers.isEmpty()) {
         return;
+      }
+      if (!closed) {
+        onClosed.run();
       }
       closed = true;
       connections.remove(this);
