@@ -8,9 +8,11 @@ package io.tokenlane.spi;
  * @param code a stable code, one of the constants below or a plugin-specific one in {@code snake_case}
  * @param message a human explanation, safe to show to a client
  * @param httpStatus the status the gateway answers with when this happens before the first token
+ * @param retryAfterMs how long the upstream asked to wait before a retry ({@code retry-after}), or {@code -1} when
+ *     it did not say (since 1.2)
  * @since 1.0
  */
-public record ProviderError(String code, String message, int httpStatus) {
+public record ProviderError(String code, String message, int httpStatus, long retryAfterMs) {
 
   /** The upstream failed (5xx, broken stream, connection reset). HTTP 502. */
   public static final String UPSTREAM_ERROR = "upstream_error";
@@ -26,6 +28,8 @@ public record ProviderError(String code, String message, int httpStatus) {
   public static final String TIMEOUT = "timeout";
   /** The upstream could not be reached. HTTP 502. */
   public static final String UNAVAILABLE = "upstream_unavailable";
+  /** The upstream is overloaded (503, Anthropic's 529, an {@code overloaded_error} mid-stream). HTTP 503. @since 1.2 */
+  public static final String OVERLOADED = "upstream_overloaded";
 
   /**
    * Checks the fields.
@@ -40,6 +44,46 @@ public record ProviderError(String code, String message, int httpStatus) {
     if (httpStatus < 400 || httpStatus > 599) {
       throw new IllegalArgumentException("httpStatus must be a 4xx or 5xx status, got " + httpStatus);
     }
+    if (retryAfterMs < 0) {
+      retryAfterMs = -1;
+    }
+  }
+
+  /**
+   * An error without a retry hint, as in SPI 1.0 and 1.1.
+   *
+   * @param code the stable code
+   * @param message the explanation
+   * @param httpStatus the client status
+   */
+  public ProviderError(String code, String message, int httpStatus) {
+    this(code, message, httpStatus, -1);
+  }
+
+  /**
+   * The same error with the upstream's retry hint.
+   *
+   * @param millis how long to wait, or a negative number for no hint
+   * @return a new error
+   * @since 1.2
+   */
+  public ProviderError withRetryAfter(long millis) {
+    return new ProviderError(code, message, httpStatus, millis);
+  }
+
+  /**
+   * Whether another upstream (or the same one later) might serve the request: rate limits, overload, timeouts,
+   * 5xx and unreachable upstreams, but not refused credentials or an invalid request. A router may fail over on
+   * these before the first token.
+   *
+   * @return whether a retry elsewhere can help
+   * @since 1.2
+   */
+  public boolean isRetryable() {
+    return switch (code) {
+      case UPSTREAM_AUTH, INVALID_REQUEST -> false;
+      default -> true;
+    };
   }
 
   /**
@@ -99,9 +143,55 @@ public record ProviderError(String code, String message, int httpStatus) {
     if (upstreamStatus == 408 || upstreamStatus == 504) {
       return new ProviderError(TIMEOUT, message, 504);
     }
+    if (upstreamStatus == 503 || upstreamStatus == 529) {
+      return new ProviderError(OVERLOADED, message, 503);
+    }
     if (upstreamStatus >= 400 && upstreamStatus < 500) {
       return new ProviderError(INVALID_REQUEST, message, 400);
     }
     return new ProviderError(UPSTREAM_ERROR, message, 502);
+  }
+
+  /**
+   * As {@link #fromUpstreamStatus(int, String)}, with the upstream's {@code retry-after} header.
+   *
+   * @param upstreamStatus the status the upstream answered with
+   * @param message the explanation
+   * @param retryAfter the header's value (seconds, possibly fractional, or an HTTP date), or {@code null}
+   * @return the error
+   * @since 1.2
+   */
+  public static ProviderError fromUpstreamStatus(int upstreamStatus, String message, String retryAfter) {
+    return fromUpstreamStatus(upstreamStatus, message).withRetryAfter(parseRetryAfter(retryAfter));
+  }
+
+  /**
+   * Reads a {@code retry-after} value: seconds (fractions allowed, bounded to one day) or an HTTP date.
+   *
+   * @param value the header's value, or {@code null}
+   * @return milliseconds to wait, or {@code -1} when absent or unreadable
+   * @since 1.2
+   */
+  public static long parseRetryAfter(String value) {
+    if (value == null || value.isBlank() || value.length() > 64) {
+      return -1;
+    }
+    String text = value.trim();
+    try {
+      double seconds = Double.parseDouble(text);
+      if (!(seconds >= 0) || Double.isInfinite(seconds)) {
+        return -1;
+      }
+      return (long) Math.ceil(Math.min(seconds, 86_400) * 1000);
+    } catch (NumberFormatException notSeconds) {
+      try {
+        java.time.Instant at = java.time.ZonedDateTime.parse(text, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+          .toInstant();
+        long millis = at.toEpochMilli() - System.currentTimeMillis();
+        return Math.max(0, Math.min(millis, 86_400_000L));
+      } catch (java.time.DateTimeException notADate) {
+        return -1;
+      }
+    }
   }
 }

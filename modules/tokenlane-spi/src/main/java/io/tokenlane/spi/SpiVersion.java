@@ -12,14 +12,16 @@ package io.tokenlane.spi;
  * nor one built for 2.0 on any 1.x).
  *
  * <p>1.1 added {@link StreamSink#chunk} with {@link OpenAiChunk}, {@link ProviderFactory#threadingModel()} and
- * {@link ChatRequest#adopt}/{@link ChatRequest#toBuffer}; plugins built for 1.0 load unchanged.
+ * {@link ChatRequest#adopt}/{@link ChatRequest#toBuffer}; plugins built for 1.0 load unchanged. 1.2 added
+ * {@link StreamSink#reasoning}, {@link ProviderError#OVERLOADED}, {@link ProviderError#retryAfterMs} and
+ * {@link ProviderError#isRetryable()}; plugins built for 1.0 and 1.1 load unchanged.
  *
  * @since 1.0
  */
 public final class SpiVersion {
 
   /** The SPI version of this jar, {@code major.minor}. */
-  public static final String CURRENT = "1.1";
+  public static final String CURRENT = "1.2";
 
   private SpiVersion() {
   }

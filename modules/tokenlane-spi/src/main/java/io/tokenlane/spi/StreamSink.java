@@ -48,6 +48,19 @@ public interface StreamSink {
   }
 
   /**
+   * A piece of the model's reasoning ("thinking") text, carried apart from the answer: OpenAI-compatible clients
+   * receive it as {@code delta.reasoning_content}, native clients as {@code reasoning} events. Never mixed into
+   * {@link #text}. Empty strings are ignored.
+   *
+   * <p>The default implementation drops it, for sinks that predate it.
+   *
+   * @param delta the reasoning text
+   * @since 1.2
+   */
+  default void reasoning(String delta) {
+  }
+
+  /**
    * Tool-call deltas in OpenAI's {@code choices[].delta.tool_calls} shape, passed through untouched.
    *
    * @param toolCalls the deltas

@@ -36,6 +36,7 @@ public final class RecordedStream implements StreamSink {
   private final List<Event> events = new ArrayList<>();
   private final List<String> violations = new ArrayList<>();
   private final StringBuilder text = new StringBuilder();
+  private final StringBuilder reasoning = new StringBuilder();
   private final List<TextWaiter> textWaiters = new ArrayList<>();
   private int textChunks;
   // The thread, not the context, is what must match: Vert.x 5 runs timer and HTTP client callbacks on duplicates
@@ -87,6 +88,13 @@ public final class RecordedStream implements StreamSink {
     }
     // Completed outside the lock: a waiter's callback may act on this stream (cancel it, fill its queue).
     due.forEach(waiter -> waiter.promise().tryComplete(this));
+  }
+
+  @Override
+  public synchronized void reasoning(String delta) {
+    if (record("reasoning", delta)) {
+      reasoning.append(delta);
+    }
   }
 
   @Override
@@ -267,6 +275,11 @@ public final class RecordedStream implements StreamSink {
   /** @return all text deltas concatenated */
   public synchronized String text() {
     return text.toString();
+  }
+
+  /** @return all reasoning deltas concatenated, apart from the answer text */
+  public synchronized String reasoning() {
+    return reasoning.toString();
   }
 
   /** @return the number of text deltas received */
