@@ -1,5 +1,6 @@
 package io.tokenlane.provider.openai;
 
+import io.tokenlane.spi.SseParser;
 import io.tokenlane.spi.FinishReason;
 import io.tokenlane.spi.OpenAiChunk;
 import io.tokenlane.spi.ProviderError;

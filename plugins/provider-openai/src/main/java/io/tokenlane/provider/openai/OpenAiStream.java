@@ -1,5 +1,6 @@
 package io.tokenlane.provider.openai;
 
+import io.tokenlane.spi.SseParser;
 import io.tokenlane.spi.ProviderError;
 import io.tokenlane.spi.ProviderStream;
 import io.tokenlane.spi.StreamSink;

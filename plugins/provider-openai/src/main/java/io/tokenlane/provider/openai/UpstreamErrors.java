@@ -42,7 +42,7 @@ final class UpstreamErrors {
     if (retryAfter != null && !retryAfter.isBlank()) {
       message.append(" (retry after ").append(limit(config.redact(retryAfter.strip()), RETRY_AFTER_LIMIT)).append(" s)");
     }
-    return ProviderError.fromUpstreamStatus(status, message.toString());
+    return ProviderError.fromUpstreamStatus(status, message.toString(), retryAfter);
   }
 
   /** A failure of the connection or of the exchange, before or during the response. */

@@ -1,4 +1,4 @@
-package io.tokenlane.provider.openai;
+package io.tokenlane.spi;
 
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
@@ -11,11 +11,16 @@ import java.nio.charset.StandardCharsets;
  * of the network buffer itself, never decoded to a String, so the chunk behind it can be forwarded as it came. A
  * UTF-8 character cut in two by TCP is whole again once its line is, and a line is copied only when it spans two
  * buffers. Not thread-safe: one parser per stream.
+ *
+ * <p>For plugins whose upstream streams server-sent events (OpenAI, Anthropic, Gemini): a plugin bounds
+ * {@link #bufferedSize()} to refuse a peer that never ends an event.
+ *
+ * @since 1.2
  */
-final class SseParser {
+public final class SseParser {
 
   /** Receives what the parser finds, synchronously from {@link #feed} and {@link #end}. */
-  interface Listener {
+  public interface Listener {
 
     /**
      * A complete event. The bytes are the listener's to keep: the parser never writes to them again.
@@ -58,7 +63,12 @@ final class SseParser {
   private int dataTo;
   private Buffer multiLineData;
 
-  SseParser(Listener listener) {
+  /**
+   * A parser that reports to the listener.
+   *
+   * @param listener receives the events
+   */
+  public SseParser(Listener listener) {
     this.listener = listener;
   }
 
@@ -67,7 +77,7 @@ final class SseParser {
    *
    * @param chunk bytes as they came off the network, cut anywhere
    */
-  void feed(Buffer chunk) {
+  public void feed(Buffer chunk) {
     byte[] bytes = chunk.getBytes();
     int length = bytes.length;
     int lineStart = skipStreamPrefix(bytes);
@@ -97,7 +107,7 @@ final class SseParser {
    * still read as a line, so that a body with no line ending at all (an HTML error page sent as an event
    * stream) is reported as what it is rather than as an empty stream.
    */
-  void end() {
+  public void end() {
     Buffer last = partialLine;
     partialLine = null;
     if (last != null && last.length() > 0) {
@@ -114,7 +124,7 @@ final class SseParser {
    *
    * @return bytes of the unfinished line plus bytes of data gathered so far
    */
-  int bufferedSize() {
+  public int bufferedSize() {
     int size = partialLine == null ? 0 : partialLine.length();
     if (multiLineData != null) {
       return size + multiLineData.length();
@@ -226,7 +236,7 @@ final class SseParser {
   }
 
   /** @return whether the range {@code from..to} of {@code bytes} starts with {@code prefix} */
-  static boolean startsWith(byte[] bytes, int from, int to, byte[] prefix) {
+  public static boolean startsWith(byte[] bytes, int from, int to, byte[] prefix) {
     if (to - from < prefix.length) {
       return false;
     }

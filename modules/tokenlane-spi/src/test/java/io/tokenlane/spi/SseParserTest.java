@@ -1,4 +1,4 @@
-package io.tokenlane.provider.openai;
+package io.tokenlane.spi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
