@@ -96,7 +96,8 @@ public interface Gateway {
    * What a stream's end-of-stream log line names besides the model and provider (logger {@code io.tokenlane.streams}).
    *
    * @param transport {@code openai} or {@code native} (a native stream may be read over several transports)
-   * @param requestId the request's id ({@code X-Request-Id}, or the prompt's {@code requestId}), or {@code null}
+   * @param requestId the {@code X-Request-Id} of the HTTP request (or WebSocket upgrade) that carried the prompt, or
+   *     {@code null}: sent upstream as the request's id (the stream id when {@code null}) and logged
    * @param sessionId the native session, or {@code null}
    */
   record StreamLabels(String transport, String requestId, String sessionId) {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tokenlane.testkit.openai.FakeOpenAiUpstream;
+import io.tokenlane.testkit.openai.ReceivedRequest;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.Test;
 class AccessLogTest {
 
   static Vertx vertx;
+  static FakeOpenAiUpstream upstream;
   static GatewayServer gateway;
   static final List<String> lines = new CopyOnWriteArrayList<>();
   static LogCapture capture;
@@ -39,20 +42,24 @@ class AccessLogTest {
       }
     });
     vertx = Vertx.vertx();
+    upstream = FakeOpenAiUpstream.start(vertx).await(10, TimeUnit.SECONDS);
     gateway = GatewayServer.start(vertx, """
       logging:
         accessLog: true
       providers:
         m: { type: mock, config: { length: 3 } }
+        up: { type: openai, config: { baseUrl: "%s" } }
       models:
         m: { provider: m }
-      """);
+        u: { provider: up, model: gpt-4o-mini }
+      """.formatted(upstream.baseUrl()));
   }
 
   @AfterAll
   static void stop() throws Exception {
     capture.close();
     gateway.close();
+    upstream.close().await(10, TimeUnit.SECONDS);
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
@@ -105,16 +112,62 @@ class AccessLogTest {
     assertTrue(line.matches("stream chatcmpl-[0-9a-f]+ requestId=r-stream-1 session=- model=m provider=m transport=openai"
       + " tokens=3 ttftMs=\\d+ durationMs=\\d+ reason=(stop|length)"), line);
     assertFalse(line.contains("secret prompt"), "never the prompt");
-    // A native stream names its session and the prompt's request id.
+    // A native stream names its session and the X-Request-Id of the request that started it.
     try (NativeClient client = new NativeClient(vertx, gateway.port())) {
       io.vertx.core.json.JsonObject session = client.session();
-      String id = client.start(session.getString("token"), NativeClient.prompt("m", "hi").put("requestId", "p-7"));
+      HttpResponse<String> started = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + gateway.port() + "/v1/streams"))
+        .header("authorization", "Bearer " + session.getString("token")).header("x-request-id", "p-7")
+        .header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(NativeClient.prompt("m", "hi").put("requestId", "idem-1").encode()))
+        .build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(201, started.statusCode(), started.body());
+      String id = new io.vertx.core.json.JsonObject(started.body()).getString("streamId");
       client.pollToEnd(session.getString("token"), id, 0);
       NativeClient.await("the native stream's line", () -> lines.stream().anyMatch(l -> l.startsWith("stream " + id + " ")));
       String nativeLine = lines.stream().filter(l -> l.startsWith("stream " + id + " ")).findFirst().orElseThrow();
       assertTrue(nativeLine.contains(" requestId=p-7 session=" + session.getString("sessionId") + " model=m provider=m"
         + " transport=native tokens=3 "), nativeLine);
     }
+  }
+
+  @Test
+  void anInboundRequestIdGoesUpstreamOnEveryPath() throws Exception {
+    // OpenAI API.
+    HttpResponse<String> chat = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+      .header("x-request-id", "up-openai-1").header("content-type", "application/json")
+      .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"u\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+      .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, chat.statusCode(), chat.body());
+    assertEquals("up-openai-1", chat.headers().firstValue("x-request-id").orElse(null));
+    assertEquals("up-openai-1", upstreamRequestNamed("up-openai-1").header("x-request-id"));
+    try (NativeClient client = new NativeClient(vertx, gateway.port())) {
+      String token = client.session().getString("token");
+      // Native HTTP.
+      HttpResponse<String> started = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + gateway.port() + "/v1/streams"))
+        .header("authorization", "Bearer " + token).header("x-request-id", "up-native-2")
+        .header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(NativeClient.prompt("u", "hi").encode())).build(),
+        HttpResponse.BodyHandlers.ofString());
+      assertEquals(201, started.statusCode(), started.body());
+      assertEquals("up-native-2", upstreamRequestNamed("up-native-2").header("x-request-id"));
+      // WebSocket: every prompt of the connection carries the upgrade's id.
+      io.vertx.core.http.WebSocket ws = vertx.createWebSocketClient().connect(new io.vertx.core.http.WebSocketConnectOptions()
+          .setHost("127.0.0.1").setPort(gateway.port()).setURI("/v1/ws").addHeader("authorization", "Bearer " + token)
+          .addHeader("x-request-id", "up-ws-3"))
+        .await(10, TimeUnit.SECONDS);
+      ws.writeTextMessage(NativeClient.prompt("u", "hi").put("type", "prompt").encode()).await(10, TimeUnit.SECONDS);
+      assertEquals("up-ws-3", upstreamRequestNamed("up-ws-3").header("x-request-id"));
+      ws.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static ReceivedRequest upstreamRequestNamed(String requestId) {
+    NativeClient.await("the upstream request " + requestId,
+      () -> upstream.requests().stream().anyMatch(r -> requestId.equals(r.header("x-request-id"))));
+    return upstream.requests().stream().filter(r -> requestId.equals(r.header("x-request-id"))).findFirst().orElseThrow();
   }
 
   @Test

@@ -201,7 +201,8 @@ public final class GatewayImpl implements Gateway {
     ProviderVerticle verticle = pick.verticle();
     // A shallow copy: the nested messages are shared, never changed, and not copied on the way upstream.
     JsonObject upstreamBody = new JsonObject(new LinkedHashMap<>(body.getMap())).put("model", route.upstreamModel());
-    ChatRequest request = ChatRequest.adopt(upstreamBody, streamId);
+    // The client's X-Request-Id goes upstream, so one id follows the request through every log; else the stream id.
+    ChatRequest request = ChatRequest.adopt(upstreamBody, labels.requestId() == null ? streamId : labels.requestId());
     StreamBridge bridge = new StreamBridge(streamId, vertx.getOrCreateContext(), verticle.providerContext(),
       pick.sameThread(), observer, redactor, this::ended, modelMeters.get(route.name()).open());
     bridge.labels(route.name(), route.provider(), labels);

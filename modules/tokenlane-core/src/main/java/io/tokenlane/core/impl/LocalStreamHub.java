@@ -85,24 +85,30 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
   }
 
   @Override
-  public Future<Opened> open(String sessionId, String requestId, JsonObject body, Ticket ticket) {
-    return open(eventLoop("open"), sessionId, requestId, body, ticket, 0).onComplete(opened -> {
+  public Future<Opened> open(String sessionId, String requestId, JsonObject body, Ticket ticket,
+                             String httpRequestId) {
+    return open(eventLoop("open"), sessionId, new Prompt(requestId, httpRequestId), body, ticket, 0).onComplete(opened -> {
       if (opened.failed() || !opened.result().created()) {
         ticket.abandon();
       }
     });
   }
 
-  private Future<Opened> open(Context context, String sessionId, String requestId, JsonObject body, Ticket ticket,
+  /** The prompt's idempotency key, and the id of the HTTP request (or WebSocket upgrade) that carried it. */
+  private record Prompt(String requestId, String httpRequestId) {
+  }
+
+  private Future<Opened> open(Context context, String sessionId, Prompt prompt, JsonObject body, Ticket ticket,
                               int attempt) {
+    String requestId = prompt.requestId();
     String id = directory.newStreamId();
     if (requestId == null) {
-      return start(context, sessionId, null, id, body, ticket);
+      return start(context, sessionId, prompt, id, body, ticket);
     }
     // Claimed before the upstream call, atomically: the same prompt sent twice at once starts one stream.
     return directory.claim(sessionId, requestId, id).compose(claimed -> {
       if (claimed.equals(id)) {
-        return start(context, sessionId, requestId, id, body, ticket)
+        return start(context, sessionId, prompt, id, body, ticket)
           .onFailure(e -> directory.unclaim(sessionId, requestId, id));
       }
       return get(sessionId, claimed).map(existing -> new Opened(existing, false)).recover(notYet -> {
@@ -111,18 +117,19 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
           // failed to open, its claim is gone by then and this prompt claims the id.
           Promise<Void> later = Promise.promise();
           vertx.setTimer(CLAIM_RETRY_MS, t -> later.complete());
-          return later.future().compose(v -> open(context, sessionId, requestId, body, ticket, attempt + 1));
+          return later.future().compose(v -> open(context, sessionId, prompt, body, ticket, attempt + 1));
         }
         // The stream that held the request id is gone for good: the id starts a new one.
         directory.unclaim(sessionId, requestId, claimed);
-        return attempt == CLAIM_ATTEMPTS ? open(context, sessionId, requestId, body, ticket, attempt + 1)
+        return attempt == CLAIM_ATTEMPTS ? open(context, sessionId, prompt, body, ticket, attempt + 1)
           : Future.failedFuture(notYet);
       });
     });
   }
 
-  private Future<Opened> start(Context context, String sessionId, String requestId, String id, JsonObject body,
+  private Future<Opened> start(Context context, String sessionId, Prompt prompt, String id, JsonObject body,
                                Ticket ticket) {
+    String requestId = prompt.requestId();
     if (streams.size() >= options.getMaxStreams() && !evictEnded()) {
       return Future.failedFuture(new GatewayException(503, "server_error", "over_capacity", null,
         "the gateway keeps its maximum of " + options.getMaxStreams() + " streams; try again later"));
@@ -139,7 +146,7 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
       }
       HubStreamImpl stream;
       try {
-        stream = startOwned(context, sessionId, requestId, id, body, ticket);
+        stream = startOwned(context, sessionId, prompt, id, body, ticket);
       } catch (RuntimeException e) {
         directory.release(sessionId, id);
         registered.onComplete(v -> directory.forgotten(id));
@@ -149,8 +156,9 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
     });
   }
 
-  private HubStreamImpl startOwned(Context context, String sessionId, String requestId, String id, JsonObject body,
+  private HubStreamImpl startOwned(Context context, String sessionId, Prompt prompt, String id, JsonObject body,
                                    Ticket ticket) {
+    String requestId = prompt.requestId();
     ReplayBuffer replay = replayBuffer();
     HubStreamImpl stream = new HubStreamImpl(id, sessionId, requestId, context, replay, options.getReplayCapacity(),
       this::ended);
@@ -161,7 +169,7 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
     streams.put(id, stream);
     try {
       stream.started(gateway.open(body, id, ticket.meter(stream),
-        new io.tokenlane.core.Gateway.StreamLabels("native", requestId, sessionId)));
+        new io.tokenlane.core.Gateway.StreamLabels("native", prompt.httpRequestId(), sessionId)));
     } catch (RuntimeException e) {
       streams.remove(id);
       throw e;

@@ -90,7 +90,25 @@ public interface StreamHub {
    * @param ticket the admission: settled when the stream ends, refunded when no stream starts
    * @return as {@link #open(String, String, JsonObject)}
    */
-  Future<Opened> open(String sessionId, String requestId, JsonObject body, io.tokenlane.core.auth.Ticket ticket);
+  default Future<Opened> open(String sessionId, String requestId, JsonObject body,
+                              io.tokenlane.core.auth.Ticket ticket) {
+    return open(sessionId, requestId, body, ticket, null);
+  }
+
+  /**
+   * As {@link #open(String, String, JsonObject, io.tokenlane.core.auth.Ticket)}, naming the HTTP request that
+   * carried the prompt: its id goes upstream ({@code X-Request-Id}) and into the stream's log line.
+   *
+   * @param sessionId the session
+   * @param requestId the client's idempotency key, or {@code null}
+   * @param body a validated chat-completions body
+   * @param ticket the admission
+   * @param httpRequestId the {@code X-Request-Id} of the request or WebSocket upgrade that carried the prompt, or
+   *     {@code null}
+   * @return as {@link #open(String, String, JsonObject)}
+   */
+  Future<Opened> open(String sessionId, String requestId, JsonObject body, io.tokenlane.core.auth.Ticket ticket,
+                      String httpRequestId);
 
   /**
    * A stream of a session.

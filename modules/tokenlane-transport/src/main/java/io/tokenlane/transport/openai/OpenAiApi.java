@@ -5,6 +5,7 @@ import io.tokenlane.core.Gateway;
 import io.tokenlane.core.GatewayException;
 import io.tokenlane.core.auth.Principal;
 import io.tokenlane.core.auth.Ticket;
+import io.tokenlane.transport.AccessLog;
 import io.tokenlane.transport.auth.Access;
 import io.tokenlane.core.stream.ActiveStream;
 import io.tokenlane.core.stream.StreamObserver;
@@ -207,7 +208,7 @@ public final class OpenAiApi implements AutoCloseable {
       : new CompletionAggregator(response, id, model, created);
     ActiveStream active;
     try {
-      active = open(body, id, ticket.meter(observer), observer, io.tokenlane.transport.AccessLog.requestId(ctx));
+      active = open(body, id, ticket.meter(observer), observer, AccessLog.requestId(ctx));
     } catch (RuntimeException e) {
       ticket.abandon();
       throw e;

@@ -7,6 +7,7 @@ import io.tokenlane.transport.auth.Access;
 import io.tokenlane.core.stream.HubStream;
 import io.tokenlane.core.stream.StreamHub;
 import io.tokenlane.core.stream.StreamHubOptions;
+import io.tokenlane.transport.AccessLog;
 import io.tokenlane.transport.ExactIntegers;
 import io.tokenlane.transport.TransportOptions;
 import io.tokenlane.transport.openai.OpenAiApi;
@@ -247,7 +248,8 @@ public final class StreamsApi implements AutoCloseable {
       String requestId = Prompts.requestId(prompt);
       JsonObject body = Prompts.body(prompt);
       access.admit(principal, body)
-        .compose(ticket -> hub.open(claims.sessionId(), requestId, body, ticket)).onComplete(done -> {
+        .compose(ticket -> hub.open(claims.sessionId(), requestId, body, ticket, AccessLog.requestId(ctx)))
+        .onComplete(done -> {
         if (done.failed()) {
           fail(ctx, done.cause());
           return;

@@ -79,7 +79,7 @@ final class WebSocketTransport {
       }
       long openedNanos = System.nanoTime();
       // The access line of the connection's end (its handshake logged the 101).
-      new Connection(ws, session, () -> AccessLog.connectionEnded(ctx, () -> "WebSocket "
+      new Connection(ws, session, AccessLog.requestId(ctx), () -> AccessLog.connectionEnded(ctx, () -> "WebSocket "
         + ClientValues.bounded(ctx.request().path()) + " closed code="
         + (ws.closeStatusCode() == null ? "-" : ws.closeStatusCode()) + " "
         + (System.nanoTime() - openedNanos) / 1_000_000 + "ms session=" + session.sessionId())).open();
@@ -98,6 +98,8 @@ final class WebSocketTransport {
     private final ServerWebSocket ws;
     private final String sessionId;
     private final SessionTokens.Claims session;
+    // The upgrade's X-Request-Id: every prompt of the connection carries it upstream and into its stream's log line.
+    private final String httpRequestId;
     private final Runnable onClosed;
     private final Context context = Vertx.currentContext();
     private final Map<String, Follower> followers = new HashMap<>();
@@ -106,8 +108,9 @@ final class WebSocketTransport {
     private int stalledBeats;
     private boolean closed;
 
-    Connection(ServerWebSocket ws, SessionTokens.Claims session, Runnable onClosed) {
+    Connection(ServerWebSocket ws, SessionTokens.Claims session, String httpRequestId, Runnable onClosed) {
       this.ws = ws;
+      this.httpRequestId = httpRequestId;
       this.session = session;
       this.sessionId = session.sessionId();
       this.onClosed = onClosed;
@@ -199,7 +202,7 @@ final class WebSocketTransport {
       }
       String id = requestId;
       api.access().admit(principal, body)
-        .compose(ticket -> api.hub().open(sessionId, id, body, ticket)).onComplete(opened -> {
+        .compose(ticket -> api.hub().open(sessionId, id, body, ticket, httpRequestId)).onComplete(opened -> {
         if (opened.failed()) {
           failed(opened.cause(), id, null);
         } else {
