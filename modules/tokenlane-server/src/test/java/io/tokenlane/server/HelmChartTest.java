@@ -176,6 +176,15 @@ class HelmChartTest {
     assertEquals(9, autoscaler.getSpec().getMaxReplicas());
     assertEquals("cpu", autoscaler.getSpec().getMetrics().get(0).getResource().getName());
     assertEquals(70, autoscaler.getSpec().getMetrics().get(0).getResource().getTarget().getAverageUtilization());
+    assertEquals(1, autoscaler.getSpec().getMetrics().size(), "CPU only unless asked");
+
+    // On open connections too: the metric the gateway publishes, per pod.
+    HorizontalPodAutoscaler onConnections = render("autoscaling:\n  enabled: true\n  targetConnectionsPerPod: 500\n")
+      .one(HorizontalPodAutoscaler.class);
+    io.fabric8.kubernetes.api.model.autoscaling.v2.MetricSpec connections = onConnections.getSpec().getMetrics().get(1);
+    assertEquals("Pods", connections.getType());
+    assertEquals(io.tokenlane.core.metrics.Meters.CONNECTIONS.replace('.', '_'), connections.getPods().getMetric().getName());
+    assertEquals("500", connections.getPods().getTarget().getAverageValue().toString());
 
     Container test = renderTestPod("replicaCount: 3\n").getSpec().getContainers().get(0);
     assertEquals("3", env(test, "EXPECTED_MEMBERS").getValue());
@@ -261,6 +270,42 @@ class HelmChartTest {
       .get("endpoints")).get(0);
     assertEquals("/metrics", endpoint.get("path"));
     assertEquals("http", endpoint.get("port"));
+  }
+
+  @Test
+  void theGrafanaDashboardQueriesOnlyMetricsTheGatewayPublishes() throws Exception {
+    Rendered rendered = render("grafanaDashboard:\n  enabled: true\n  annotations:\n    grafana_folder: LLM\n");
+    ConfigMap map = rendered.named(ConfigMap.class, FULLNAME + "-dashboard");
+    assertEquals("1", map.getMetadata().getLabels().get("grafana_dashboard"), "the label Grafana's sidecar selects on");
+    assertEquals("LLM", map.getMetadata().getAnnotations().get("grafana_folder"));
+    io.vertx.core.json.JsonObject dashboard = new io.vertx.core.json.JsonObject(map.getData().get("tokenlane.json"));
+    assertEquals("tokenlane", dashboard.getString("uid"));
+    Set<String> published = new java.util.HashSet<>();
+    for (java.lang.reflect.Field field : io.tokenlane.core.metrics.Meters.class.getFields()) {
+      if (field.getType() == String.class && java.lang.reflect.Modifier.isStatic(field.getModifiers())
+        && ((String) field.get(null)).startsWith("tokenlane.")) {
+        published.add(((String) field.get(null)).replace('.', '_'));
+      }
+    }
+    Set<String> queried = new java.util.TreeSet<>();
+    int panels = 0;
+    for (Object panel : dashboard.getJsonArray("panels")) {
+      panels++;
+      for (Object target : ((io.vertx.core.json.JsonObject) panel).getJsonArray("targets")) {
+        java.util.regex.Matcher metric = java.util.regex.Pattern.compile("tokenlane_[a-z_]+")
+          .matcher(((io.vertx.core.json.JsonObject) target).getString("expr"));
+        while (metric.find()) {
+          queried.add(metric.group().replaceAll("_(bucket|count|sum|max)$", "").replaceAll("_total$", "")
+            .replaceAll("_seconds$", ""));
+        }
+      }
+    }
+    assertTrue(panels >= 10, "a dashboard, not a stub");
+    assertTrue(published.containsAll(queried), () -> "queried but never published: " + queried.stream()
+      .filter(name -> !published.contains(name)).toList());
+    assertTrue(queried.containsAll(Set.of("tokenlane_connections_open", "tokenlane_time_to_first_token",
+      "tokenlane_tokens_delivered", "tokenlane_upstream_errors", "tokenlane_cluster_members")), queried.toString());
+    assertEquals(1, render("").all(ConfigMap.class).size(), "no dashboard unless asked");
   }
 
   @Test

@@ -228,7 +228,7 @@ final class OpenAiStream implements ProviderStream, SseParser.Listener {
     if (outcome.failed()) {
       abort();
       ProviderError error = outcome.error();
-      sink.fail(new ProviderError(error.code(), config.redact(error.message()), error.httpStatus()));
+      sink.fail(new ProviderError(error.code(), config.redact(error.message()), error.httpStatus(), error.retryAfterMs()));
     } else {
       sink.end(outcome.reason());
       lingerThenAbort();

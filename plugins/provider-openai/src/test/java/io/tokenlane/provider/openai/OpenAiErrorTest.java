@@ -40,6 +40,7 @@ class OpenAiErrorTest extends OpenAiProviderTestBase {
     assertEquals(429, error.httpStatus());
     assertTrue(error.message().contains("Rate limit reached for gpt-4o-mini"), error.message());
     assertTrue(error.message().endsWith("(retry after 20 s)"), error.message());
+    assertEquals(20_000, error.retryAfterMs(), "the hint a router and the client get");
   }
 
   @Test
