@@ -64,9 +64,10 @@ final class Exchange {
   }
 
   private void answerRaw() {
-    byte[] bytes = script.rawBody.getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = script.rawBody;
     if (script.splitBytes == 0 && script.splitAt.isEmpty()) {
-      endWith(script.status, "text/event-stream; charset=utf-8", script.rawBody);
+      over = true;
+      response.setStatusCode(script.status).end(Buffer.buffer(bytes));
       return;
     }
     response.setStatusCode(script.status).setChunked(true);

@@ -1,5 +1,6 @@
 package io.tokenlane.testkit.anthropic;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,7 +53,7 @@ public final class Script {
   // Read by Exchange and WireFormat when the answer is played; only the fluent methods write them.
   int status = 200;
   JsonObject errorBody;
-  String rawBody;
+  byte[] rawBody;
   final Map<String, String> headers = new LinkedHashMap<>();
   final List<Block> blocks = new ArrayList<>();
   String stopReason = "end_turn";
@@ -189,9 +190,21 @@ public final class Script {
    * @return the script
    */
   public static Script raw(int status, String contentType, String body) {
+    return raw(status, contentType, Buffer.buffer(Objects.requireNonNull(body)));
+  }
+
+  /**
+   * Any status, content type and body bytes, for bodies that are not even UTF-8.
+   *
+   * @param status the HTTP status
+   * @param contentType the {@code content-type} header
+   * @param body the bytes to send
+   * @return the script
+   */
+  public static Script raw(int status, String contentType, Buffer body) {
     Script script = new Script();
     script.status = status;
-    script.rawBody = Objects.requireNonNull(body);
+    script.rawBody = body.getBytes();
     return script.header("content-type", contentType);
   }
 
