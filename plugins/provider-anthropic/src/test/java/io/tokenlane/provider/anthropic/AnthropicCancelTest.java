@@ -59,6 +59,24 @@ class AnthropicCancelTest extends AnthropicProviderTestBase {
   }
 
   @Test
+  void cancelWhileWaitingForAPooledConnectionNeverSendsThePromptAndFreesThePool() {
+    deploy(config().put("maxConnections", 1));
+    upstream.enqueue(Script.stall());
+    RecordedStream holder = harness().start(prompt());
+    await(upstream.awaitRequest(1));
+    RecordedStream waiting = harness().start(prompt());
+
+    await(waiting.cancel());
+    await(holder.cancel());
+    RecordedStream next = run(Script.tokens("after"));
+
+    assertEquals("after", next.text());
+    assertEquals(2, upstream.requestCount());
+    assertEquals(List.of(), waiting.events());
+    assertEquals(List.of(), waiting.violations());
+  }
+
+  @Test
   void undeployingUnderAnOpenStreamFailsItAsUnavailableAndClosesTheUpstream() {
     upstream.enqueue(Script.tokens("x", "y").stallAfter(1));
     RecordedStream stream = harness().start(prompt());
