@@ -163,7 +163,8 @@ final class RequestMapper {
     if (content instanceof String text) {
       return text.isEmpty() ? result : result.put("content", text);
     }
-    JsonArray blocks = content(content, where, false);
+    // Anthropic takes text and images in a tool result, as in a user turn.
+    JsonArray blocks = content(content, where, true);
     return blocks.isEmpty() ? result : result.put("content", blocks);
   }
 
@@ -195,7 +196,7 @@ final class RequestMapper {
         }
         case "image_url" -> {
           if (!imagesAllowed) {
-            throw new Refused(part + ": images are only supported in user messages");
+            throw new Refused(part + ": images are only supported in user and tool messages");
           }
           blocks.add(image(object.getValue("image_url"), part));
         }

@@ -122,7 +122,8 @@ class AnthropicUpstreamRequestTest extends AnthropicProviderTestBase {
       .add(toolCall("call_2", "get_time", "")));
     JsonObject body = sent(withMessages(message("user", "Weather and time?"), assistant,
       message("tool", "18 C").put("tool_call_id", "call_1"),
-      message("tool", new JsonArray().add(text("09:00"))).put("tool_call_id", "call_2"),
+      message("tool", new JsonArray().add(text("09:00")).add(new JsonObject().put("type", "image_url")
+        .put("image_url", new JsonObject().put("url", "https://example.com/clock.png")))).put("tool_call_id", "call_2"),
       message("user", "Thanks")));
 
     JsonArray messages = body.getJsonArray("messages");
@@ -135,7 +136,8 @@ class AnthropicUpstreamRequestTest extends AnthropicProviderTestBase {
     assertEquals(message("user", new JsonArray()
       .add(new JsonObject().put("type", "tool_result").put("tool_use_id", "call_1").put("content", "18 C"))
       .add(new JsonObject().put("type", "tool_result").put("tool_use_id", "call_2")
-        .put("content", new JsonArray().add(text("09:00"))))
+        .put("content", new JsonArray().add(text("09:00")).add(new JsonObject().put("type", "image")
+          .put("source", new JsonObject().put("type", "url").put("url", "https://example.com/clock.png")))))
       .add(text("Thanks"))), messages.getJsonObject(2));
   }
 
@@ -251,6 +253,8 @@ class AnthropicUpstreamRequestTest extends AnthropicProviderTestBase {
     "{\"role\":\"user\",\"content\":[{\"type\":\"input_audio\",\"input_audio\":{}}]}"
       + "|messages[1].content[0]: content part type input_audio is not supported by Anthropic",
     "{\"role\":\"tool\",\"content\":\"x\"}|messages[1].tool_call_id is missing",
+    "{\"role\":\"assistant\",\"content\":[{\"type\":\"image_url\",\"image_url\":\"https://x/a.png\"}]}"
+      + "|messages[1].content[0]: images are only supported in user and tool messages",
     "{\"role\":\"function\",\"content\":\"x\"}|messages[1].role function is not supported by Anthropic"})
   void aRequestAnthropicCannotTakeIsRefusedAsInvalidBeforeAnyUpstreamCall(String badMessage, String expected) {
     ChatRequest request = ProviderHarness.prompt(withMessages(message("user", "Hi"), new JsonObject(badMessage))
