@@ -125,7 +125,8 @@ final class AnthropicStream implements ProviderStream, SseParser.Listener {
     watchdog.activity();
     parser.feed(chunk);
     if (!done && parser.bufferedSize() > EVENT_LIMIT) {
-      finish(Outcome.fail(ProviderError.badResponse("upstream sent more than " + EVENT_LIMIT + " bytes without ending an event")));
+      finish(Outcome.fail(ProviderError.badResponse("upstream sent more than " + EVENT_LIMIT
+        + " bytes without ending an event")));
     }
     if (!done && sink.writeQueueFull()) {
       paused = true;

@@ -70,7 +70,8 @@ class AnthropicHardeningTest extends AnthropicProviderTestBase {
 
   @Test
   void dataThatIsNotJsonIsABadResponse() {
-    RecordedStream stream = play(START + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\n\n" + END);
+    RecordedStream stream = play(START
+      + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\n\n" + END);
 
     badResponse(stream);
   }

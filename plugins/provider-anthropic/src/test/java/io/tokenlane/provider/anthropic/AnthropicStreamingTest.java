@@ -109,7 +109,8 @@ class AnthropicStreamingTest extends AnthropicProviderTestBase {
   @ParameterizedTest
   @ValueSource(ints = {1, 2, 3, 7})
   void eventsCutIntoTinyWritesAtAwkwardOffsetsArriveWhole(int bytes) {
-    RecordedStream stream = run(Script.message().thinking("d\u00e9j\u00e0").text("h\u00e9", "llo ", "\uD83C\uDF0D", "\u4e16\u754c")
+    RecordedStream stream = run(Script.message().thinking("d\u00e9j\u00e0")
+      .text("h\u00e9", "llo ", "\uD83C\uDF0D", "\u4e16\u754c")
       .toolUse("toolu_1", "f", "{\"a\":\"\u00fc\"}").splitEveryBytes(bytes).usage(4, 6));
 
     assertEquals("d\u00e9j\u00e0", stream.reasoning());

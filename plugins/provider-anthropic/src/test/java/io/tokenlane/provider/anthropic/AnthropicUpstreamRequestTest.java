@@ -244,9 +244,11 @@ class AnthropicUpstreamRequestTest extends AnthropicProviderTestBase {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-    "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{not json\"}}]}"
+    "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\","
+      + "\"function\":{\"name\":\"f\",\"arguments\":\"{not json\"}}]}"
       + "|messages[1].tool_calls[0].function.arguments is not a JSON object",
-    "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"[1]\"}}]}"
+    "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\","
+      + "\"function\":{\"name\":\"f\",\"arguments\":\"[1]\"}}]}"
       + "|messages[1].tool_calls[0].function.arguments is not a JSON object",
     "{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"ftp://x/cat.png\"}}]}"
       + "|messages[1].content[0].image_url.url must be an http(s) URL or a base64 data: URL",
