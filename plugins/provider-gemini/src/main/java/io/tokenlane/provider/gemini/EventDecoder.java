@@ -41,7 +41,7 @@ final class EventDecoder {
   private String blockReason;
   private int toolCalls;
   private boolean sawEvent;
-  private Usage reported;
+  private Usage usage;
 
   /** What one part asks of the sink. */
   private record Piece(String text, boolean thought, JsonObject toolCall) {
@@ -98,6 +98,16 @@ final class EventDecoder {
     }
     deliver(event);
     return null;
+  }
+
+  /**
+   * The latest counts. Gemini repeats {@code usageMetadata} on every event with growing counts; they are reported
+   * once, just before the terminal call, rather than queued to the client with every token.
+   *
+   * @return the counts, or {@code null} when the upstream sent none
+   */
+  Usage usage() {
+    return usage;
   }
 
   /** The same, from text: for tests. */
@@ -173,9 +183,8 @@ final class EventDecoder {
         sink.text(piece.text());
       }
     }
-    if (event.usage != null && !event.usage.equals(reported) && !stopped.getAsBoolean()) {
-      reported = event.usage;
-      sink.usage(event.usage);
+    if (event.usage != null) {
+      usage = event.usage;
     }
     if (event.finishReason != null && !event.finishReason.equals("FINISH_REASON_UNSPECIFIED")) {
       finishReason = event.finishReason;

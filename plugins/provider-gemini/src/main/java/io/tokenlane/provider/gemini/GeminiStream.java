@@ -221,6 +221,9 @@ final class GeminiStream implements ProviderStream, SseParser.Listener {
     done = true;
     watchdog.stop();
     onDone.accept(this);
+    if (decoder.usage() != null) {
+      sink.usage(decoder.usage());
+    }
     if (outcome.failed()) {
       abort();
       ProviderError error = outcome.error();
