@@ -66,7 +66,7 @@ final class GeminiExchange {
     if (!response.headers().contains("content-type")) {
       response.putHeader("content-type", "text/event-stream");
     }
-    writeEvents(List.of(pieces(script.rawBody.getBytes(StandardCharsets.UTF_8))).iterator());
+    writeEvents(List.of(pieces(script.rawBody)).iterator());
   }
 
   private void endWith(int status, String text) {

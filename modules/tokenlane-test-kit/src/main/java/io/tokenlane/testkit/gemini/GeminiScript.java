@@ -2,6 +2,7 @@ package io.tokenlane.testkit.gemini;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,7 +44,7 @@ public final class GeminiScript {
   // Read by GeminiExchange and GeminiWire when the answer is played; only the fluent methods write them.
   int status = 200;
   JsonObject errorBody;
-  String rawBody;
+  byte[] rawBody;
   boolean invalidApiKey;
   final Map<String, String> headers = new LinkedHashMap<>();
   /** Each element is one event's parts. */
@@ -224,14 +225,25 @@ public final class GeminiScript {
 
   /**
    * A 200 {@code text/event-stream} response whose body is whatever is given: a recorded stream, or text that is
-   * not server-sent events at all.
+   * not server-sent events at all. Written in one piece unless {@link #splitEveryBytes} cuts it; ended unless
+   * {@link #stallAfter} (any count) keeps it open after the body.
    *
    * @param body the bytes to send, as UTF-8
    * @return the script
    */
   public static GeminiScript raw(String body) {
+    return raw(body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * A 200 {@code text/event-stream} response with these exact bytes, which need not be valid UTF-8.
+   *
+   * @param body the bytes to send
+   * @return the script
+   */
+  public static GeminiScript raw(byte[] body) {
     GeminiScript script = new GeminiScript();
-    script.rawBody = Objects.requireNonNull(body);
+    script.rawBody = Objects.requireNonNull(body).clone();
     return script;
   }
 

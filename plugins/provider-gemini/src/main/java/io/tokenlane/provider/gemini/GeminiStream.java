@@ -124,8 +124,7 @@ final class GeminiStream implements ProviderStream, SseParser.Listener {
     watchdog.activity();
     parser.feed(chunk);
     if (!done && parser.bufferedSize() > config.maxEventBytes()) {
-      finish(Outcome.fail(ProviderError.badResponse("upstream sent more than " + config.maxEventBytes()
-        + " bytes without ending an event")));
+      finish(Outcome.fail(tooLarge()));
     }
     if (!done && sink.writeQueueFull()) {
       paused = true;
@@ -145,10 +144,20 @@ final class GeminiStream implements ProviderStream, SseParser.Listener {
 
   @Override
   public void onEvent(String type, byte[] data, int from, int to) {
-    if (!done) {
+    if (done) {
+      return;
+    }
+    if (to - from > config.maxEventBytes()) {
+      // Whole in one read, so the parser never held it unfinished: the same bound applies.
+      finish(Outcome.fail(tooLarge()));
+    } else {
       // Gemini sends no event: field; one that is there changes nothing about the data.
       finish(decoder.event(data, from, to));
     }
+  }
+
+  private ProviderError tooLarge() {
+    return ProviderError.badResponse("upstream sent an event larger than " + config.maxEventBytes() + " bytes");
   }
 
   @Override
