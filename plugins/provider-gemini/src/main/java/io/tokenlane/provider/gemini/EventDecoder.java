@@ -84,7 +84,12 @@ final class EventDecoder {
   Outcome event(byte[] data, int from, int to) {
     sawEvent = true;
     Event event;
-    try (JsonParser parser = JSON.createParser(data, from, to - from)) {
+    // Jackson guesses UTF-16 and UTF-32 from zero bytes at the start; JSON on the wire is UTF-8 only (RFC 8259).
+    boolean notUtf8 = to - from >= 2 && (data[from] == 0 || data[from + 1] == 0);
+    try (JsonParser parser = notUtf8 ? null : JSON.createParser(data, from, to - from)) {
+      if (parser == null) {
+        throw new WrongShape("not UTF-8");
+      }
       event = response(parser);
       if (parser.nextToken() != null) {
         throw new WrongShape("more after the object");

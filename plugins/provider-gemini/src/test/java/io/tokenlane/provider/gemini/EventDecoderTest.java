@@ -192,6 +192,18 @@ class EventDecoderTest {
   }
 
   @Test
+  void jsonInUtf16IsABadResponse() {
+    byte[] event = "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"hi\"}]}}]}"
+      .getBytes(StandardCharsets.UTF_16LE);
+    Calls sink = new Calls();
+
+    Outcome outcome = new EventDecoder(sink, () -> false, CONFIG).event(event, 0, event.length);
+
+    assertEquals(ProviderError.BAD_RESPONSE, outcome.error().code());
+    assertEquals(List.of(), sink.calls);
+  }
+
+  @Test
   void nullsAreTreatedAsAbsent() {
     Calls sink = new Calls();
     EventDecoder decoder = new EventDecoder(sink, () -> false, CONFIG);
