@@ -302,14 +302,13 @@ final class RequestMapper {
     if (n != null && !(n instanceof Number count && count.doubleValue() == 1)) {
       throw new Unsupported("n must be 1: the gemini provider streams one answer");
     }
-    Object limit = chat.getValue("max_completion_tokens") != null ? chat.getValue("max_completion_tokens")
-      : chat.getValue("max_tokens");
-    copyNumber(limit, "maxOutputTokens", config, true);
-    copyNumber(chat.getValue("temperature"), "temperature", config, false);
-    copyNumber(chat.getValue("top_p"), "topP", config, false);
-    copyNumber(chat.getValue("seed"), "seed", config, true);
-    copyNumber(chat.getValue("presence_penalty"), "presencePenalty", config, false);
-    copyNumber(chat.getValue("frequency_penalty"), "frequencyPenalty", config, false);
+    String limit = chat.getValue("max_completion_tokens") != null ? "max_completion_tokens" : "max_tokens";
+    copyNumber(chat, limit, "maxOutputTokens", config, true);
+    copyNumber(chat, "temperature", "temperature", config, false);
+    copyNumber(chat, "top_p", "topP", config, false);
+    copyNumber(chat, "seed", "seed", config, true);
+    copyNumber(chat, "presence_penalty", "presencePenalty", config, false);
+    copyNumber(chat, "frequency_penalty", "frequencyPenalty", config, false);
     Object stop = chat.getValue("stop");
     if (stop instanceof String single) {
       config.put("stopSequences", new JsonArray().add(single));
@@ -321,11 +320,12 @@ final class RequestMapper {
     return config;
   }
 
-  private static void copyNumber(Object value, String name, JsonObject config, boolean whole) {
+  private static void copyNumber(JsonObject chat, String from, String to, JsonObject config, boolean whole) {
+    Object value = chat.getValue(from);
     if (value instanceof Number number) {
-      config.put(name, whole ? (Object) number.longValue() : (Object) number.doubleValue());
+      config.put(to, whole ? (Object) number.longValue() : (Object) number.doubleValue());
     } else if (value != null) {
-      throw new Unsupported(name + " comes from a field that must be a number");
+      throw new Unsupported(from + " must be a number");
     }
   }
 
