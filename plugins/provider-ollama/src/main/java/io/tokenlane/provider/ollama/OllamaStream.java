@@ -152,19 +152,20 @@ final class OllamaStream implements ProviderStream {
     return ProviderError.badResponse("upstream sent a line longer than " + config.maxLineBytes() + " bytes");
   }
 
+  /** Lines already read go first; only then is the network read again. */
   private void resumeReading() {
     if (done || !paused) {
       return;
     }
     paused = false;
     watchdog.resume();
+    if (bodyEnded) {
+      afterLastLine();
+      return;
+    }
     drainLines();
     if (!done && !paused) {
-      if (bodyEnded) {
-        afterLastLine();
-      } else {
-        response.resume();
-      }
+      response.resume();
     }
   }
 
@@ -228,13 +229,20 @@ final class OllamaStream implements ProviderStream {
     if (lingerTimer >= 0) {
       vertx.cancelTimer(lingerTimer);
     }
-    if (!done && !paused) {
+    if (!done) {
       afterLastLine();
     }
   }
 
-  /** The body ended and every whole line was read: a last line without its newline still counts. */
+  /**
+   * The body ended: the whole lines still buffered go first (unless the client's queue fills again), then a last
+   * line without its newline still counts, then a body without a done line is a failure, never a clean end.
+   */
   private void afterLastLine() {
+    drainLines();
+    if (done || paused) {
+      return;
+    }
     if (lines.remainder()) {
       if (lines.lineTooLong()) {
         finish(Outcome.fail(tooLong()));
@@ -312,9 +320,8 @@ final class OllamaStream implements ProviderStream {
    */
   private void lingerThenAbort() {
     if (response != null && !bodyEnded) {
-      if (paused) {
-        response.resume();
-      }
+      // Read (and drop) the rest, so a body that ends returns its connection to the pool.
+      response.resume();
       lingerTimer = vertx.setTimer(config.idleTimeoutMs(), t -> {
         if (!bodyEnded) {
           abort();
