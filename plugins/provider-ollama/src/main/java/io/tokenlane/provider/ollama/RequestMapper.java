@@ -44,7 +44,7 @@ final class RequestMapper {
     JsonObject client = request.toJson();
     JsonObject body = new JsonObject()
       .put("model", request.model())
-      .put("messages", messages(request.messages()))
+      .put("messages", messages(client.getJsonArray("messages")))
       .put("stream", true);
     JsonArray tools = tools(client);
     if (tools != null) {
