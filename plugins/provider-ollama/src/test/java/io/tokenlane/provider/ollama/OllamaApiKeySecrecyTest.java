@@ -23,6 +23,8 @@ class OllamaApiKeySecrecyTest extends OllamaProviderTestBase {
       Script.error(401, "invalid key " + API_KEY),
       Script.error(403, padding + API_KEY + padding + API_KEY),
       Script.error(500, spaces + API_KEY),
+      // The error body is read up to 64 KiB: this cut falls inside the key, after 25 of its characters.
+      Script.error(500, " ".repeat(64 * 1024 - "{\"error\":\"".length() - 25) + API_KEY),
       Script.rateLimited(3).header("retry-after", API_KEY),
       Script.raw(502, "text/html", "<html>bad gateway for Bearer " + API_KEY + "</html>"),
       Script.raw(200, "text/plain", "key " + API_KEY),
