@@ -5,6 +5,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -192,7 +193,7 @@ final class RequestMapper {
       throw new InvalidRequest(where + ".content: must be a string or an array of parts");
     }
     StringBuilder text = new StringBuilder();
-    List<String> images = new java.util.ArrayList<>();
+    List<String> images = new ArrayList<>();
     for (int i = 0; i < parts.size(); i++) {
       String at = where + ".content[" + i + "]";
       if (!(parts.getValue(i) instanceof JsonObject part)) {

@@ -10,6 +10,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -94,7 +95,7 @@ class LineReadingTest {
       samples.add(bytes);
     }
     for (byte[] sample : samples) {
-      assertEquals(jdkAccepts(sample), Utf8.isValid(sample, 0, sample.length), () -> java.util.HexFormat.of().formatHex(sample));
+      assertEquals(jdkAccepts(sample), Utf8.isValid(sample, 0, sample.length), () -> HexFormat.of().formatHex(sample));
     }
   }
 

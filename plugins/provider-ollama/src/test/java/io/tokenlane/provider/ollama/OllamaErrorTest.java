@@ -10,6 +10,7 @@ import io.tokenlane.spi.ProviderError;
 import io.tokenlane.testkit.ProviderHarness;
 import io.tokenlane.testkit.RecordedStream;
 import io.tokenlane.testkit.ollama.Script;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -138,8 +139,8 @@ class OllamaErrorTest extends OllamaProviderTestBase {
 
   @Test
   void aRequestOllamaCannotTakeFailsAtOnceWithoutReachingTheUpstream() {
-    JsonObject body = prompt().toJson().put("messages", new io.vertx.core.json.JsonArray().add(new JsonObject()
-      .put("role", "user").put("content", new io.vertx.core.json.JsonArray()
+    JsonObject body = prompt().toJson().put("messages", new JsonArray().add(new JsonObject()
+      .put("role", "user").put("content", new JsonArray()
         .add(new JsonObject().put("type", "image_url").put("image_url", new JsonObject().put("url", "https://x/cat.png"))))));
 
     RecordedStream stream = finished(harness().start(ProviderHarness.prompt(body)));

@@ -41,11 +41,9 @@ class OllamaHardeningTest extends OllamaProviderTestBase {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-    "{\"message\":{\"content\":\"\\xff\"}}",    // the bytes 0xFF written below replace the escape text
-    "{\"message\":{\"content\":\"\\xc0\\xaf\"}}", // an overlong '/'
-    "{\"message\":{\"content\":\"\\xed\\xa0\\x80\"}}", // a UTF-16 surrogate encoded as UTF-8
-    "{\"message\":{\"content\":\"\\xe2\\x82\"}}"}) // a truncated sequence
+  // \xNN stands for the byte NN: 0xFF, an overlong '/', a UTF-16 surrogate encoded as UTF-8, a truncated sequence.
+  @ValueSource(strings = {"{\"message\":{\"content\":\"\\xff\"}}", "{\"message\":{\"content\":\"\\xc0\\xaf\"}}",
+    "{\"message\":{\"content\":\"\\xed\\xa0\\x80\"}}", "{\"message\":{\"content\":\"\\xe2\\x82\"}}"})
   void aLineThatIsNotValidUtf8IsABadResponse(String template) {
     ProviderError error = badLine(bytes(template));
 

@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -188,7 +189,7 @@ class OllamaStreamingTest extends OllamaProviderTestBase {
     for (int i = 0; i < 5; i++) {
       upstream.enqueue(Script.tokens("answer " + i).delay(Duration.ofMillis(2)));
     }
-    List<RecordedStream> streams = java.util.stream.IntStream.range(0, 5)
+    List<RecordedStream> streams = IntStream.range(0, 5)
       .mapToObj(i -> harness().start(prompt())).toList();
 
     streams.forEach(this::finished);
