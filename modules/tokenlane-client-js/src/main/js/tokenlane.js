@@ -19,7 +19,7 @@ const URL_TOKEN_MARGIN_MS = 5_000; // a URL token this close to its expiry is fe
 const REQUEST_TIMEOUT_MS = 30000; // POST/DELETE requests
 const POLL_SLACK_MS = 10000; // a poll answers within waitMs; past waitMs + this the connection is dead
 // Events that carry generated content: none reaches the caller after cancel().
-const CONTENT_TYPES = new Set(['token', 'tool_calls', 'snapshot']);
+const CONTENT_TYPES = new Set(['token', 'reasoning', 'tool_calls', 'snapshot']);
 
 /** Merges OpenAI delta.tool_calls into whole calls by index (id, type, function.name and .arguments). */
 function mergeToolCalls(calls, deltas) {
@@ -701,6 +701,7 @@ export class TokenStream {
   #resolve;
   #reject;
   #text = '';
+  #reasoning = '';
   #toolCalls = [];
   #usage = null;
   #snapshotAdds = new WeakMap(); // snapshot envelope -> the text it adds to what the stream had (for the iterator)
@@ -742,6 +743,11 @@ export class TokenStream {
     return this.#text;
   }
 
+  /** The model's reasoning ("thinking") so far, apart from the answer: reasoning events extend it, a snapshot replaces it. */
+  get reasoning() {
+    return this.#reasoning;
+  }
+
   /** The tool calls so far, merged from their deltas by index: [{index, id, type, function: {name, arguments}}]. */
   get toolCalls() {
     return this.#toolCalls.map((call) => ({ ...call, function: { ...call.function } }));
@@ -764,8 +770,8 @@ export class TokenStream {
   }
 
   /**
-   * Raw envelopes (start, token, tool_calls, usage, snapshot, reset, end). On a snapshot, replace what you show with
-   * its text and tool calls. Leaving the loop early cancels the stream.
+   * Raw envelopes (start, token, reasoning, tool_calls, usage, snapshot, reset, end). On a snapshot, replace what you
+   * show with its text, reasoning and tool calls. Leaving the loop early cancels the stream.
    */
   async *events() {
     try {
@@ -833,11 +839,14 @@ export class TokenStream {
     if (env.type === 'token') {
       this.#text += env.text ?? '';
       summary.text = env.text ?? '';
+    } else if (env.type === 'reasoning') {
+      this.#reasoning += env.text ?? '';
     } else if (env.type === 'snapshot') {
       // Everything up to its seq, folded: it replaces what the stream had rather than adding to it.
       const text = env.text ?? '';
       this.#snapshotAdds.set(env, text.startsWith(this.#text) ? text.slice(this.#text.length) : '');
       this.#text = text;
+      this.#reasoning = env.reasoning ?? '';
       this.#toolCalls = mergeToolCalls([], env.toolCalls);
       this.#usage = env.usage ? { ...env.usage } : null;
       summary.text = text;
@@ -878,6 +887,7 @@ export class TokenStream {
     this.#resolve({
       streamId: this.streamId,
       text: this.#text,
+      reasoning: this.#reasoning,
       toolCalls: this.toolCalls,
       reason: end.reason,
       code: end.code ?? null,

@@ -179,6 +179,12 @@ public final class Admissions {
     }
 
     @Override
+    public void onReasoning(Buffer text) {
+      textBytes += text.length();
+      next.onReasoning(text);
+    }
+
+    @Override
     public boolean acceptsOpenAiChunks() {
       return next.acceptsOpenAiChunks();
     }

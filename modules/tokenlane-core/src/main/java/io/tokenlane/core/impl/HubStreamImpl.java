@@ -445,6 +445,11 @@ final class HubStreamImpl implements HubStream, StreamObserver {
   }
 
   @Override
+  public void onReasoning(Buffer text) {
+    append(StreamEvent.reasoning(envelopePrefix, nextSeq++, text));
+  }
+
+  @Override
   public void onToolCalls(JsonArray toolCalls) {
     append(StreamEvent.Type.TOOL_CALLS, new JsonObject().put("toolCalls", toolCalls));
   }

@@ -126,6 +126,13 @@ final class StreamBridge implements StreamSink, ActiveStream {
   }
 
   @Override
+  public void reasoning(String delta) {
+    if (delta != null && !delta.isEmpty()) {
+      offer(new Reasoning(delta));
+    }
+  }
+
+  @Override
   public void toolCalls(JsonArray toolCalls) {
     if (toolCalls != null) {
       offer(new ToolCalls(toolCalls.copy()));
@@ -245,7 +252,8 @@ final class StreamBridge implements StreamSink, ActiveStream {
         }
         text = unpack(chunk, text);
       } else {
-        if (item instanceof OpenAiChunk chunk && chunk.hasText()) {
+        if (item instanceof OpenAiChunk chunk && chunk.hasText() || item instanceof Reasoning) {
+          // Reasoning is generated text too: it counts as tokens and its first delta is the first token seen.
           meter.token();
           sentText = true;
         }
@@ -321,6 +329,8 @@ final class StreamBridge implements StreamSink, ActiveStream {
       guarded(() -> observer.onUsage(usage));
     } else if (item instanceof ToolCalls calls) {
       guarded(() -> observer.onToolCalls(calls.deltas()));
+    } else if (item instanceof Reasoning reasoning) {
+      guarded(() -> observer.onReasoning(JsonText.escape(reasoning.delta())));
     }
   }
 
@@ -429,5 +439,9 @@ final class StreamBridge implements StreamSink, ActiveStream {
   }
 
   private record ToolCalls(JsonArray deltas) {
+  }
+
+  /** A reasoning delta: never joined with the answer's text runs. */
+  private record Reasoning(String delta) {
   }
 }

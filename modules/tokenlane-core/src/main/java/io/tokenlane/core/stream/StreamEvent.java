@@ -21,6 +21,8 @@ public final class StreamEvent {
     START("start"),
     /** Generated text; several tokens may be batched in one event. */
     TOKEN("token"),
+    /** Reasoning ("thinking") text, apart from the answer. */
+    REASONING("reasoning"),
     /** Tool-call deltas, in OpenAI's {@code delta.tool_calls} shape. */
     TOOL_CALLS("tool_calls"),
     /** Token usage. */
@@ -45,6 +47,7 @@ public final class StreamEvent {
   }
 
   private static final byte[] TOKEN_MIDDLE = ",\"type\":\"token\",\"text\":\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] REASONING_MIDDLE = ",\"type\":\"reasoning\",\"text\":\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] TOKEN_END = "\"}".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SEQ_KEY = ",\"seq\":".getBytes(StandardCharsets.US_ASCII);
 
@@ -82,12 +85,12 @@ public final class StreamEvent {
    */
   public static StreamEvent of(String streamId, long seq, Type type, JsonObject data) {
     Objects.requireNonNull(streamId, "streamId");
-    if (type == Type.TOKEN) {
+    if (type == Type.TOKEN || type == Type.REASONING) {
       // One layout for every token event, whoever builds it: a snapshot finds the text at a known place.
       if (data == null || data.size() != 1 || !(data.getValue("text") instanceof String text)) {
-        throw new IllegalArgumentException("a token event carries exactly one field, the text string");
+        throw new IllegalArgumentException("a " + type.wireName() + " event carries exactly one field, the text string");
       }
-      return token(envelopePrefix(streamId), seq, JsonText.escape(text));
+      return textEvent(envelopePrefix(streamId), seq, JsonText.escape(text), type);
     }
     JsonObject envelope = new JsonObject().put("streamId", streamId).put("seq", seq)
       .put("type", Objects.requireNonNull(type, "type").wireName());
@@ -117,17 +120,34 @@ public final class StreamEvent {
    * @return the event
    */
   public static StreamEvent token(byte[] envelopePrefix, long seq, Buffer escapedText) {
+    return textEvent(envelopePrefix, seq, escapedText, Type.TOKEN);
+  }
+
+  /**
+   * A reasoning event, laid out as a token event.
+   *
+   * @param envelopePrefix the stream's {@link #envelopePrefix}
+   * @param seq the position in the stream
+   * @param escapedText the reasoning text, escaped for a JSON string, without quotes
+   * @return the event
+   */
+  public static StreamEvent reasoning(byte[] envelopePrefix, long seq, Buffer escapedText) {
+    return textEvent(envelopePrefix, seq, escapedText, Type.REASONING);
+  }
+
+  private static StreamEvent textEvent(byte[] envelopePrefix, long seq, Buffer escapedText, Type type) {
+    byte[] middle = type == Type.TOKEN ? TOKEN_MIDDLE : REASONING_MIDDLE;
     int seqDigits = digits(seq);
     int textLength = escapedText.length();
-    byte[] json = new byte[envelopePrefix.length + seqDigits + TOKEN_MIDDLE.length + textLength + TOKEN_END.length];
+    byte[] json = new byte[envelopePrefix.length + seqDigits + middle.length + textLength + TOKEN_END.length];
     int at = copy(envelopePrefix, json, 0);
     for (long rest = seq, i = at + seqDigits - 1; i >= at; i--, rest /= 10) {
       json[(int) i] = (byte) ('0' + rest % 10);
     }
-    at = copy(TOKEN_MIDDLE, json, at + seqDigits);
+    at = copy(middle, json, at + seqDigits);
     escapedText.getBytes(0, textLength, json, at);
     copy(TOKEN_END, json, at + textLength);
-    return new StreamEvent(seq, Type.TOKEN, json, at);
+    return new StreamEvent(seq, type, json, at);
   }
 
   private static int copy(byte[] from, byte[] to, int at) {
@@ -182,19 +202,20 @@ public final class StreamEvent {
    * @return the event
    */
   public static StreamEvent restore(long seq, Type type, byte[] json) {
-    return new StreamEvent(seq, type, json, type == Type.TOKEN ? textStartOf(json) : -1);
+    return new StreamEvent(seq, type, json, type == Type.TOKEN ? textStartOf(json, TOKEN_MIDDLE)
+      : type == Type.REASONING ? textStartOf(json, REASONING_MIDDLE) : -1);
   }
 
   /** Where a token's text starts in the envelope {@link #token} wrote: right after its type and text keys. */
-  private static int textStartOf(byte[] json) {
+  private static int textStartOf(byte[] json, byte[] middle) {
     outer:
-    for (int i = 0; i + TOKEN_MIDDLE.length <= json.length; i++) {
-      for (int j = 0; j < TOKEN_MIDDLE.length; j++) {
-        if (json[i + j] != TOKEN_MIDDLE[j]) {
+    for (int i = 0; i + middle.length <= json.length; i++) {
+      for (int j = 0; j < middle.length; j++) {
+        if (json[i + j] != middle[j]) {
           continue outer;
         }
       }
-      return i + TOKEN_MIDDLE.length;
+      return i + middle.length;
     }
     throw new IllegalArgumentException("not a token envelope");
   }

@@ -45,6 +45,15 @@ public interface StreamObserver {
   }
 
   /**
+   * Reasoning ("thinking") text, apart from the answer: escaped for a JSON string like {@link #onText}. Observers
+   * of a client API without a place for it ignore it.
+   *
+   * @param text one delta, escaped, without quotes; the buffer is the observer's to keep
+   */
+  default void onReasoning(Buffer text) {
+  }
+
+  /**
    * Tool-call deltas, in OpenAI's shape.
    *
    * @param toolCalls the deltas

@@ -22,6 +22,7 @@ final class StreamSnapshot {
   private long upToSeq;
   private JsonObject start;
   private final Buffer text = Buffer.buffer();
+  private final Buffer reasoning = Buffer.buffer();
   private final Map<Integer, ToolCall> toolCalls = new TreeMap<>();
   private long toolCallBytes;
   private JsonObject usage;
@@ -55,6 +56,7 @@ final class StreamSnapshot {
       }
     }
     JsonText.appendEscaped(snapshot.text, json.getString("text", ""));
+    JsonText.appendEscaped(snapshot.reasoning, json.getString("reasoning", ""));
     JsonArray calls = json.getJsonArray("toolCalls");
     if (calls != null) {
       snapshot.toolCallBytes = calls.toBuffer().length();
@@ -67,7 +69,7 @@ final class StreamSnapshot {
     }
     snapshot.usage = json.getJsonObject("usage");
     snapshot.encoded = event;
-    return snapshot.text.length() + snapshot.toolCallBytes <= maxBytes ? snapshot : null;
+    return snapshot.foldedBytes() <= maxBytes ? snapshot : null;
   }
 
   /** @return the last seq folded, 0 before the first fold */
@@ -92,6 +94,7 @@ final class StreamSnapshot {
     encoded = null;
     switch (event.type()) {
       case TOKEN -> event.appendEscapedText(text);
+      case REASONING -> event.appendEscapedText(reasoning);
       case START -> start = event.toJson();
       case USAGE -> usage = event.toJson();
       case TOOL_CALLS -> foldToolCalls(event);
@@ -99,7 +102,11 @@ final class StreamSnapshot {
         // end is never evicted; reset and snapshot are written to readers, never appended
       }
     }
-    return text.length() + toolCallBytes <= maxBytes;
+    return foldedBytes() <= maxBytes;
+  }
+
+  private long foldedBytes() {
+    return (long) text.length() + reasoning.length() + toolCallBytes;
   }
 
   private void foldToolCalls(StreamEvent event) {
@@ -132,7 +139,7 @@ final class StreamSnapshot {
 
   private byte[] encode() {
     String seq = Long.toString(upToSeq);
-    Buffer out = Buffer.buffer(envelopePrefix.length + text.length() + (int) toolCallBytes + 160)
+    Buffer out = Buffer.buffer(envelopePrefix.length + text.length() + reasoning.length() + (int) toolCallBytes + 160)
       .appendBytes(envelopePrefix).appendString(seq).appendString(",\"type\":\"snapshot\",\"upToSeq\":")
       .appendString(seq);
     if (start != null) {
@@ -143,6 +150,9 @@ final class StreamSnapshot {
       }
     }
     out.appendString(",\"text\":\"").appendBuffer(text).appendByte((byte) '"');
+    if (reasoning.length() > 0) {
+      out.appendString(",\"reasoning\":\"").appendBuffer(reasoning).appendByte((byte) '"');
+    }
     if (!toolCalls.isEmpty()) {
       JsonArray calls = new JsonArray();
       toolCalls.values().forEach(call -> calls.add(call.toJson()));

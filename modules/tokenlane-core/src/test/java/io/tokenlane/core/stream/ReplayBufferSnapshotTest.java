@@ -76,6 +76,31 @@ class ReplayBufferSnapshotTest {
   }
 
   @Test
+  void reasoningFoldsApartFromTheTextAndCountsAgainstTheBound() {
+    ReplayBuffer buffer = buffer(2, 1 << 20);
+    buffer.append(start());
+    buffer.append(StreamEvent.of(ID, 2, StreamEvent.Type.REASONING, new JsonObject().put("text", "Let me \"think\"")));
+    buffer.append(StreamEvent.of(ID, 3, StreamEvent.Type.REASONING, new JsonObject().put("text", ".")));
+    buffer.append(token(4, "Yes"));
+    buffer.append(token(5, "!"));
+    buffer.append(end(6));
+    JsonObject snapshot = buffer.read(0, 10).snapshot().toJson();
+    assertEquals("Let me \"think\".", snapshot.getString("reasoning"));
+    assertEquals("Yes", snapshot.getString("text"), "the answer holds no reasoning");
+    StreamEvent restored = StreamEvent.restore(2, StreamEvent.Type.REASONING,
+      StreamEvent.of(ID, 2, StreamEvent.Type.REASONING, new JsonObject().put("text", "x")).encoded());
+    assertEquals(new JsonObject().put("streamId", ID).put("seq", 2L).put("type", "reasoning").put("text", "x"),
+      restored.toJson(), "a mirrored reasoning event has the token layout");
+
+    ReplayBuffer bounded = buffer(2, 8);
+    bounded.append(start());
+    bounded.append(StreamEvent.of(ID, 2, StreamEvent.Type.REASONING, new JsonObject().put("text", "0123456789")));
+    bounded.append(token(3, "a"));
+    bounded.append(token(4, "b"));
+    assertTrue(bounded.read(0, 10).reset(), "past the bound a reset, reasoning included");
+  }
+
+  @Test
   void evictedByAgeTheEndStaysSoALateReaderGetsTheSnapshotAndTheEnd() {
     ReplayBuffer buffer = buffer(16, 1 << 20);
     buffer.append(start());

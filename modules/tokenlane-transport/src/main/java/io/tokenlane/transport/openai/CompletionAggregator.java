@@ -24,6 +24,7 @@ final class CompletionAggregator implements StreamObserver {
   private final String model;
   private final long created;
   private final Buffer text = Buffer.buffer();
+  private Buffer reasoning;
   private final Map<Integer, JsonObject> toolCalls = new TreeMap<>();
   private Usage usage;
 
@@ -37,6 +38,11 @@ final class CompletionAggregator implements StreamObserver {
   @Override
   public void onText(Buffer delta) {
     text.appendBuffer(delta);
+  }
+
+  @Override
+  public void onReasoning(Buffer delta) {
+    reasoning = reasoning == null ? delta.copy() : reasoning.appendBuffer(delta);
   }
 
   @Override
@@ -96,6 +102,9 @@ final class CompletionAggregator implements StreamObserver {
       .put("role", "assistant")
       .put("content", text.length() == 0 && !toolCalls.isEmpty() ? null : JsonText.decode(text))
       .put("refusal", null);
+    if (reasoning != null) {
+      message.put("reasoning_content", JsonText.decode(reasoning));
+    }
     if (!toolCalls.isEmpty()) {
       JsonArray calls = new JsonArray();
       toolCalls.values().forEach(calls::add);

@@ -40,6 +40,7 @@ final class SseCompletionWriter implements StreamObserver {
   private final byte[] idJson;
   private final byte[] modelJson;
   private final byte[] textPrefix;
+  private final byte[] reasoningPrefix;
   private final byte[] textSuffix;
   private volatile long lastWriteNanos = System.nanoTime();
   private Buffer pending;
@@ -61,10 +62,12 @@ final class SseCompletionWriter implements StreamObserver {
     this.includeUsage = includeUsage;
     this.idJson = JsonText.quoted(id);
     this.modelJson = JsonText.quoted(model);
-    this.textPrefix = Buffer.buffer(128).appendString("data: {\"id\":").appendBytes(idJson)
+    Buffer head = Buffer.buffer(128).appendString("data: {\"id\":").appendBytes(idJson)
       .appendString(",\"object\":\"chat.completion.chunk\",\"created\":").appendString(Long.toString(created))
       .appendString(",\"model\":").appendBytes(modelJson)
-      .appendString(",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":{\"content\":\"").getBytes();
+      .appendString(",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":{");
+    this.textPrefix = head.copy().appendString("\"content\":\"").getBytes();
+    this.reasoningPrefix = head.appendString("\"reasoning_content\":\"").getBytes();
     this.textSuffix = ("\"},\"logprobs\":null,\"finish_reason\":null}]" + (includeUsage ? ",\"usage\":null" : "") + "}\n\n")
       .getBytes(StandardCharsets.UTF_8);
     keepAlives.add(this);
@@ -106,6 +109,14 @@ final class SseCompletionWriter implements StreamObserver {
     ensureRole();
     pending(textPrefix.length + text.length() + textSuffix.length)
       .appendBytes(textPrefix).appendBuffer(text).appendBytes(textSuffix);
+  }
+
+  @Override
+  public void onReasoning(Buffer text) {
+    ensureRole();
+    // As DeepSeek and vLLM send it: the field OpenAI-compatible clients read reasoning from.
+    pending(reasoningPrefix.length + text.length() + textSuffix.length)
+      .appendBytes(reasoningPrefix).appendBuffer(text).appendBytes(textSuffix);
   }
 
   @Override
