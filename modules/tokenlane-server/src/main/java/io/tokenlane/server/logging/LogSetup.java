@@ -7,6 +7,9 @@ import java.util.logging.SimpleFormatter;
 /** Installs the standalone server's logging: one non-blocking handler on the root logger, text or JSON lines. */
 public final class LogSetup {
 
+  // Held: java.util.logging keeps loggers weakly, and a collected logger forgets its level.
+  private static final Logger MICROMETER_REGISTRY = Logger.getLogger("io.micrometer.core.instrument.MeterRegistry");
+
   private LogSetup() {
   }
 
@@ -25,6 +28,12 @@ public final class LogSetup {
     }
     AsyncLogHandler handler = new AsyncLogHandler(System.err, json ? new JsonLogFormatter() : new SimpleFormatter());
     root.addHandler(handler);
+    // Each HTTP server instance registers Vert.x's vertx.http.server.active.connections gauge again, and Micrometer
+    // warns at the second (vertx-micrometer-metrics#259). Harmless: Vert.x keeps one counter per meter id, shared
+    // by the instances, so the gauge counts every instance's connections. Only that registry logger goes quiet.
+    if (MICROMETER_REGISTRY.getLevel() == null) {
+      MICROMETER_REGISTRY.setLevel(java.util.logging.Level.SEVERE);
+    }
     return handler;
   }
 }
