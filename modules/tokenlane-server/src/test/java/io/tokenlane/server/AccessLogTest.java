@@ -110,7 +110,7 @@ class AccessLogTest {
     NativeClient.await("the stream's line", () -> lines.stream().anyMatch(l -> l.startsWith("stream ") && l.contains("requestId=r-stream-1 ")));
     String line = lines.stream().filter(l -> l.startsWith("stream ") && l.contains("requestId=r-stream-1 ")).findFirst().orElseThrow();
     assertTrue(line.matches("stream chatcmpl-[0-9a-f]+ requestId=r-stream-1 session=- model=m provider=m transport=openai"
-      + " tokens=3 ttftMs=\\d+ durationMs=\\d+ reason=(stop|length)"), line);
+      + " tokens=3 promptTokens=\\d+ usage=upstream ttftMs=\\d+ durationMs=\\d+ reason=(stop|length)"), line);
     assertFalse(line.contains("secret prompt"), "never the prompt");
     // A native stream names its session and the X-Request-Id of the request that started it.
     try (NativeClient client = new NativeClient(vertx, gateway.port())) {
@@ -127,7 +127,7 @@ class AccessLogTest {
       NativeClient.await("the native stream's line", () -> lines.stream().anyMatch(l -> l.startsWith("stream " + id + " ")));
       String nativeLine = lines.stream().filter(l -> l.startsWith("stream " + id + " ")).findFirst().orElseThrow();
       assertTrue(nativeLine.contains(" requestId=p-7 session=" + session.getString("sessionId") + " model=m provider=m"
-        + " transport=native tokens=3 "), nativeLine);
+        + " transport=native tokens=3 promptTokens="), nativeLine);
     }
   }
 

@@ -218,7 +218,9 @@ class NativeProtocolErrorsTest extends NativeTestBase {
     ws.awaitMessage(m -> "pong".equals(m.getString("type")));
     assertFalse(ws.closed);
     ws.send(new JsonObject().put("type", "cancel").put("streamId", id));
-    assertEquals("cancelled", ws.awaitEnd(id).get(1).getString("reason"));
+    List<JsonObject> events = ws.awaitEnd(id);
+    assertEquals("usage", events.get(1).getString("type"), "the estimated usage of a stream that generated nothing");
+    assertEquals("cancelled", events.get(2).getString("reason"));
   }
 
   @Test

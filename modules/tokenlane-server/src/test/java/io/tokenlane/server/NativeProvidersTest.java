@@ -157,6 +157,25 @@ class NativeProvidersTest {
     assertFalse(reply.body().contains("sk-ant-test"), "never the key");
   }
 
+  @Test
+  void aStreamThatFailsMidwayStillReportsItsUsageEstimatedThenTheError() throws Exception {
+    ollama.enqueue(io.tokenlane.testkit.ollama.Script.tokens("a", "b", "c").errorLineAfter(2, "model runner crashed"));
+    GatewayServer.Reply reply = gateway.post("/v1/chat/completions", GatewayServer.streamingChat("llama", "hi")
+      .put("stream_options", new JsonObject().put("include_usage", true)));
+    assertEquals(200, reply.status(), reply.body());
+    List<JsonObject> chunks = chunks(reply.body());
+    JsonObject usage = chunks.get(chunks.size() - 2).getJsonObject("usage");
+    assertEquals(2, usage.getInteger("completion_tokens"), "the deltas delivered");
+    assertTrue(usage.getInteger("prompt_tokens") > 0, "the prompt's estimate");
+    assertTrue(usage.getBoolean("estimated"), "marked as estimated");
+    assertTrue(chunks.get(chunks.size() - 1).containsKey("error"), reply.body());
+    assertFalse(reply.body().contains("[DONE]"), "an error, not a normal end");
+    // Without streaming, the usage is in the completion.
+    ollama.enqueue(io.tokenlane.testkit.ollama.Script.tokens("ok"));
+    JsonObject completion = gateway.post("/v1/chat/completions", GatewayServer.chat("llama", "hi")).json();
+    assertEquals(1, completion.getJsonObject("usage").getInteger("completion_tokens"));
+  }
+
   private static List<JsonObject> chunks(String body) {
     return body.lines().filter(line -> line.startsWith("data: {"))
       .map(line -> new JsonObject(line.substring("data: ".length()))).toList();

@@ -172,7 +172,12 @@ class NativeStreamsTest extends NativeTestBase {
     assertFalse(empty.json().getBoolean("ended"));
     client.cancel(token, id);
     JsonObject ended = client.poll(token, id, 1, 1000).json();
-    assertEquals("cancelled", ended.getJsonArray("events").getJsonObject(0).getString("reason"));
+    // Nothing was generated: the estimated usage (the prompt's), then the end.
+    JsonObject usage = ended.getJsonArray("events").getJsonObject(0);
+    assertEquals("usage", usage.getString("type"));
+    assertEquals(0, usage.getInteger("completionTokens"));
+    assertTrue(usage.getBoolean("estimated"));
+    assertEquals("cancelled", ended.getJsonArray("events").getJsonObject(1).getString("reason"));
     assertTrue(ended.getBoolean("ended"));
   }
 

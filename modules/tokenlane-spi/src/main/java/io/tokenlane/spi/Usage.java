@@ -7,9 +7,12 @@ import io.vertx.core.json.JsonObject;
  *
  * @param promptTokens tokens in the prompt
  * @param completionTokens tokens generated
+ * @param estimated {@code true} when the counts were estimated (the gateway's, for a stream whose upstream reported
+ *     none: a cancelled or failed one, or an upstream without usage), {@code false} when the upstream reported them
+ *     (since 1.2)
  * @since 1.0
  */
-public record Usage(int promptTokens, int completionTokens) {
+public record Usage(int promptTokens, int completionTokens, boolean estimated) {
 
   /**
    * Rejects negative counts.
@@ -18,6 +21,16 @@ public record Usage(int promptTokens, int completionTokens) {
     if (promptTokens < 0 || completionTokens < 0) {
       throw new IllegalArgumentException("token counts must not be negative");
     }
+  }
+
+  /**
+   * Counts the upstream reported, as in SPI 1.0 and 1.1.
+   *
+   * @param promptTokens tokens in the prompt
+   * @param completionTokens tokens generated
+   */
+  public Usage(int promptTokens, int completionTokens) {
+    this(promptTokens, completionTokens, false);
   }
 
   /**
@@ -32,12 +45,13 @@ public record Usage(int promptTokens, int completionTokens) {
   /**
    * The OpenAI {@code usage} object.
    *
-   * @return {@code {prompt_tokens, completion_tokens, total_tokens}}
+   * @return {@code {prompt_tokens, completion_tokens, total_tokens}}, and {@code estimated: true} when estimated
    */
   public JsonObject toJson() {
-    return new JsonObject()
+    JsonObject json = new JsonObject()
       .put("prompt_tokens", promptTokens)
       .put("completion_tokens", completionTokens)
       .put("total_tokens", totalTokens());
+    return estimated ? json.put("estimated", true) : json;
   }
 }

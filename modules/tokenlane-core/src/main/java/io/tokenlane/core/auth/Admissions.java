@@ -208,7 +208,10 @@ public final class Admissions {
 
     @Override
     public void onUsage(Usage reported) {
-      usage = reported;
+      if (!reported.estimated()) {
+        // The gateway's own estimate counts deltas only; this one also counts their bytes.
+        usage = reported;
+      }
       next.onUsage(reported);
     }
 

@@ -206,6 +206,7 @@ public final class GatewayImpl implements Gateway {
     StreamBridge bridge = new StreamBridge(streamId, vertx.getOrCreateContext(), verticle.providerContext(),
       pick.sameThread(), observer, redactor, this::ended, modelMeters.get(route.name()).open());
     bridge.labels(route.name(), route.provider(), labels);
+    bridge.promptEstimate(io.tokenlane.core.auth.Admissions.estimatePromptTokens(body));
     active.add(bridge);
     if (closing) {
       // close() started between the first check and the add: it may have seen no stream and begun undeploying.

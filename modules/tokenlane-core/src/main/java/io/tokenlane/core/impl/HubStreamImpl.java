@@ -456,8 +456,9 @@ final class HubStreamImpl implements HubStream, StreamObserver {
 
   @Override
   public void onUsage(Usage usage) {
-    append(StreamEvent.Type.USAGE, new JsonObject().put("promptTokens", usage.promptTokens())
-      .put("completionTokens", usage.completionTokens()).put("totalTokens", usage.totalTokens()));
+    JsonObject counts = new JsonObject().put("promptTokens", usage.promptTokens())
+      .put("completionTokens", usage.completionTokens()).put("totalTokens", usage.totalTokens());
+    append(StreamEvent.Type.USAGE, usage.estimated() ? counts.put("estimated", true) : counts);
   }
 
   @Override

@@ -67,6 +67,9 @@ final class StreamBridge implements StreamSink, ActiveStream {
   private Handler<Void> providerDrain;
   // client
   private boolean ended;
+  // The last usage delivered: the upstream's, or the estimate the stream ended with.
+  private Usage lastUsage;
+  private int promptEstimate;
 
   StreamBridge(String id, Context client, Context provider, boolean sameThread, StreamObserver observer,
                SecretRedactor redactor, Consumer<StreamBridge> onEnded, Meters.StreamMeter meter) {
@@ -79,6 +82,15 @@ final class StreamBridge implements StreamSink, ActiveStream {
     this.onEnded = onEnded;
     this.meter = meter;
     this.handoff = sameThread ? Handoff.sameThread() : Handoff.crossThread();
+  }
+
+  /**
+   * The prompt's estimated tokens: the usage a stream ends with when its upstream reported none.
+   *
+   * @param tokens the estimate
+   */
+  void promptEstimate(long tokens) {
+    this.promptEstimate = (int) Math.min(Integer.MAX_VALUE, tokens);
   }
 
   /** What the end-of-stream log line names. */
@@ -303,6 +315,7 @@ final class StreamBridge implements StreamSink, ActiveStream {
     }
     if (usage != null) {
       meter.usage(usage.completionTokens());
+      lastUsage = usage;
     }
     if (usage != null && !ended) {
       guarded(() -> observer.onUsage(usage));
@@ -322,10 +335,12 @@ final class StreamBridge implements StreamSink, ActiveStream {
     } else if (item instanceof OpenAiChunk chunk) {
       if (chunk.hasUsage()) {
         meter.usage(chunk.usage().completionTokens());
+        lastUsage = chunk.usage();
       }
       guarded(() -> observer.onChunk(chunk));
     } else if (item instanceof Usage usage) {
       meter.usage(usage.completionTokens());
+      lastUsage = usage;
       guarded(() -> observer.onUsage(usage));
     } else if (item instanceof ToolCalls calls) {
       guarded(() -> observer.onToolCalls(calls.deltas()));
@@ -394,6 +409,13 @@ final class StreamBridge implements StreamSink, ActiveStream {
     if (ended) {
       return;
     }
+    if (lastUsage == null) {
+      // Every stream ends with usage, cancelled and failed ones too: the upstream's, else the gateway's estimate
+      // (the prompt's estimate, and the deltas delivered), marked as such.
+      Usage estimate = new Usage(promptEstimate, (int) Math.min(Integer.MAX_VALUE, meter.tokens()), true);
+      lastUsage = estimate;
+      guarded(() -> observer.onUsage(estimate));
+    }
     ended = true;
     StreamEnd shown = end.isError() ? StreamEnd.failed(redact(end.error())) : end;
     meter.ended(shown);
@@ -418,13 +440,15 @@ final class StreamBridge implements StreamSink, ActiveStream {
     return "stream " + id + " requestId=" + (labels.requestId() == null ? "-" : labels.requestId())
       + " session=" + (labels.sessionId() == null ? "-" : labels.sessionId())
       + " model=" + model + " provider=" + providerName + " transport=" + labels.transport()
-      + " tokens=" + meter.tokens() + " ttftMs=" + (ttft < 0 ? "-" : Long.toString(ttft))
+      + " tokens=" + meter.tokens() + " promptTokens=" + (lastUsage == null ? promptEstimate : lastUsage.promptTokens())
+      + " usage=" + (lastUsage == null || lastUsage.estimated() ? "estimated" : "upstream")
+      + " ttftMs=" + (ttft < 0 ? "-" : Long.toString(ttft))
       + " durationMs=" + meter.durationMillis() + " reason=" + end.reason().wireName()
       + (end.isError() ? " error=" + end.error().code() : "");
   }
 
   private ProviderError redact(ProviderError error) {
-    return new ProviderError(error.code(), redactor.redact(error.message()), error.httpStatus());
+    return new ProviderError(error.code(), redactor.redact(error.message()), error.httpStatus(), error.retryAfterMs());
   }
 
   private void guarded(Runnable call) {

@@ -157,11 +157,7 @@ final class SseCompletionWriter implements StreamObserver {
       ensureRole();
       pending(256).appendString(chunk(new JsonObject(), end.finishReason()));
     }
-    Usage counts = !includeUsage || usageSent ? null : usageChunk != null ? usageChunk.usage() : usage;
-    if (counts != null) {
-      JsonObject usageJson = chunkHeader().put("choices", new JsonArray()).put("usage", counts.toJson());
-      pending(256).appendString("data: " + usageJson.encode() + "\n\n");
-    }
+    appendUsage();
     Buffer last = pending(DONE.length()).appendBuffer(DONE);
     pending = null;
     start();
@@ -173,11 +169,22 @@ final class SseCompletionWriter implements StreamObserver {
       OpenAiErrors.send(response, end.error());
       return;
     }
-    // Mid-stream: an error event and no [DONE], which OpenAI SDKs raise as an APIError.
+    // Mid-stream: the usage so far (when asked for), an error event and no [DONE], which OpenAI SDKs raise as an
+    // APIError.
+    appendUsage();
     Buffer last = pending(256).appendString("data: " + OpenAiErrors.body(end.error()).encode() + "\n\n");
     pending = null;
     start();
     response.end(last);
+  }
+
+  /** The usage chunk, when the client asked for usage and the upstream's own did not go out already. */
+  private void appendUsage() {
+    Usage counts = !includeUsage || usageSent ? null : usageChunk != null ? usageChunk.usage() : usage;
+    if (counts != null) {
+      JsonObject usageJson = chunkHeader().put("choices", new JsonArray()).put("usage", counts.toJson());
+      pending(256).appendString("data: " + usageJson.encode() + "\n\n");
+    }
   }
 
   void keepAlive(long intervalNanos) {
