@@ -154,6 +154,8 @@ class NativeProvidersTest {
     anthropic.enqueue(io.tokenlane.testkit.anthropic.Script.rateLimited(7));
     GatewayServer.Reply reply = gateway.post("/v1/chat/completions", GatewayServer.streamingChat("claude", "hi"));
     assertEquals(429, reply.status(), reply.body());
+    assertEquals("7", reply.headers().get("retry-after"), "the upstream's hint");
+    assertEquals("rate_limited", reply.json().getJsonObject("error").getString("code"));
     assertFalse(reply.body().contains("sk-ant-test"), "never the key");
   }
 

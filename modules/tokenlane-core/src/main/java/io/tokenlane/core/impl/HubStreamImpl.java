@@ -466,6 +466,9 @@ final class HubStreamImpl implements HubStream, StreamObserver {
     JsonObject data = new JsonObject().put("reason", streamEnd.reason().wireName());
     if (streamEnd.isError()) {
       data.put("code", streamEnd.error().code()).put("message", streamEnd.error().message());
+      if (streamEnd.error().retryAfterMs() >= 0) {
+        data.put("retryAfterMs", streamEnd.error().retryAfterMs());
+      }
     } else if (streamEnd.reason() == StreamEnd.Reason.CANCELLED) {
       data.put("code", cancelCode);
     }

@@ -55,6 +55,10 @@ public final class OpenAiErrors {
   }
 
   public static void send(HttpServerResponse response, ProviderError error) {
+    if (error.retryAfterMs() >= 0 && !response.headWritten()) {
+      // The upstream's own hint (a 429 or an overload), rounded up to whole seconds.
+      response.putHeader("retry-after", Long.toString((error.retryAfterMs() + 999) / 1000));
+    }
     send(response, error.httpStatus(), body(error));
   }
 }
