@@ -89,6 +89,7 @@ public final class Tokenlane {
     Meters meters = meters(vertx, config);
     return vertx.executeBlocking(() -> loadPlugins(config))
       .compose(catalog -> Gateway.start(vertx, config.gateway(), catalog, meters)
+        .map(gateway -> config.logPrompts() ? new io.tokenlane.server.logging.PromptLog(gateway) : gateway)
         .compose(gateway -> directory(vertx, config)
           .compose(directory -> secret(config, directory)
             .map(secret -> new Tokenlane(vertx, config, gateway, catalog, directory, secret, meters)))

@@ -56,7 +56,10 @@ public final class TokenlaneConfig {
       .description("text lines, or one JSON object per line (for log collectors)"),
     ConfigField.bool("accessLog").defaultValue(true)
       .description("one line per HTTP request (logger io.tokenlane.access): method, path, status, duration, bytes,"
-        + " client, request id"));
+        + " client, request id"),
+    ConfigField.bool("prompts").defaultValue(false)
+      .description("log each stream's messages as it opens (logger io.tokenlane.prompts): for debugging only, prompts"
+        + " may hold personal data"));
   static final ConfigSchema HTTP_SCHEMA = ConfigSchema.of(
     ConfigField.string("host").defaultValue("127.0.0.1")
       .description("address to listen on; 0.0.0.0 for every interface (then configure auth)"),
@@ -222,6 +225,7 @@ public final class TokenlaneConfig {
   private BrowserPolicy browser = BrowserPolicy.sameOriginOnly();
   private boolean jsonLogs;
   private boolean accessLog = true;
+  private boolean logPrompts;
   private HttpLimits httpLimits = new HttpLimits(HttpLimits.DEFAULT_HEADER_TIMEOUT_MS,
     HttpLimits.DEFAULT_BODY_TIMEOUT_MS, HttpLimits.DEFAULT_IDLE_TIMEOUT_MS, TransportOptions.DEFAULT_MAX_BODY_BYTES);
   private boolean metricsEnabled = true;
@@ -325,6 +329,7 @@ public final class TokenlaneConfig {
     JsonObject logging = section(root, "logging", LOGGING_SCHEMA, problems);
     config.jsonLogs = "json".equals(logging.getString("format", "text"));
     config.accessLog = logging.getBoolean("accessLog", true);
+    config.logPrompts = logging.getBoolean("prompts", false);
     JsonObject browserJson = section(root, "browser", BROWSER_SCHEMA, problems);
     if (problems.isEmpty()) {
       config.browser = browser(browserJson, problems);
@@ -532,6 +537,11 @@ public final class TokenlaneConfig {
   /** @return whether every HTTP request gets an access-log line */
   public boolean accessLog() {
     return accessLog;
+  }
+
+  /** @return whether each stream's prompt is logged ({@code logging.prompts}, off by default) */
+  public boolean logPrompts() {
+    return logPrompts;
   }
 
   /** @return how clients authenticate (none by default) */

@@ -32,6 +32,7 @@ class AccessLogTest {
   static GatewayServer gateway;
   static final List<String> lines = new CopyOnWriteArrayList<>();
   static LogCapture capture;
+  static final Logger PROMPT_LOG = Logger.getLogger("io.tokenlane.prompts");
 
   @BeforeAll
   static void start() throws Exception {
@@ -128,6 +129,50 @@ class AccessLogTest {
       String nativeLine = lines.stream().filter(l -> l.startsWith("stream " + id + " ")).findFirst().orElseThrow();
       assertTrue(nativeLine.contains(" requestId=p-7 session=" + session.getString("sessionId") + " model=m provider=m"
         + " transport=native tokens=3 promptTokens="), nativeLine);
+    }
+  }
+
+  @Test
+  void promptsAreLoggedOnlyWhenAsked() throws Exception {
+    PROMPT_LOG.setLevel(Level.INFO);
+    List<String> prompts = new CopyOnWriteArrayList<>();
+    try (LogCapture promptCapture = LogCapture.start(record -> {
+      if ("io.tokenlane.prompts".equals(record.getLoggerName())) {
+        prompts.add(record.getMessage());
+      }
+    })) {
+      HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+        .header("x-request-id", "r-quiet").header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"private words\"}]}"))
+        .build();
+      assertEquals(200, HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).statusCode());
+      NativeClient.await("the stream's line", () -> lines.stream().anyMatch(l -> l.contains("requestId=r-quiet ")));
+      assertTrue(prompts.isEmpty(), "off by default: " + prompts);
+      assertTrue(lines.stream().noneMatch(l -> l.contains("private words")), "in no other log either");
+
+      // Its own Vert.x: two gateways on port 0 in one Vert.x would share their HTTP servers.
+      Vertx other = Vertx.vertx();
+      GatewayServer debugging = GatewayServer.start(other, """
+        logging:
+          prompts: true
+        providers:
+          m: { type: mock, config: { length: 3 } }
+        models:
+          m: { provider: m }
+        """);
+      try {
+        HttpRequest asked = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + debugging.port() + "/v1/chat/completions"))
+          .header("x-request-id", "r-debug").header("content-type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"debug me\"}]}"))
+          .build();
+        assertEquals(200, HttpClient.newHttpClient().send(asked, HttpResponse.BodyHandlers.ofString()).statusCode());
+        NativeClient.await("the prompt's line", () -> !prompts.isEmpty());
+        assertTrue(prompts.get(0).matches("prompt chatcmpl-[0-9a-f]+ requestId=r-debug model=m messages=\\[.*debug me.*]"),
+          prompts.get(0));
+      } finally {
+        debugging.close();
+        other.close().await(10, TimeUnit.SECONDS);
+      }
     }
   }
 
