@@ -403,7 +403,8 @@ class HelmChartTest {
       Run passed = runScript(script, test, base, "helm-test-key-0123456789");
       assertEquals(0, passed.exitCode(), passed.output());
       assertTrue(passed.output().contains("\"status\":\"UP\""), passed.output());
-      assertTrue(passed.output().matches("(?s).*streamed \\d+ events\\s+ok\\s*"), passed.output());
+      assertTrue(passed.output().matches("(?s).*streamed \\d+ events\\s.*stream st-\\S+ read to its end in \\d+ polls\\s+ok\\s*"),
+        passed.output());
 
       Run refused = runScript(script, test, base, "not-the-key");
       assertFalse(refused.exitCode() == 0, refused.output());
