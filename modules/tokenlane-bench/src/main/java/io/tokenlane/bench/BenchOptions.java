@@ -50,8 +50,10 @@ public record BenchOptions(BenchPlan plan, Path out, List<BenchPath> paths, Path
       --gateway-env KEY=VALUE   environment of the gateway's process, repeatable; TOKENLANE_<SECTION>_<KEY>
                                 overrides a configuration key, e.g. TOKENLANE_HTTP_INSTANCES=4
       --gateway-jvm FLAG        a JVM flag for the gateway, repeatable, e.g. --gateway-jvm -XX:+UseParallelGC
-      --paths LIST   direct,nginx,tokenlane-openai-sse,tokenlane-sse,tokenlane-websocket,tokenlane-long-poll,portkey,
-                     or none (only --cluster or --fanout then)
+      --paths LIST   direct,nginx,tokenlane-openai-sse,tokenlane-sse,tokenlane-websocket,tokenlane-long-poll,
+                     tokenlane-anthropic,portkey, or none (only --cluster or --fanout then). tokenlane-anthropic is
+                     the OpenAI path from an Anthropic-format upstream (the gateway's anthropic provider, the fake's
+                     second port): its CPU per token is set against tokenlane-openai-sse's (issue 12)
       --cluster      after the paths, two gateway members as a cluster: cross-member followers against local ones,
                      cluster operations per token, cross-member cancel, heap per stream and mirror, kill -9 of the
                      owner to owner_lost (issue 9; a few minutes). --paths tokenlane-openai-sse,tokenlane-sse gives

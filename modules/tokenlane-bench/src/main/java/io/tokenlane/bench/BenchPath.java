@@ -1,8 +1,8 @@
 package io.tokenlane.bench;
 
 /**
- * One way from the load generator to the fake upstream: what sits in between, and the protocol the client
- * speaks to it.
+ * One way from the load generator to the fake upstream: what sits in between, the protocol the client speaks to it,
+ * and the wire format the upstream answers in.
  */
 public enum BenchPath {
 
@@ -16,6 +16,8 @@ public enum BenchPath {
     Transport.WEBSOCKET),
   TOKENLANE_LONG_POLL("tokenlane-long-poll", "Tokenlane native long-poll: POST /v1/streams + GET poll", Hop.TOKENLANE,
     Transport.LONG_POLL),
+  TOKENLANE_ANTHROPIC("tokenlane-anthropic", "Tokenlane, POST /v1/chat/completions stream, from an Anthropic-format "
+    + "upstream (the anthropic provider)", Hop.TOKENLANE, Transport.OPENAI_SSE, Upstream.ANTHROPIC),
   PORTKEY("portkey", "Portkey gateway 1.15.2 on Node, POST /v1/chat/completions stream", Hop.PORTKEY,
     Transport.OPENAI_SSE);
 
@@ -25,16 +27,25 @@ public enum BenchPath {
   /** The protocol the client speaks. */
   public enum Transport { OPENAI_SSE, NATIVE_SSE, WEBSOCKET, LONG_POLL }
 
+  /** The wire format the fake upstream answers the path in. */
+  public enum Upstream { OPENAI, ANTHROPIC }
+
   private final String id;
   private final String description;
   private final Hop hop;
   private final Transport transport;
+  private final Upstream upstream;
 
   BenchPath(String id, String description, Hop hop, Transport transport) {
+    this(id, description, hop, transport, Upstream.OPENAI);
+  }
+
+  BenchPath(String id, String description, Hop hop, Transport transport, Upstream upstream) {
     this.id = id;
     this.description = description;
     this.hop = hop;
     this.transport = transport;
+    this.upstream = upstream;
   }
 
   /** @return the name in reports and on the command line */
@@ -55,9 +66,21 @@ public enum BenchPath {
     return transport;
   }
 
+  public Upstream upstream() {
+    return upstream;
+  }
+
   /** @return whether the path goes through Tokenlane */
   public boolean isTokenlane() {
     return hop == Hop.TOKENLANE;
+  }
+
+  /**
+   * @return whether the path's upstream is the direct path's (OpenAI's format, same events, same pacing), so its
+   *     latency and throughput compare with direct's
+   */
+  public boolean besideDirect() {
+    return upstream == Upstream.OPENAI;
   }
 
   /**

@@ -41,7 +41,7 @@ public final class ClusterPhase {
     try {
       Files.createDirectories(dir);
       try (UpstreamProcess upstream = UpstreamProcess.start(dir);
-           TokenlaneCluster cluster = TokenlaneCluster.start(jar, dir, tuning, upstream.port(), FORMING)) {
+           TokenlaneCluster cluster = TokenlaneCluster.start(jar, dir, tuning, upstream.ports(), FORMING)) {
         ClusterContext ctx = new ClusterContext(plan, load, console, upstream, cluster);
         ctx.step("two members (A on %d, B on %d) see each other; upstream on %d", cluster.ownerEndpoint().port(),
           cluster.otherEndpoint().port(), upstream.port());

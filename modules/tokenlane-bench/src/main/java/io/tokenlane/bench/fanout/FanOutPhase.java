@@ -54,7 +54,7 @@ public final class FanOutPhase {
           }
           Target gateway = Targets.tokenlane(jar, dir.resolve("gateway-" + level), fanOutTuning).target();
           try {
-            Endpoint endpoint = gateway.start(upstream.port());
+            Endpoint endpoint = gateway.start(upstream.ports());
             FanOutLevel run = new FanOutLevel(plan, level, load, console, upstream, gateway, endpoint, dir);
             if (report.readyzIdle() == null) {
               report.readyzIdle(ReadyzProbe.sample(endpoint, IDLE_PROBES, plan.probePeriod().toMillis() / 2));

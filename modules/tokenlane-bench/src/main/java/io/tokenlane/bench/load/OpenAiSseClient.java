@@ -1,6 +1,7 @@
 package io.tokenlane.bench.load;
 
 import io.tokenlane.bench.target.Endpoint;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
@@ -8,15 +9,19 @@ import io.vertx.core.http.RequestOptions;
 
 /**
  * {@code POST /v1/chat/completions} with {@code stream: true}, read as OpenAI's event stream; cancel closes the
- * connection, as the OpenAI SDKs do. Used for direct, nginx, Tokenlane's OpenAI API and Portkey.
+ * connection, as the OpenAI SDKs do. Used for direct, nginx, Tokenlane's OpenAI API (from either upstream format)
+ * and Portkey.
  */
 final class OpenAiSseClient implements StreamClient {
 
   private final HttpClient client;
   private final RequestOptions options;
+  private final Buffer body;
 
-  OpenAiSseClient(HttpClient client, Endpoint endpoint) {
+  /** @param body the chat request, {@link Prompt#openAi(io.tokenlane.bench.BenchPath)} */
+  OpenAiSseClient(HttpClient client, Endpoint endpoint, Buffer body) {
     this.client = client;
+    this.body = body;
     this.options = new RequestOptions().setMethod(HttpMethod.POST).setHost(endpoint.host()).setPort(endpoint.port())
       .setURI(endpoint.chatPath()).putHeader("content-type", "application/json").putHeader("accept", "text/event-stream");
     endpoint.headers().forEach(options::putHeader);
@@ -28,7 +33,7 @@ final class OpenAiSseClient implements StreamClient {
     client.request(options)
       .compose(request -> {
         run.onCancel(() -> request.reset());
-        return request.send(Prompt.OPENAI);
+        return request.send(body);
       })
       .onSuccess(response -> read(response, run))
       .onFailure(e -> run.fail("request: " + e.getMessage()));

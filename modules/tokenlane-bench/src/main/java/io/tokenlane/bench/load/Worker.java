@@ -41,7 +41,7 @@ final class Worker {
   StreamClient client(Clients kind) {
     Endpoint endpoint = kind.prompts();
     return switch (kind.path().transport()) {
-      case OPENAI_SSE -> new OpenAiSseClient(http, endpoint);
+      case OPENAI_SSE -> new OpenAiSseClient(http, endpoint, Prompt.openAi(kind.path()));
       case NATIVE_SSE -> new NativeSseClient(http, endpoint, kind.reads());
       case WEBSOCKET -> new WebSocketStreamClient(http, webSockets, endpoint);
       case LONG_POLL -> new LongPollClient(http, endpoint);

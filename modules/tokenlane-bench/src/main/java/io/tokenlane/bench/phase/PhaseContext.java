@@ -42,7 +42,7 @@ final class PhaseContext {
   void restartTarget() throws java.io.IOException {
     if (!sharedProcesses && plan.memoryFresh()) {
       target.close();
-      endpoint = target.start(upstream.port());
+      endpoint = target.start(upstream.ports());
     }
   }
 

@@ -58,7 +58,7 @@ public interface Stage extends AutoCloseable {
     public Lease acquire(BenchPath path, Target target) throws IOException {
       UpstreamProcess upstream = UpstreamProcess.start(workDir);
       try {
-        return new Lease(upstream, target, target.start(upstream.port()), true);
+        return new Lease(upstream, target, target.start(upstream.ports()), true);
       } catch (IOException | RuntimeException e) {
         target.close();
         upstream.close();
@@ -102,7 +102,7 @@ public interface Stage extends AutoCloseable {
       }
       Lease lease = leases.get(path.hop());
       if (lease == null) {
-        lease = new Lease(upstream, target, target.start(upstream.port()), newUpstream);
+        lease = new Lease(upstream, target, target.start(upstream.ports()), newUpstream);
         leases.put(path.hop(), lease);
         return new Lease(upstream, target, lease.endpoint(), newUpstream || target.jvmPid() > 0);
       }

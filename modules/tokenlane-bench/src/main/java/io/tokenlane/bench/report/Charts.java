@@ -21,6 +21,7 @@ final class Charts {
     BenchPath.TOKENLANE_SSE, "#8250df",
     BenchPath.TOKENLANE_WEBSOCKET, "#bf3989",
     BenchPath.TOKENLANE_LONG_POLL, "#bc4c00",
+    BenchPath.TOKENLANE_ANTHROPIC, "#1b7c83",
     BenchPath.PORTKEY, "#9a6700");
 
   private static final String DARK = "#0969da";
@@ -30,18 +31,19 @@ final class Charts {
   }
 
   /**
-   * Time to first token p99 by concurrency, one panel per interval, one line per path: what each path takes
-   * beyond the upstream's own pause before the first token.
+   * Time to first token p99 by concurrency, one panel per interval, one line per path in front of direct's upstream:
+   * what each path takes beyond the upstream's own pause before the first token.
    */
   static String latency(RunResult run) {
     List<LineChart.Series> legend = new ArrayList<>();
     List<LineChart.Panel> panels = new ArrayList<>();
-    for (PathReport report : run.measured()) {
+    List<PathReport> paths = run.measured().stream().filter(report -> report.path().besideDirect()).toList();
+    for (PathReport report : paths) {
       legend.add(new LineChart.Series(report.path().id(), COLORS.get(report.path()), new double[0], dash(report)));
     }
     for (long interval : run.plan().intervalsMs()) {
       List<LineChart.Series> p99 = new ArrayList<>();
-      for (PathReport report : run.measured()) {
+      for (PathReport report : paths) {
         p99.add(series(run, report, interval, figures -> beyond(figures.ttft().p99(), interval)));
       }
       panels.add(new LineChart.Panel("Time to first token p99, " + interval + " ms between tokens",
@@ -75,7 +77,7 @@ final class Charts {
     long interval = run.plan().referenceInterval();
     List<BarChart.Row> rows = new ArrayList<>();
     for (PathReport report : run.measured()) {
-      if (report.path() != BenchPath.DIRECT) {
+      if (comparedWithDirect(report)) {
         double atMiddle = run.added(report.path(), middle, interval, figures -> figures.ttft().p99());
         double atLargest = run.added(report.path(), largest, interval, figures -> figures.ttft().p99());
         rows.add(new BarChart.Row(report.path().id(), new double[] {positive(atMiddle), positive(atLargest)},
@@ -88,6 +90,14 @@ final class Charts {
       List.of(new BarChart.Measure(String.format(Locale.ROOT, "%,d streams", middle), LIGHT),
         new BarChart.Measure(String.format(Locale.ROOT, "%,d streams", largest), DARK)), rows,
       Goals.TTFT_AT_LARGEST_MS, "target at " + String.format(Locale.ROOT, "%,d", largest), Charts::millis);
+  }
+
+  /**
+   * Whether a path has a bar against direct: a hop in front of direct's own upstream. The Anthropic-format upstream
+   * paces two more events before the first token, so its difference with direct would be the upstream's.
+   */
+  private static boolean comparedWithDirect(PathReport report) {
+    return report.path() != BenchPath.DIRECT && report.path().besideDirect();
   }
 
   private static String belowFloor(double added) {
@@ -105,7 +115,7 @@ final class Charts {
     }
     List<BarChart.Row> rows = new ArrayList<>();
     for (PathReport report : run.measured()) {
-      if (report.path() != BenchPath.DIRECT) {
+      if (comparedWithDirect(report)) {
         double[] values = run.plan().levels().stream()
           .mapToDouble(level -> 100 * run.tokensOfDirect(report.path(), level, interval)).toArray();
         rows.add(new BarChart.Row(report.path().id(), values, BarChart.notes(values.length, null)));

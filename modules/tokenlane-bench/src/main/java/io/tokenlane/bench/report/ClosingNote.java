@@ -27,7 +27,7 @@ final class ClosingNote {
     long interval = run.plan().referenceInterval();
     double worstAdded = Double.NaN;
     BenchPath worst = null;
-    for (PathReport report : run.tokenlane()) {
+    for (PathReport report : run.tokenlaneBesideDirect()) {
       double added = run.added(report.path(), level, interval, f -> f.ttft().p99());
       if (worst == null || added > worstAdded) {
         worstAdded = added;

@@ -58,7 +58,9 @@ final class CpuSection {
       + "stack; *in user space* the rest (`utime`): the proxy's own code, and for a JVM its JIT and garbage collector.");
     md.paragraph("Targets: the OpenAI-compatible path within " + Fmt.ratio(Goals.CPU_VS_NGINX) + " nginx's "
       + "(moonshot: parity); the native transports within " + Fmt.ratio(Goals.NATIVE_VS_OPENAI) + " the OpenAI "
-      + "path's. The direct path has no hop, so no figure.");
+      + "path's" + (run.get(BenchPath.TOKENLANE_ANTHROPIC) == null ? "" : "; tokenlane-anthropic (an Anthropic-format "
+      + "upstream's events translated to OpenAI chunks) within " + Fmt.ratio(Goals.ANTHROPIC_VS_OPENAI) + " the "
+      + "OpenAI pass-through's (issue 12)") + ". The direct path has no hop, so no figure.");
   }
 
   /** "9.1 µs / 8.2 µs": the reference cell's CPU per token split between the kernel and user space. */

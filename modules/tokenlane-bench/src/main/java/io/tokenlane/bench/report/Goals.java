@@ -8,8 +8,9 @@ import java.util.Locale;
 import java.util.function.DoublePredicate;
 
 /**
- * Issue 8's targets, each checked against the run: where Tokenlane stands, and why when it misses. The memory
- * targets are in {@link MemoryGoals}, the helpers they share in {@link GoalText}.
+ * Issue 8's targets, and issue 12's for the Anthropic-format upstream, each checked against the run: where Tokenlane
+ * stands, and why when it misses. The memory targets are in {@link MemoryGoals}, the helpers they share in
+ * {@link GoalText}.
  */
 final class Goals {
 
@@ -43,6 +44,8 @@ final class Goals {
   static final double TOKENS_OF_DIRECT = 0.95;
   /** CPU per token of a native transport against the OpenAI path's. */
   static final double NATIVE_VS_OPENAI = 1.3;
+  /** CPU per token of the Anthropic-format upstream (Anthropic in, OpenAI out) against the OpenAI pass-through's. */
+  static final double ANTHROPIC_VS_OPENAI = 1.3;
 
   private Goals() {
   }
@@ -58,6 +61,9 @@ final class Goals {
     goals.add(ttftAtLargest(run));
     goals.add(tokensVersusDirect(run));
     goals.add(nativeVersusOpenAi(run));
+    if (run.get(BenchPath.TOKENLANE_ANTHROPIC) != null) {
+      goals.add(anthropicVersusOpenAi(run));
+    }
     goals.add(MemoryGoals.heapPerStream(run.tokenlane()));
     goals.add(MemoryGoals.tenThousand(run.tokenlane()));
     goals.add(SteadyState.goal(run));
@@ -83,11 +89,15 @@ final class Goals {
 
   /** The same ratio at 0 ms, where batching can change it: one more view of the cost, not the target's. */
   private static String saturatedRatio(RunResult run) {
+    return saturatedRatio(run, BenchPath.TOKENLANE_OPENAI, BenchPath.NGINX);
+  }
+
+  private static String saturatedRatio(RunResult run, BenchPath path, BenchPath base) {
     int level = run.plan().referenceLevel();
     if (!run.plan().measuresSaturation() || run.plan().referenceInterval() == 0) {
       return "";
     }
-    double ratio = run.cpuPerToken(BenchPath.TOKENLANE_OPENAI, level, 0) / run.cpuPerToken(BenchPath.NGINX, level, 0);
+    double ratio = run.cpuPerToken(path, level, 0) / run.cpuPerToken(base, level, 0);
     return Double.isNaN(ratio) ? "" : "; at 0 ms " + Fmt.ratio(ratio);
   }
 
@@ -119,7 +129,7 @@ final class Goals {
     double noise = GoalText.floorNoise(run, level, interval);
     List<Value> values = new ArrayList<>();
     List<Verdict> verdicts = new ArrayList<>();
-    for (PathReport report : run.tokenlane()) {
+    for (PathReport report : run.tokenlaneBesideDirect()) {
       double p99 = run.added(report.path(), level, interval, f -> f.ttft().p99());
       values.add(new Value(report.path(), p99, Fmt.addedMs(p99)));
       verdicts.add(Double.isNaN(p99) ? Verdict.NOT_MEASURED : p99 <= allowed ? Verdict.MET
@@ -145,7 +155,7 @@ final class Goals {
         Verdict.NOT_MEASURED, "");
     }
     List<Value> values = new ArrayList<>();
-    for (PathReport report : run.tokenlane()) {
+    for (PathReport report : run.tokenlaneBesideDirect()) {
       double worst = Double.NaN;
       int at = 0;
       for (int level : levels) {
@@ -171,7 +181,7 @@ final class Goals {
     double openAi = run.cpuPerToken(BenchPath.TOKENLANE_OPENAI);
     List<Value> values = new ArrayList<>();
     for (PathReport report : run.tokenlane()) {
-      if (report.path() != BenchPath.TOKENLANE_OPENAI) {
+      if (report.path().transport() != BenchPath.Transport.OPENAI_SSE) {
         double ratio = run.cpuPerToken(report.path()) / openAi;
         values.add(new Value(report.path(), ratio, Fmt.micros(run.cpuPerToken(report.path())) + " = "
           + Fmt.ratio(ratio)));
@@ -183,6 +193,28 @@ final class Goals {
     Verdict verdict = verdict(values, value -> value <= NATIVE_VS_OPENAI);
     return new Goal(target, "openai-sse " + Fmt.micros(openAi) + "; " + GoalText.join(values), verdict,
       verdict == Verdict.MET ? "" : GoalText.profiles(run, missed(values, value -> value <= NATIVE_VS_OPENAI)));
+  }
+
+  /** Issue 12: a token translated from Anthropic's events costs the gateway little more than one passed through. */
+  private static Goal anthropicVersusOpenAi(RunResult run) {
+    String target = "Anthropic-format upstream (issue 12): CPU per token of Anthropic in, OpenAI out within "
+      + Fmt.ratio(ANTHROPIC_VS_OPENAI) + " the OpenAI pass-through path's, " + run.referenceCell();
+    double openAi = run.cpuPerToken(BenchPath.TOKENLANE_OPENAI);
+    double anthropic = run.cpuPerToken(BenchPath.TOKENLANE_ANTHROPIC);
+    if (Double.isNaN(openAi) || Double.isNaN(anthropic)) {
+      return new Goal(target, "needs both paths: openai-sse " + Fmt.micros(openAi) + ", anthropic "
+        + Fmt.micros(anthropic), Verdict.NOT_MEASURED, "");
+    }
+    double ratio = anthropic / openAi;
+    String saturated = saturatedRatio(run, BenchPath.TOKENLANE_ANTHROPIC, BenchPath.TOKENLANE_OPENAI);
+    // Not like for like at 0 ms: the gateway joins the text deltas of one upstream read into one chunk on this path,
+    // and forwards the OpenAI upstream's chunks one by one.
+    String standing = "openai-sse " + Fmt.micros(openAi) + ", anthropic " + Fmt.micros(anthropic) + ": "
+      + Fmt.ratio(ratio) + saturated + (saturated.isEmpty() ? "" : " (there the text deltas of one upstream read "
+      + "go out as one chunk)");
+    Verdict verdict = ratio <= ANTHROPIC_VS_OPENAI ? Verdict.MET : Verdict.MISSED;
+    return new Goal(target, standing, verdict, verdict == Verdict.MET ? ""
+      : GoalText.profiles(run, List.of(BenchPath.TOKENLANE_ANTHROPIC)));
   }
 
   // ---- verdicts ----

@@ -90,6 +90,11 @@ public final class ReportWriter {
     return md.toString();
   }
 
+  /** Why the Anthropic path's latency and throughput do not compare with direct's. */
+  private static final String UPSTREAM_NOTE = "Anthropic-format upstream: its first token comes after "
+    + "message_start, content_block_start and ping, each paced like a token, so TTFT and tokens/s do not compare "
+    + "with direct's; CPU per token does";
+
   private static void headline(Md md, RunResult run) {
     int level = run.plan().referenceLevel();
     int largest = run.plan().largestLevel();
@@ -118,7 +123,7 @@ public final class ReportWriter {
         cancel == null ? "n/a" : cancel.reached() == 0 ? "never" : Fmt.ms(cancel.latency().p99()),
         memory == null ? "—" : memory.heapBytes() < 0 ? Fmt.kb(memory.rssPerStream()) + " RSS"
           : Fmt.kb(memory.heapPerStream()),
-        report.status() == PathReport.Status.OK ? "" : report.note()));
+        report.status() != PathReport.Status.OK ? report.note() : path.besideDirect() ? "" : UPSTREAM_NOTE));
     }
     md.table(List.of("path", "CPU per token (" + run.referenceCell() + ")", "÷ nginx",
       String.format(Locale.ROOT, "added TTFT p99 at %,d / %,d streams (%d ms)", level, largest, interval),

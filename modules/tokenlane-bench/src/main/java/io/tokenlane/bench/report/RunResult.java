@@ -44,6 +44,14 @@ public record RunResult(BenchPlan plan, MachineInfo machine, List<PathReport> pa
     return measured().stream().filter(report -> report.path().isTokenlane()).toList();
   }
 
+  /**
+   * @return the measured Tokenlane transports in front of the direct path's upstream (not the Anthropic-format
+   *     one, whose first token comes later by its wire format), whose latency and throughput compare with direct's
+   */
+  public List<PathReport> tokenlaneBesideDirect() {
+    return tokenlane().stream().filter(report -> report.path().besideDirect()).toList();
+  }
+
   /** @return {@code path}'s run at {@code level} and {@code interval}, or {@code null} */
   public LoadFigures load(BenchPath path, int level, long interval) {
     PathReport report = get(path);

@@ -35,7 +35,9 @@ final class RunSections {
     md.heading(2, "The fake upstream, and whether it was the bottleneck");
     md.paragraph("The fake upstream is the test kit's `FakeOpenAiUpstream` in its own JVM, serving from one event "
       + "loop. Like a model server it writes every token as its own SSE event and its own write, also at 0 ms: each "
-      + "event goes out on an event-loop turn of its own, so no phase gets tokens batched by the upstream.");
+      + "event goes out on an event-loop turn of its own, so no phase gets tokens batched by the upstream."
+      + (run.get(BenchPath.TOKENLANE_ANTHROPIC) == null ? "" : " tokenlane-anthropic's upstream is the kit's "
+        + "`FakeAnthropicUpstream` in the same JVM, on a port of its own, writing its events the same way."));
     List<String> limitedBy = new ArrayList<>();
     md.line(String.format(Locale.ROOT, "- Direct at %,d streams and 0 ms: %s tokens/s, the upstream using %s cores.",
       level, Fmt.rate(alone.tokensPerSecond()), Fmt.cores(alone.cpu().upstream())));
@@ -123,11 +125,12 @@ final class RunSections {
     lines.forEach(md::line);
     md.line("");
     md.paragraph("Three processes share the machine's cores: the fake upstream (the test kit's `FakeOpenAiUpstream`, "
-      + "exact OpenAI chunk format, one write per event, in its own JVM), the target (the gateway's jar in its own JVM "
+      + "exact OpenAI chunk format, one write per event, in its own JVM, beside the kit's `FakeAnthropicUpstream` on "
+      + "a second port for tokenlane-anthropic), the target (the gateway's jar in its own JVM "
       + "with " + TokenlaneTarget.HEAP + ", nginx, or Portkey on Node), and the load generator (Vert.x HTTP and "
       + "WebSocket clients on one event loop per core, no thread per stream). "
       + (run.plan().shared()
-        ? "In this mode one upstream serves the whole run and one gateway process serves its four transports, in turn. "
+        ? "In this mode one upstream serves the whole run and one gateway process serves its Tokenlane paths, in turn. "
         : "Each path gets a fresh upstream and target. ")
       + "Each path warms up until the JIT is done (see *Steady state*), then runs a closed loop per token interval "
       + "and concurrency level. Time to first token runs from sending the request (the POST that starts the stream, "
@@ -137,7 +140,9 @@ final class RunSections {
       + "(`--wait-quiet`, on in the full mode).");
     md.paragraph("Gateway configuration: one `openai` provider with `baseUrl` at the fake upstream, `maxConnections: "
       + "30000` and `streams.maxRunningPerSession: 100000` (so that the limits measured are the gateway's, not its "
-      + "quotas); every other key at its default; added on the command line (`--gateway-env`, `--gateway-jvm`): "
+      + "quotas), and one `anthropic` provider at the fake's Anthropic port with the same `maxConnections` (model `"
+      + TokenlaneTarget.ANTHROPIC_MODEL + "`, asked for by tokenlane-anthropic only); every other key at its "
+      + "default; added on the command line (`--gateway-env`, `--gateway-jvm`): "
       + run.gateway().describe() + ". nginx: `worker_processes auto`, `proxy_buffering off`, HTTP/1.1 keep-alive to "
       + "the upstream. Portkey: `--headless`, routed with `x-portkey-provider: openai` and `x-portkey-custom-host`.");
   }

@@ -7,8 +7,8 @@ import java.util.Map;
 public final class DirectTarget implements Target {
 
   @Override
-  public Endpoint start(int upstreamPort) {
-    return Endpoint.openAi(upstreamPort, Map.of());
+  public Endpoint start(UpstreamPorts upstream) {
+    return Endpoint.openAi(upstream.openAi(), Map.of());
   }
 
   @Override

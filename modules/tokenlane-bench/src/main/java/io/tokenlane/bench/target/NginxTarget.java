@@ -24,11 +24,11 @@ public final class NginxTarget implements Target {
   }
 
   @Override
-  public Endpoint start(int upstreamPort) throws IOException {
+  public Endpoint start(UpstreamPorts upstream) throws IOException {
     int port = Ports.free();
     Files.createDirectories(dir);
     Path conf = dir.resolve("nginx.conf");
-    Files.writeString(conf, config(port, upstreamPort));
+    Files.writeString(conf, config(port, upstream.openAi()));
     nginx = ChildProcess.start("nginx", List.of(binary, "-p", dir.toString(), "-c", conf.toString(),
       "-e", dir.resolve("error.log").toString(), "-g", "daemon off;"), dir, dir.resolve("nginx.out"), Map.of());
     nginx.await(() -> Ports.accepting(port), Duration.ofSeconds(10));

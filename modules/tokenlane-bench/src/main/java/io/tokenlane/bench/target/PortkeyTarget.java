@@ -30,7 +30,7 @@ public final class PortkeyTarget implements Target {
   }
 
   @Override
-  public Endpoint start(int upstreamPort) throws IOException {
+  public Endpoint start(UpstreamPorts upstream) throws IOException {
     int port = Ports.free();
     java.nio.file.Files.createDirectories(logDir);
     node = ChildProcess.start("portkey", List.of("node", entryPoint(installDir).toString(), "--port=" + port,
@@ -38,7 +38,7 @@ public final class PortkeyTarget implements Target {
     node.await(() -> Ports.accepting(port), Duration.ofSeconds(30));
     return Endpoint.openAi(port, Map.of(
       "x-portkey-provider", "openai",
-      "x-portkey-custom-host", "http://127.0.0.1:" + upstreamPort + "/v1",
+      "x-portkey-custom-host", "http://127.0.0.1:" + upstream.openAi() + "/v1",
       "authorization", "Bearer dummy"));
   }
 

@@ -13,11 +13,11 @@ public interface Target extends AutoCloseable {
   /**
    * Starts the target in front of the upstream.
    *
-   * @param upstreamPort the fake upstream's chat port
+   * @param upstream the fake upstream's chat ports
    * @return where to send requests
    * @throws IOException when it cannot start; the path is then reported as failed
    */
-  Endpoint start(int upstreamPort) throws IOException;
+  Endpoint start(UpstreamPorts upstream) throws IOException;
 
   /** @return the target's processes, for CPU and RSS; empty for direct */
   List<Long> pids();

@@ -36,18 +36,19 @@ public final class TokenlaneCluster implements AutoCloseable {
    * @param jar the gateway's jar
    * @param dir the members' configurations and logs ({@code a/}, {@code b/})
    * @param tuning what the command line adds to every gateway
-   * @param upstreamPort the fake upstream's chat port
+   * @param upstream the fake upstream's chat ports
    * @throws IOException when a member does not start or the two do not form a cluster within {@code timeout}
    */
-  public static TokenlaneCluster start(Path jar, Path dir, GatewayTuning tuning, int upstreamPort, Duration timeout)
+  public static TokenlaneCluster start(Path jar, Path dir, GatewayTuning tuning, UpstreamPorts upstream,
+                                       Duration timeout)
     throws IOException {
     int clusterA = Ports.free();
     int clusterB = Ports.free();
     String members = "127.0.0.1:" + clusterA + ",127.0.0.1:" + clusterB;
     TokenlaneTarget a = member(jar, dir.resolve("a"), tuning, members, clusterA);
     TokenlaneTarget b = member(jar, dir.resolve("b"), tuning, members, clusterB);
-    CompletableFuture<Endpoint> startingA = CompletableFuture.supplyAsync(() -> startOrThrow(a, upstreamPort));
-    CompletableFuture<Endpoint> startingB = CompletableFuture.supplyAsync(() -> startOrThrow(b, upstreamPort));
+    CompletableFuture<Endpoint> startingA = CompletableFuture.supplyAsync(() -> startOrThrow(a, upstream));
+    CompletableFuture<Endpoint> startingB = CompletableFuture.supplyAsync(() -> startOrThrow(b, upstream));
     try {
       TokenlaneCluster cluster = new TokenlaneCluster(a, b, startingA.join(), startingB.join());
       cluster.awaitMembers(2, timeout);
@@ -77,9 +78,9 @@ public final class TokenlaneCluster implements AutoCloseable {
     return new TokenlaneTarget(jar, dir, new GatewayTuning(Map.copyOf(env), tuning.jvmFlags()), httpPort);
   }
 
-  private static Endpoint startOrThrow(TokenlaneTarget member, int upstreamPort) {
+  private static Endpoint startOrThrow(TokenlaneTarget member, UpstreamPorts upstream) {
     try {
-      return member.start(upstreamPort);
+      return member.start(upstream);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

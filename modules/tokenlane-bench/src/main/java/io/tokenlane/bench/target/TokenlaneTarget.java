@@ -13,15 +13,18 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * The gateway's runnable jar in its own JVM ({@code -Xmx512m}), with one {@code openai} provider pointed at the
- * fake upstream and the model {@value #MODEL} routed to it. Limits that would cap the load, not measure it, are
- * lifted: upstream connections and streams per session. Every other key keeps its default, unless the command line's
- * {@link GatewayTuning} overrides it.
+ * The gateway's runnable jar in its own JVM ({@code -Xmx512m}), with an {@code openai} provider pointed at the
+ * fake upstream's OpenAI port and the model {@value #MODEL} routed to it, and an {@code anthropic} provider pointed
+ * at its Anthropic port with the model {@value #ANTHROPIC_MODEL}. Limits that would cap the load, not measure it,
+ * are lifted: upstream connections and streams per session. Every other key keeps its default, unless the command
+ * line's {@link GatewayTuning} overrides it.
  */
 public final class TokenlaneTarget implements Target {
 
-  /** The model every path asks for. */
+  /** The model every path asks for, but the Anthropic one: the OpenAI provider's. */
   public static final String MODEL = "gpt-4o-mini";
+  /** The model the Anthropic path asks for: the {@code anthropic} provider's. */
+  public static final String ANTHROPIC_MODEL = "claude-sonnet-4-5";
   /** The gateway JVM's heap, as the issue's memory target states it. */
   public static final String HEAP = "-Xmx512m";
 
@@ -47,11 +50,11 @@ public final class TokenlaneTarget implements Target {
   }
 
   @Override
-  public Endpoint start(int upstreamPort) throws IOException {
+  public Endpoint start(UpstreamPorts upstream) throws IOException {
     int port = fixedPort > 0 ? fixedPort : Ports.free();
     Files.createDirectories(dir);
     Path config = dir.resolve("tokenlane.yaml");
-    Files.writeString(config, config(port, upstreamPort));
+    Files.writeString(config, config(port, upstream));
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add(HEAP);
@@ -62,7 +65,7 @@ public final class TokenlaneTarget implements Target {
     return new Endpoint("127.0.0.1", port, "/v1/chat/completions", "/v1/", Map.of());
   }
 
-  String config(int port, int upstreamPort) {
+  String config(int port, UpstreamPorts upstream) {
     return """
       http:
         host: 127.0.0.1
@@ -76,14 +79,23 @@ public final class TokenlaneTarget implements Target {
             baseUrl: http://127.0.0.1:%2$d/v1
             maxConnections: 30000
             idleTimeoutMs: 600000
+        fake-anthropic:
+          type: anthropic
+          config:
+            baseUrl: http://127.0.0.1:%5$d
+            apiKey: bench
+            maxConnections: 30000
+            idleTimeoutMs: 600000
       models:
         %4$s:
           provider: fake
+        %6$s:
+          provider: fake-anthropic
       streams:
         maxRunningPerSession: 100000
       shutdown:
         graceMs: 0
-      """.formatted(port, upstreamPort, dir.toAbsolutePath(), MODEL);
+      """.formatted(port, upstream.openAi(), dir.toAbsolutePath(), MODEL, upstream.anthropic(), ANTHROPIC_MODEL);
   }
 
   @Override

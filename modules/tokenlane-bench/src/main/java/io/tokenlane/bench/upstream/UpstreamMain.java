@@ -1,5 +1,6 @@
 package io.tokenlane.bench.upstream;
 
+import io.tokenlane.testkit.anthropic.FakeAnthropicUpstream;
 import io.tokenlane.testkit.openai.FakeOpenAiUpstream;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
@@ -8,19 +9,20 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * The fake upstream in its own JVM: {@link FakeOpenAiUpstream} (the test kit's exact OpenAI wire format) with a
- * default script the bench sets, and a control port the bench uses to change the script and to read when clients
- * closed connections (cancel latency).
+ * The fake upstream in its own JVM: {@link FakeOpenAiUpstream} and {@link FakeAnthropicUpstream} (the test kit's
+ * exact OpenAI and Anthropic wire formats, each on its own port) with one default script the bench sets for both,
+ * and a control port the bench uses to change the script and to read when clients closed connections (cancel
+ * latency).
  *
  * <pre>
  * java -cp tokenlane-bench.jar io.tokenlane.bench.upstream.UpstreamMain --control-port 19100
- *   prints: tokenlane-bench upstream ready port=PORT control=19100
- * PUT  /script?tokens=100&amp;delayMs=10[&amp;stallAfter=1]   the answer to every chat request from now on
- * GET  /stats                                          {"requests": n, "clientClosed": n}
+ *   prints: tokenlane-bench upstream ready port=PORT anthropic=PORT control=19100
+ * PUT  /script?tokens=100&amp;delayMs=10[&amp;stallAfter=1]   the answer to every request of either format from now on
+ * GET  /stats                                          {"requests": n, "clientClosed": n}, both formats together
  * GET  /closes?after=N&amp;waitMs=W                       close times (System.nanoTime) after the N-th
  * </pre>
  *
- * <p>The chat port is the one the kit's fake picks (a free loopback port); the control port is given.
+ * <p>The chat ports are the ones the kit's fakes pick (free loopback ports); the control port is given.
  */
 public final class UpstreamMain {
 
@@ -29,16 +31,17 @@ public final class UpstreamMain {
 
   private final Vertx vertx;
   private final FakeOpenAiUpstream upstream;
-  private final CloseLog closes;
+  private final FakeAnthropicUpstream anthropic;
+  private final CloseLog closes = new CloseLog();
 
-  private UpstreamMain(Vertx vertx, FakeOpenAiUpstream upstream) {
+  private UpstreamMain(Vertx vertx, FakeOpenAiUpstream upstream, FakeAnthropicUpstream anthropic) {
     this.vertx = vertx;
     this.upstream = upstream;
-    this.closes = new CloseLog(upstream);
+    this.anthropic = anthropic;
   }
 
   /**
-   * Starts the fake and its control port.
+   * Starts the fakes and the control port.
    *
    * @param args {@code --control-port N} [{@code --tokens N --delay-ms D}]
    */
@@ -55,19 +58,27 @@ public final class UpstreamMain {
     }
     Vertx vertx = Vertx.vertx();
     FakeOpenAiUpstream upstream = FakeOpenAiUpstream.start(vertx).await();
-    upstream.defaultScript(script.toScript());
-    UpstreamMain main = new UpstreamMain(vertx, upstream);
-    main.closes.watch();
+    FakeAnthropicUpstream anthropic = FakeAnthropicUpstream.start(vertx).await();
+    UpstreamMain main = new UpstreamMain(vertx, upstream, anthropic);
+    main.defaultScript(script);
+    main.closes.watch(upstream::awaitClientClosed, upstream::clientClosedCount);
+    main.closes.watch(anthropic::awaitClientClosed, anthropic::clientClosedCount);
     int control = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1"))
       .requestHandler(main::control)
       .listen(controlPort, "127.0.0.1").await().actualPort();
-    System.out.println(READY + " port=" + upstream.port() + " control=" + control);
+    System.out.println(READY + " port=" + upstream.port() + " anthropic=" + anthropic.port() + " control=" + control);
+  }
+
+  private void defaultScript(ScriptSpec spec) {
+    upstream.defaultScript(spec.toScript());
+    anthropic.defaultScript(spec.toAnthropicScript());
   }
 
   private void control(HttpServerRequest request) {
     switch (request.path()) {
       case "/script" -> setScript(request);
-      case "/stats" -> request.response().end(new JsonObject().put("requests", upstream.requestCount())
+      case "/stats" -> request.response().end(new JsonObject()
+        .put("requests", upstream.requestCount() + anthropic.requestCount())
         .put("clientClosed", closes.count()).encode());
       case "/closes" -> closesAfter(request);
       default -> request.response().setStatusCode(404).end();
@@ -78,7 +89,7 @@ public final class UpstreamMain {
     try {
       ScriptSpec spec = new ScriptSpec(Integer.parseInt(request.getParam("tokens")),
         Long.parseLong(request.getParam("delayMs")), Integer.parseInt(request.getParam("stallAfter", "-1")));
-      upstream.defaultScript(spec.toScript());
+      defaultScript(spec);
       request.response().end(new JsonObject().put("script", spec.toString()).encode());
     } catch (RuntimeException e) {
       request.response().setStatusCode(400).end(String.valueOf(e.getMessage()));

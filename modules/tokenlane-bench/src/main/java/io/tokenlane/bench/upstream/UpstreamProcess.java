@@ -2,6 +2,7 @@ package io.tokenlane.bench.upstream;
 
 import io.tokenlane.bench.proc.ChildProcess;
 import io.tokenlane.bench.target.Ports;
+import io.tokenlane.bench.target.UpstreamPorts;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -23,13 +24,13 @@ public final class UpstreamProcess implements AutoCloseable {
   private static final String HEAP = "-Xmx2g";
 
   private final ChildProcess process;
-  private final int port;
+  private final UpstreamPorts ports;
   private final int controlPort;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private UpstreamProcess(ChildProcess process, int port, int controlPort) {
+  private UpstreamProcess(ChildProcess process, UpstreamPorts ports, int controlPort) {
     this.process = process;
-    this.port = port;
+    this.ports = ports;
     this.controlPort = controlPort;
   }
 
@@ -45,9 +46,10 @@ public final class UpstreamProcess implements AutoCloseable {
     ChildProcess process = ChildProcess.start("fake upstream", List.of(java, HEAP, "-cp",
         classPath(), UpstreamMain.class.getName(), "--control-port", Integer.toString(control)),
       dir, dir.resolve("upstream-" + control + ".log"), Map.of());
-    Matcher ready = process.awaitLine(Pattern.compile(Pattern.quote(UpstreamMain.READY) + " port=(\\d+)"),
-      Duration.ofSeconds(30));
-    return new UpstreamProcess(process, Integer.parseInt(ready.group(1)), control);
+    Matcher ready = process.awaitLine(Pattern.compile(Pattern.quote(UpstreamMain.READY)
+      + " port=(\\d+) anthropic=(\\d+)"), Duration.ofSeconds(30));
+    return new UpstreamProcess(process, new UpstreamPorts(Integer.parseInt(ready.group(1)),
+      Integer.parseInt(ready.group(2))), control);
   }
 
   /** This JVM's class path with absolute entries: the child runs in another directory. */
@@ -61,9 +63,14 @@ public final class UpstreamProcess implements AutoCloseable {
     return path.toString();
   }
 
-  /** @return the chat port */
+  /** @return the OpenAI chat port */
   public int port() {
-    return port;
+    return ports.openAi();
+  }
+
+  /** @return the chat ports of both formats */
+  public UpstreamPorts ports() {
+    return ports;
   }
 
   /** @return the process id, for CPU */
@@ -71,12 +78,12 @@ public final class UpstreamProcess implements AutoCloseable {
     return process.pid();
   }
 
-  /** The answer to every chat request from now on. */
+  /** The answer to every chat request from now on, in either format. */
   public void script(ScriptSpec spec) throws IOException {
     call("PUT", "/script?tokens=" + spec.tokens() + "&delayMs=" + spec.delayMs() + "&stallAfter=" + spec.stallAfter());
   }
 
-  /** @return how many connections clients closed while the fake was still answering */
+  /** @return how many connections clients closed while a fake was still answering */
   public int clientClosed() throws IOException {
     return new JsonObject(call("GET", "/stats")).getInteger("clientClosed");
   }
