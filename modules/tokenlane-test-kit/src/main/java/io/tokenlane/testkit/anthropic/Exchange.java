@@ -80,7 +80,7 @@ final class Exchange {
       }
     }
     pieces.addAll(pieces(bytes, from));
-    writeEvents(List.of(pieces).iterator());
+    writeEvents(List.of(new Event(pieces, true)).iterator());
   }
 
   private void endWith(int status, String contentType, String text) {
@@ -101,21 +101,29 @@ final class Exchange {
     writeEvents(events(body).iterator());
   }
 
-  /** Each element is one event, as the pieces it is written in. */
-  private List<List<Buffer>> events(JsonObject body) {
-    List<List<Buffer>> events = new ArrayList<>();
+  /**
+   * One event, as the pieces it is written in. Only a generated piece (a text, thinking or tool-input delta) waits
+   * for the script's delay, as on a model server: the frames around it (message_start, content_block_start, ping,
+   * content_block_stop, message_delta, message_stop) follow what precedes them at once, one write each.
+   */
+  private record Event(List<Buffer> pieces, boolean paced) {
+  }
+
+  /** Each element is one event. */
+  private List<Event> events(JsonObject body) {
+    List<Event> events = new ArrayList<>();
     int tokens = 0;
     for (WireFormat.Frame frame : WireFormat.frames(script, model(body), inputTokens(body))) {
       if (tokens == script.cutAfter && cutHere(frame)) {
         break;
       }
-      events.add(event(frame.event(), frame.data().encode()));
+      events.add(new Event(event(frame.event(), frame.data().encode()), frame.token()));
       if (frame.token()) {
         tokens++;
       }
     }
     if (script.cutAfter >= 0 && script.errorEvent != null) {
-      events.add(event("error", script.errorEvent.encode()));
+      events.add(new Event(event("error", script.errorEvent.encode()), true));
     }
     return events;
   }
@@ -149,7 +157,7 @@ final class Exchange {
    * time does: Vert.x flushes a write made while the connection is being read only once the read is over, and a
    * write made from a task or timer at once, so a loop of writes here would reach the client as one TCP write.
    */
-  private void writeEvents(Iterator<List<Buffer>> events) {
+  private void writeEvents(Iterator<Event> events) {
     if (response.closed()) {
       return;
     }
@@ -157,10 +165,10 @@ final class Exchange {
       finish();
       return;
     }
-    writePieces(events.next().iterator(), events);
+    writePieces(events.next().pieces().iterator(), events);
   }
 
-  private void writePieces(Iterator<Buffer> pieces, Iterator<List<Buffer>> events) {
+  private void writePieces(Iterator<Buffer> pieces, Iterator<Event> events) {
     if (response.closed()) {
       return;
     }
@@ -169,10 +177,13 @@ final class Exchange {
       context.runOnContext(v -> writePieces(pieces, events));
     } else if (!events.hasNext()) {
       finish();
-    } else if (script.delayMs > 0) {
-      vertx.setTimer(script.delayMs, id -> writeEvents(events));
     } else {
-      context.runOnContext(v -> writeEvents(events));
+      Event next = events.next();
+      if (script.delayMs > 0 && next.paced()) {
+        vertx.setTimer(script.delayMs, id -> writePieces(next.pieces().iterator(), events));
+      } else {
+        context.runOnContext(v -> writePieces(next.pieces().iterator(), events));
+      }
     }
   }
 

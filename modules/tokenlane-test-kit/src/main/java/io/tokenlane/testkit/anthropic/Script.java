@@ -358,7 +358,8 @@ public final class Script {
   // ---- wire-level misbehaviour ----
 
   /**
-   * Waits between two events: the inter-token delay of a model server.
+   * Waits before each generated delta (text, thinking, tool input): the inter-token delay of a model server. The
+   * frames around the deltas follow what precedes them at once, each in its own write.
    *
    * @param delay the pause
    * @return this script
