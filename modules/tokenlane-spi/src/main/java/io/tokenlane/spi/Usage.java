@@ -54,4 +54,11 @@ public record Usage(int promptTokens, int completionTokens, boolean estimated) {
       .put("total_tokens", totalTokens());
     return estimated ? json.put("estimated", true) : json;
   }
+
+  /** @return {@code Usage[promptTokens=…, completionTokens=…]}, with {@code , estimated=true} when estimated */
+  @Override
+  public String toString() {
+    return "Usage[promptTokens=" + promptTokens + ", completionTokens=" + completionTokens
+      + (estimated ? ", estimated=true]" : "]");
+  }
 }
