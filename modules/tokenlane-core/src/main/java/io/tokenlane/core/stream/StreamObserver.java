@@ -26,6 +26,15 @@ public interface StreamObserver {
   void onText(Buffer text);
 
   /**
+   * Reasoning ("thinking") text of a model that shows it, in the form of {@link #onText}: escaped for a JSON string,
+   * without the quotes. Observers that have nowhere to put it ignore it.
+   *
+   * @param escapedText one or more deltas, concatenated; the buffer is the observer's to keep
+   */
+  default void onReasoning(Buffer escapedText) {
+  }
+
+  /**
    * Whether this observer writes OpenAI chat-completion chunks: then a provider's {@link OpenAiChunk}s reach
    * {@link #onChunk} as they came, to be forwarded with little more than the id and model rewritten; otherwise
    * their text, tool calls and usage reach the other methods.
