@@ -52,13 +52,16 @@ class MessagesApiTest {
       """.formatted(upstream.baseUrl()));
     guardedVertx = Vertx.vertx();
     guarded = GatewayServer.start(guardedVertx, """
+      http: { host: 127.0.0.1, port: 0, keepAliveMs: 100 }
       auth:
         keys:
           alice: { hash: "%s" }
       providers:
         fast: { type: mock, config: { length: 5 } }
+        thinking: { type: mock, config: { length: 3, ttftMs: 500 } }
       models:
         fast: { provider: fast }
+        thinking: { provider: thinking }
       """.formatted(ApiKeys.hash(KEY)));
   }
 
@@ -281,5 +284,31 @@ class MessagesApiTest {
     assertEquals("end_turn", allowed.json().getString("stop_reason"));
     GatewayServer.Reply bearer = guarded.post("/v1/messages", body, "authorization", "Bearer " + KEY);
     assertEquals(200, bearer.status(), bearer.body());
+  }
+
+  @Test
+  void aLongWaitForTheFirstTokenGetsPingEvents() throws Exception {
+    GatewayServer.Reply reply = guarded.post("/v1/messages", request("thinking", "hi").put("stream", true).encode(),
+      "x-api-key", KEY);
+    assertEquals(200, reply.status(), reply.body());
+    List<String> types = reply.eventTypes();
+    assertEquals("message_start", types.get(0));
+    assertTrue(types.contains("ping"), types.toString());
+    assertEquals("message_stop", types.get(types.size() - 1));
+  }
+
+  @Test
+  void anUpstreamErrorMidStreamIsAnErrorEventAndAContentFilterIsARefusal() throws Exception {
+    upstream.enqueue(Script.tokens("one ", "two ", "three ").errorEventAfter(2, "the model overloaded"));
+    List<JsonObject> events = post(request("relayed", "hello").put("stream", true)).events();
+    assertEquals("one two ", deltas(events, "text_delta", "text"));
+    JsonObject error = events.get(events.size() - 1);
+    assertEquals("error", error.getString("type"));
+    assertTrue(error.getJsonObject("error").getString("message").contains("overloaded"), error.encode());
+
+    upstream.enqueue(Script.tokens("Quote: \"a\"\nback\\slash ").finish("content_filter"));
+    List<JsonObject> filtered = post(request("relayed", "hello").put("stream", true)).events();
+    assertEquals("Quote: \"a\"\nback\\slash ", deltas(filtered, "text_delta", "text"));
+    assertEquals("refusal", first(filtered, "message_delta").getJsonObject("delta").getString("stop_reason"));
   }
 }

@@ -51,13 +51,16 @@ class ResponsesApiTest {
       """.formatted(upstream.baseUrl()));
     guardedVertx = Vertx.vertx();
     guarded = GatewayServer.start(guardedVertx, """
+      http: { host: 127.0.0.1, port: 0, keepAliveMs: 100 }
       auth:
         keys:
           alice: { hash: "%s" }
       providers:
         fast: { type: mock, config: { length: 5 } }
+        thinking: { type: mock, config: { length: 3, ttftMs: 500 } }
       models:
         fast: { provider: fast }
+        thinking: { provider: thinking }
       """.formatted(ApiKeys.hash(KEY)));
   }
 
@@ -331,5 +334,36 @@ class ResponsesApiTest {
     assertEquals(200, allowed.status(), allowed.body());
     assertEquals("completed", allowed.json().getString("status"));
     assertNull(allowed.json().getValue("error"));
+  }
+
+  @Test
+  void aLongWaitForTheFirstTokenGetsKeepAliveCommentsBetweenEvents() throws Exception {
+    GatewayServer.Reply reply = guarded.post("/v1/responses", request("thinking", "hi").put("stream", true).encode(),
+      "authorization", "Bearer " + KEY);
+    assertEquals(200, reply.status(), reply.body());
+    assertTrue(reply.body().contains("\n\n: keep-alive\n\n"), reply.body());
+    assertSequenced(reply.events());
+    assertEquals("response.completed", last(reply.events()).getString("type"));
+  }
+
+  @Test
+  void anUpstreamErrorMidStreamIsOneResponseFailedAndAContentFilterEndsIncomplete() throws Exception {
+    upstream.enqueue(Script.tokens("one ", "two ", "three ").errorEventAfter(2, "the model overloaded"));
+    List<JsonObject> events = post(request("relayed", "hello").put("stream", true)).events();
+    assertSequenced(events);
+    assertEquals("one two ", deltas(events, "response.output_text.delta"));
+    JsonObject failed = last(events);
+    assertEquals("response.failed", failed.getString("type"));
+    assertEquals("incomplete", failed.getJsonObject("response").getJsonArray("output").getJsonObject(0)
+      .getString("status"));
+    assertTrue(failed.getJsonObject("response").getJsonObject("error").getString("message").contains("overloaded"));
+
+    upstream.enqueue(Script.tokens("Quote: \"a\"\nback\\slash ").finish("content_filter"));
+    List<JsonObject> filtered = post(request("relayed", "hello").put("stream", true)).events();
+    assertEquals("Quote: \"a\"\nback\\slash ", deltas(filtered, "response.output_text.delta"));
+    JsonObject incomplete = last(filtered);
+    assertEquals("response.incomplete", incomplete.getString("type"));
+    assertEquals("content_filter", incomplete.getJsonObject("response").getJsonObject("incomplete_details")
+      .getString("reason"));
   }
 }

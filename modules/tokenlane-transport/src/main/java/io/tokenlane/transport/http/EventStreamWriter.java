@@ -63,8 +63,8 @@ public abstract class EventStreamWriter implements StreamObserver, KeepAlives.Me
   @Override
   public final void flush() {
     Buffer batch = pending;
+    pending = null;
     if (batch != null && !response.closed()) {
-      pending = null;
       start();
       lastWriteNanos = System.nanoTime();
       response.write(batch);

@@ -57,7 +57,7 @@ final class ResponseAggregator implements StreamObserver, ResponseOutput.Listene
     } else if (end.isError()) {
       OpenAiErrors.send(response, end.error());
     } else {
-      output.finish(ResponseObject.status(end));
+      output.finish(ResponseObject.itemStatus(end));
       OpenAiErrors.send(response, 200,
         object.ended(end, output.json(), Usages.orEstimate(usage, chat, output.textBytes())));
     }

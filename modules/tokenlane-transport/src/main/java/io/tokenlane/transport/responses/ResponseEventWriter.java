@@ -142,7 +142,7 @@ final class ResponseEventWriter extends EventStreamWriter implements ResponseOut
     }
     ensureCreated();
     String status = ResponseObject.status(end);
-    output.finish(status);
+    output.finish(ResponseObject.itemStatus(end));
     JsonObject ended = object.ended(end, output.json(), Usages.orEstimate(usage, chat, output.textBytes()));
     event("response." + status, new JsonObject().put("response", ended));
     finish();

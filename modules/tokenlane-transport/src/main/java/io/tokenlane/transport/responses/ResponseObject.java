@@ -61,6 +61,11 @@ final class ResponseObject {
     };
   }
 
+  /** @return the status of the items still open at the end: {@code completed} or {@code incomplete} */
+  static String itemStatus(StreamEnd end) {
+    return "completed".equals(status(end)) ? "completed" : "incomplete";
+  }
+
   /** The Response object's error: OpenAI's codes where one fits, the message the gateway has. */
   static JsonObject error(ProviderError error) {
     String code = error.httpStatus() == 429 ? "rate_limit_exceeded" : "server_error";
