@@ -30,6 +30,18 @@ const scenarios = {
     return { id: response.id, object: response.object, status: response.status, text: response.output_text,
       usage: response.usage };
   },
+  // The SDK's stream helper rebuilds the Response from the events and checks their order as it goes.
+  async helper() {
+    const tools = [{ type: 'function', name: 'weather', description: 'The weather in a city', strict: false,
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }];
+    const stream = client.responses.stream({ model, input: 'What is the weather in Köln?', tools });
+    let text = '';
+    stream.on('response.output_text.delta', (event) => { text += event.delta; });
+    const response = await stream.finalResponse();
+    const call = response.output.find((item) => item.type === 'function_call') ?? null;
+    return { text, status: response.status, outputText: response.output_text, usage: response.usage,
+      call: call && { callId: call.call_id, name: call.name, arguments: call.arguments } };
+  },
   async vercel() {
     let error = null;
     const result = streamText({ model: openai(model), prompt: input, onError: ({ error: e }) => { error = String(e); } });

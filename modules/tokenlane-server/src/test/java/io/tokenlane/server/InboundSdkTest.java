@@ -101,6 +101,20 @@ class InboundSdkTest {
   }
 
   @Test
+  void theOpenAiSdkStreamHelperRebuildsAResponseWithAFunctionCall() throws Exception {
+    upstream.enqueue(Script.tokens("Checking.").toolCall("call_9", "weather", "{\"city\":", "\"Köln\"}").usage(14, 6));
+    JsonObject seen = NodeSdks.run(Map.of(), "responses-check.mjs", "helper", gateway.baseUrl(), "relayed");
+    assertEquals("Checking.", seen.getString("text"), seen.encode());
+    assertEquals("Checking.", seen.getString("outputText"));
+    assertEquals("completed", seen.getString("status"));
+    assertEquals(new JsonObject().put("callId", "call_9").put("name", "weather").put("arguments", "{\"city\":\"Köln\"}"),
+      seen.getJsonObject("call"));
+    assertEquals(20, seen.getJsonObject("usage").getInteger("total_tokens"));
+    assertEquals("weather", upstream.lastRequest().body().getJsonArray("tools").getJsonObject(0)
+      .getJsonObject("function").getString("name"));
+  }
+
+  @Test
   void theVercelAiSdkStreamsTextThroughItsDefaultOpenAiProvider() throws Exception {
     upstream.enqueue(Script.tokens("Gateways ", "stream ", "tokens.").usage(9, 3));
     JsonObject seen = NodeSdks.run(Map.of("OPENAI_BASE_URL", gateway.baseUrl(), "OPENAI_API_KEY", "not-needed"),
