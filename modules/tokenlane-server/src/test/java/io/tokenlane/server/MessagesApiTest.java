@@ -269,6 +269,8 @@ class MessagesApiTest {
       }
     }).resume();
     firstDelta.future().await(10, TimeUnit.SECONDS);
+    String metrics = gateway.get("/metrics").body();
+    assertTrue(metrics.contains("tokenlane_connections_open{transport=\"messages-sse\"} 1.0"), metrics);
     response.request().connection().close();
     upstream.awaitClientClosed(closed + 1).await(10, TimeUnit.SECONDS);
   }

@@ -319,6 +319,8 @@ class ResponsesApiTest {
       }
     }).resume();
     firstDelta.future().await(10, TimeUnit.SECONDS);
+    String metrics = gateway.get("/metrics").body();
+    assertTrue(metrics.contains("tokenlane_connections_open{transport=\"responses-sse\"} 1.0"), metrics);
     response.request().connection().close();
     upstream.awaitClientClosed(closed + 1).await(10, TimeUnit.SECONDS);
   }
