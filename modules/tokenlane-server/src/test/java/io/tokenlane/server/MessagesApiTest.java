@@ -284,8 +284,10 @@ class MessagesApiTest {
       "anthropic-version", "2023-06-01", "anthropic-beta", "tools-2024-04-04");
     assertEquals(200, allowed.status(), allowed.body());
     assertEquals("end_turn", allowed.json().getString("stop_reason"));
-    GatewayServer.Reply bearer = guarded.post("/v1/messages", body, "authorization", "Bearer " + KEY);
+    GatewayServer.Reply bearer = guarded.post("/v1/messages", body, "authorization", "Bearer " + KEY,
+      "x-request-id", "r-messages-1");
     assertEquals(200, bearer.status(), bearer.body());
+    assertEquals("r-messages-1", bearer.headers().get("x-request-id"));
   }
 
   @Test

@@ -332,8 +332,10 @@ class ResponsesApiTest {
     assertEquals(401, refused.status());
     assertEquals("authentication_error", refused.json().getJsonObject("error").getString("type"));
     assertEquals("invalid_api_key", refused.json().getJsonObject("error").getString("code"));
-    GatewayServer.Reply allowed = guarded.post("/v1/responses", body, "authorization", "Bearer " + KEY);
+    GatewayServer.Reply allowed = guarded.post("/v1/responses", body, "authorization", "Bearer " + KEY,
+      "x-request-id", "r-responses-1");
     assertEquals(200, allowed.status(), allowed.body());
+    assertEquals("r-responses-1", allowed.headers().get("x-request-id"));
     assertEquals("completed", allowed.json().getString("status"));
     assertNull(allowed.json().getValue("error"));
   }
