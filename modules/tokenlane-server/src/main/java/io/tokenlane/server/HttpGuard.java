@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.tokenlane.transport.http.ErrorBodies;
 import io.tokenlane.transport.openai.OpenAiErrors;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -200,12 +201,12 @@ final class HttpGuard extends ChannelInboundHandlerAdapter {
       close();
       return;
     }
-    context.emit(request.response(), response -> answer(response, status, code, message));
+    context.emit(request.response(), response -> answer(response, request.path(), status, code, message));
   }
 
-  private void answer(HttpServerResponse response, int status, String code, String message) {
+  private void answer(HttpServerResponse response, String path, int status, String code, String message) {
     response.setStatusCode(status).putHeader("content-type", "application/json").putHeader("connection", "close")
-      .end(OpenAiErrors.body(message, OpenAiErrors.typeOf(status), null, code).encode())
+      .end(ErrorBodies.forPath(path, status, code, message).encode())
       .onComplete(written -> linger());
   }
 

@@ -3,7 +3,7 @@ package io.tokenlane.server;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.tokenlane.transport.openai.OpenAiErrors;
+import io.tokenlane.transport.http.ErrorBodies;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
@@ -108,7 +108,7 @@ final class HttpGuards implements AutoCloseable {
     } else {
       request.response().setStatusCode(status).putHeader("content-type", "application/json")
         .putHeader("connection", "close")
-        .end(OpenAiErrors.body(message, OpenAiErrors.typeOf(status), null, code).encode())
+        .end(ErrorBodies.forPath(request.path(), status, code, message).encode())
         .onComplete(written -> request.connection().close());
     }
   }

@@ -11,7 +11,9 @@ import io.tokenlane.core.session.SessionTokens;
 import io.tokenlane.core.stream.StreamHub;
 import io.tokenlane.transport.AccessLog;
 import io.tokenlane.transport.auth.Access;
+import io.tokenlane.transport.anthropic.MessagesApi;
 import io.tokenlane.transport.openai.OpenAiApi;
+import io.tokenlane.transport.responses.ResponsesApi;
 import io.tokenlane.transport.streams.StreamsApi;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -45,6 +47,8 @@ public final class Tokenlane {
   private final Gateway gateway;
   private final PluginCatalog catalog;
   private final OpenAiApi openAi;
+  private final ResponsesApi responses;
+  private final MessagesApi messages;
   private final StreamHub hub;
   private final StreamsApi streams;
   private final StreamDirectory directory;
@@ -62,6 +66,8 @@ public final class Tokenlane {
     this.directory = directory;
     this.access = Access.create(vertx, config.auth(), directory);
     this.openAi = OpenAiApi.create(vertx, gateway, config.transport(), access);
+    this.responses = ResponsesApi.create(vertx, gateway, config.transport(), access);
+    this.messages = MessagesApi.create(vertx, gateway, config.transport(), access);
     this.hub = StreamHub.create(vertx, gateway, config.streams(), directory, meters);
     this.streams = StreamsApi.create(vertx, hub,
       new SessionTokens(secret, config.sessionTtlMs(), config.urlTokenTtlMs(), System::currentTimeMillis),
@@ -73,6 +79,8 @@ public final class Tokenlane {
     meters.connections(Meters.SSE, () -> streams.openConnections(Meters.SSE));
     meters.connections(Meters.LONG_POLLING, () -> streams.openConnections(Meters.LONG_POLLING));
     meters.connections(Meters.OPENAI_SSE, openAi::openConnections);
+    meters.connections(Meters.RESPONSES_SSE, responses::openConnections);
+    meters.connections(Meters.MESSAGES_SSE, messages::openConnections);
     meters.gauge(Meters.CLUSTER_MEMBERS, () -> directory instanceof HazelcastDirectory cluster
       ? cluster.status().getInteger("members", 1) : 1);
   }
@@ -157,8 +165,9 @@ public final class Tokenlane {
 
   /**
    * The HTTP API: {@code /livez}, {@code /readyz}, {@code /metrics} (Prometheus; path and switch in the
-   * {@code metrics} section), the native streaming protocol and the OpenAI-compatible API under
-   * {@code /v1}, the JavaScript client at {@code /client/tokenlane.js} and the demo page at {@code /demo/}.
+   * {@code metrics} section), the native streaming protocol, the OpenAI-compatible API (chat completions and
+   * Responses) and Anthropic's Messages API under {@code /v1}, the JavaScript client at
+   * {@code /client/tokenlane.js} and the demo page at {@code /demo/}.
    *
    * @return a new router, to serve or to mount under a path
    */
@@ -198,6 +207,9 @@ public final class Tokenlane {
       router.get(config.metricsPath()).handler(PrometheusScrapingHandler.create(registry));
     }
     router.route("/v1/*").subRouter(streams.router());
+    router.route("/v1/*").subRouter(responses.router());
+    router.route("/v1/*").subRouter(messages.router());
+    // Last: a request no router serves gets the status of the last one's miss (404 or 405), as before.
     router.route("/v1/*").subRouter(openAi.router());
     OpenAiApi.installErrorHandlers(router);
     return router;
@@ -221,6 +233,8 @@ public final class Tokenlane {
    */
   public Future<Void> close() {
     openAi.close();
+    responses.close();
+    messages.close();
     if (rebalancer != null) {
       rebalancer.close();
     }

@@ -111,6 +111,39 @@ final class GatewayServer implements AutoCloseable {
       }
       return text.toString();
     }
+
+    /**
+     * The events of a typed event stream (Responses API, Anthropic Messages): each event's {@code data} JSON,
+     * checked to carry its {@code event:} name as {@code type}. Comments (keep-alives) are skipped.
+     */
+    List<JsonObject> events() {
+      List<JsonObject> events = new ArrayList<>();
+      for (String block : body.split("\n\n")) {
+        String event = null;
+        String data = null;
+        for (String line : block.split("\n")) {
+          if (line.startsWith("event: ")) {
+            event = line.substring(7);
+          } else if (line.startsWith("data: ")) {
+            data = line.substring(6);
+          }
+        }
+        if (data == null) {
+          continue;
+        }
+        JsonObject json = new JsonObject(data);
+        if (event == null || !event.equals(json.getString("type"))) {
+          throw new AssertionError("event " + event + " carries type " + json.getString("type") + ": " + block);
+        }
+        events.add(json);
+      }
+      return events;
+    }
+
+    /** The types of {@link #events()}, in order. */
+    List<String> eventTypes() {
+      return events().stream().map(event -> event.getString("type")).toList();
+    }
   }
 
   Reply request(HttpMethod method, String path, String body) throws Exception {
@@ -123,6 +156,21 @@ final class GatewayServer implements AutoCloseable {
 
   Reply post(String path, JsonObject body) throws Exception {
     return request(HttpMethod.POST, path, body.encode());
+  }
+
+  /** A POST with extra headers, name then value. */
+  Reply post(String path, String body, String... headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path))
+      .timeout(Duration.ofSeconds(30))
+      .header("content-type", "application/json")
+      .POST(HttpRequest.BodyPublishers.ofString(body));
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    HttpResponse<String> response = jdk.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    MultiMap received = MultiMap.caseInsensitiveMultiMap();
+    response.headers().map().forEach(received::add);
+    return new Reply(response.statusCode(), received, response.body());
   }
 
   /**
@@ -154,8 +202,17 @@ final class GatewayServer implements AutoCloseable {
   }
 
   static Future<HttpClientResponse> openStream(HttpClient client, int port, JsonObject body) {
+    return openStream(client, port, "/v1/chat/completions", body);
+  }
+
+  /** As {@link #openStream(JsonObject)}, to another path. */
+  Future<HttpClientResponse> openStream(String path, JsonObject body) {
+    return openStream(client, port(), path, body);
+  }
+
+  static Future<HttpClientResponse> openStream(HttpClient client, int port, String path, JsonObject body) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
-      .setURI("/v1/chat/completions").putHeader("content-type", "application/json");
+      .setURI(path).putHeader("content-type", "application/json");
     return client.request(options).compose(request -> request.send(body.encode())).map(response -> {
       response.pause();
       return response;

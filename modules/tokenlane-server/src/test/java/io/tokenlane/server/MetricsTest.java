@@ -113,6 +113,8 @@ class MetricsTest {
     assertEquals(1.0, open.get("tokenlane_connections_open{transport=\"websocket\"}"));
     assertEquals(1.0, open.get("tokenlane_connections_open{transport=\"sse\"}"));
     assertEquals(0.0, open.get("tokenlane_connections_open{transport=\"openai-sse\"}"));
+    assertEquals(0.0, open.get("tokenlane_connections_open{transport=\"responses-sse\"}"));
+    assertEquals(0.0, open.get("tokenlane_connections_open{transport=\"messages-sse\"}"));
     assertEquals(1.0, open.get("tokenlane_streams_active"));
     assertTrue(open.get("tokenlane_replay_events") > 0, open.toString());
     NativeClient.assertStatus(200, client.cancel(token, cancelled));

@@ -8,12 +8,9 @@ import io.tokenlane.testkit.openai.FakeOpenAiUpstream;
 import io.tokenlane.testkit.openai.Script;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,11 +18,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The official OpenAI Node SDK (npm package {@code openai}), unchanged, with its base URL pointed at the gateway.
- * The SDK is installed into src/it/node on first use.
+ * The SDK is installed into src/it/node on first use ({@link NodeSdks}).
  */
 class OpenAiSdkTest {
-
-  private static final Path NODE_DIR = Path.of(System.getProperty("tokenlane.node.dir", "src/it/node"));
 
   private static Vertx vertx;
   private static FakeOpenAiUpstream upstream;
@@ -55,25 +50,11 @@ class OpenAiSdkTest {
   }
 
   private static void installSdk() throws Exception {
-    if (Files.isDirectory(NODE_DIR.resolve("node_modules/openai"))) {
-      return;
-    }
-    Process npm = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund")
-      .directory(NODE_DIR.toFile()).redirectErrorStream(true).start();
-    String output = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!npm.waitFor(5, TimeUnit.MINUTES) || npm.exitValue() != 0) {
-      throw new IllegalStateException("npm install failed in " + NODE_DIR + ":\n" + output);
-    }
+    NodeSdks.install();
   }
 
-  private static JsonObject sdk(String scenario, String model) throws IOException, InterruptedException {
-    Process node = new ProcessBuilder("node", "sdk-check.mjs", scenario, gateway.baseUrl(), model)
-      .directory(NODE_DIR.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    assertTrue(node.waitFor(60, TimeUnit.SECONDS), "node did not finish");
-    assertEquals(0, node.exitValue(), output);
-    List<String> lines = output.lines().toList();
-    return new JsonObject(lines.get(lines.size() - 1));
+  private static JsonObject sdk(String scenario, String model) throws Exception {
+    return NodeSdks.run(Map.of(), "sdk-check.mjs", scenario, gateway.baseUrl(), model);
   }
 
   @Test

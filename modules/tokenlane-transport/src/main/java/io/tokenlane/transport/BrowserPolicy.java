@@ -39,7 +39,8 @@ public final class BrowserPolicy implements Handler<RoutingContext> {
   /** The methods of the API. */
   public static final String ALLOWED_METHODS = "GET, POST, DELETE";
   /** The request headers the clients send: credentials by header, never cookies. */
-  public static final String ALLOWED_HEADERS = "authorization, content-type, x-api-key, last-event-id, x-request-id";
+  public static final String ALLOWED_HEADERS = "authorization, content-type, x-api-key, last-event-id, x-request-id,"
+    + " anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access";
   /** Response headers a page may read besides the safelisted ones. */
   public static final String EXPOSED_HEADERS = "location, retry-after, x-request-id";
   /** The allow-list entry that allows every origin. */

@@ -56,7 +56,7 @@ public final class Meters {
   /** Members of the cluster as this member sees it (1 when not clustered). Gauge. */
   public static final String CLUSTER_MEMBERS = "tokenlane.cluster.members";
 
-  /** Label: {@code websocket}, {@code sse}, {@code long-polling} or {@code openai-sse}. */
+  /** Label: {@code websocket}, {@code sse}, {@code long-polling}, {@code openai-sse}, {@code responses-sse} or {@code messages-sse}. */
   public static final String TRANSPORT = "transport";
   /** Label: a configured model's name. */
   public static final String MODEL = "model";
@@ -70,6 +70,10 @@ public final class Meters {
   public static final String SSE = "sse";
   public static final String LONG_POLLING = "long-polling";
   public static final String OPENAI_SSE = "openai-sse";
+  /** Streamed OpenAI Responses API answers. */
+  public static final String RESPONSES_SSE = "responses-sse";
+  /** Streamed Anthropic Messages API answers. */
+  public static final String MESSAGES_SSE = "messages-sse";
 
   private static final Duration[] TTFT_BUCKETS = seconds(0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
   private static final Duration[] GAP_BUCKETS = seconds(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5);

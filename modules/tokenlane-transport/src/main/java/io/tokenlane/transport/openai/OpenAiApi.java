@@ -5,11 +5,11 @@ import io.tokenlane.core.Gateway;
 import io.tokenlane.core.GatewayException;
 import io.tokenlane.core.auth.Principal;
 import io.tokenlane.core.auth.Ticket;
-import io.tokenlane.transport.AccessLog;
 import io.tokenlane.transport.auth.Access;
-import io.tokenlane.core.stream.ActiveStream;
 import io.tokenlane.core.stream.StreamObserver;
 import io.tokenlane.transport.TransportOptions;
+import io.tokenlane.transport.http.KeepAlives;
+import io.tokenlane.transport.http.StreamRequests;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -183,67 +183,27 @@ public final class OpenAiApi implements AutoCloseable {
   }
 
   private void chatCompletions(RoutingContext ctx) {
-    access.authenticate(ctx.request()).compose(principal -> {
-      JsonObject body = parse(ctx);
-      boolean stream = ChatRequestValidator.validate(body);
-      return access.admit(principal, body).onSuccess(ticket -> start(ctx, body, stream, ticket));
-    }).onFailure(failure -> {
-      if (failure instanceof GatewayException e) {
-        OpenAiErrors.send(ctx.response(), e);
-      } else {
-        ctx.fail(failure);
-      }
-    });
+    StreamRequests.serve(ctx, access, body -> {
+      ChatRequestValidator.validate(body);
+      return body;
+    }, body -> body, (body, ticket) -> start(ctx, body, ticket), OpenAiErrors::send);
   }
 
-  private void start(RoutingContext ctx, JsonObject body, boolean stream, Ticket ticket) {
+  private void start(RoutingContext ctx, JsonObject body, Ticket ticket) {
     HttpServerResponse response = ctx.response();
     String id = "chatcmpl-" + newId();
     String model = body.getString("model");
     long created = System.currentTimeMillis() / 1000;
     JsonObject streamOptions = body.getJsonObject("stream_options");
     boolean includeUsage = streamOptions != null && Boolean.TRUE.equals(streamOptions.getValue("include_usage"));
-    StreamObserver observer = stream
+    StreamObserver observer = Boolean.TRUE.equals(body.getValue("stream"))
       ? new SseCompletionWriter(response, vertx.getOrCreateContext(), keepAlives, id, model, created, includeUsage)
       : new CompletionAggregator(response, id, model, created);
-    ActiveStream active;
-    try {
-      active = open(body, id, ticket.meter(observer), observer, AccessLog.requestId(ctx));
-    } catch (RuntimeException e) {
-      ticket.abandon();
-      throw e;
-    }
-    // The end handler runs on a disconnect as well as after a normal end (where cancel does nothing), and, unlike
-    // response.closeHandler, cannot be replaced by another handler of the route.
-    ctx.addEndHandler(ended -> active.cancel());
-    if (response.closed()) {
-      active.cancel();
-    }
-  }
-
-  private ActiveStream open(JsonObject body, String id, StreamObserver metered, StreamObserver observer,
-                            String requestId) {
-    try {
-      return gateway.open(body, id, metered, new Gateway.StreamLabels("openai", requestId, null));
-    } catch (RuntimeException e) {
+    StreamRequests.open(gateway, ctx, ticket, body, id, observer, "openai", () -> {
       if (observer instanceof SseCompletionWriter writer) {
         keepAlives.remove(writer);
       }
-      throw e;
-    }
-  }
-
-  private static JsonObject parse(RoutingContext ctx) {
-    try {
-      JsonObject body = ctx.body().asJsonObject();
-      if (body == null) {
-        throw GatewayException.invalid(null, "the request body must be a JSON object");
-      }
-      return body;
-    } catch (DecodeException | ClassCastException e) {
-      throw new GatewayException(400, "invalid_request_error", "invalid_json", null,
-        "We could not parse the JSON body of your request: it must be a JSON object.");
-    }
+    });
   }
 
   private void listModels(RoutingContext ctx) {

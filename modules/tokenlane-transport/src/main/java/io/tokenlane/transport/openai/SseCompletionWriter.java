@@ -5,6 +5,7 @@ import io.tokenlane.core.stream.StreamEnd;
 import io.tokenlane.core.stream.StreamObserver;
 import io.tokenlane.spi.OpenAiChunk;
 import io.tokenlane.spi.Usage;
+import io.tokenlane.transport.http.KeepAlives;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -23,7 +24,7 @@ import java.nio.charset.StandardCharsets;
  * precomputed prefix and suffix around the already escaped text. No JSON tree per token either way, and one write
  * per batch: events accumulate until {@link #flush()}. Called on the connection's event loop.
  */
-final class SseCompletionWriter implements StreamObserver {
+final class SseCompletionWriter implements StreamObserver, KeepAlives.Member {
 
   private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
   private static final Buffer KEEP_ALIVE = Buffer.buffer(": keep-alive\n\n");
@@ -73,11 +74,13 @@ final class SseCompletionWriter implements StreamObserver {
     keepAlives.add(this);
   }
 
-  Context context() {
+  @Override
+  public Context context() {
     return context;
   }
 
-  long lastWriteNanos() {
+  @Override
+  public long lastWriteNanos() {
     return lastWriteNanos;
   }
 
@@ -187,7 +190,8 @@ final class SseCompletionWriter implements StreamObserver {
     }
   }
 
-  void keepAlive(long intervalNanos) {
+  @Override
+  public void keepAlive(long intervalNanos) {
     if (!response.ended() && !response.closed() && System.nanoTime() - lastWriteNanos >= intervalNanos) {
       start();
       lastWriteNanos = System.nanoTime();
