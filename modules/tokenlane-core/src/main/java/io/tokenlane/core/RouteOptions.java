@@ -25,6 +25,8 @@ public record RouteOptions(Strategy strategy, List<Target> targets, int maxAttem
   public static final int DEFAULT_FAILURE_THRESHOLD = 3;
   /** A target in cooldown is skipped for 30 s. */
   public static final long DEFAULT_COOLDOWN_MS = 30_000;
+  /** Members of a cluster exchange their least-busy counts every second. */
+  public static final long LOAD_SHARE_PERIOD_MS = 1_000;
 
   /** How a target is chosen. */
   public enum Strategy {

@@ -8,6 +8,7 @@ import io.tokenlane.core.GatewayOptions;
 import io.tokenlane.core.GatewayOptions.ModelOptions;
 import io.tokenlane.core.GatewayOptions.ProviderOptions;
 import io.tokenlane.core.RouteOptions;
+import io.tokenlane.core.cluster.StreamDirectory;
 import io.tokenlane.core.metrics.Meters;
 import io.tokenlane.core.plugin.LoadedPlugin;
 import io.tokenlane.core.plugin.PluginCatalog;
@@ -57,6 +58,7 @@ public final class GatewayImpl implements Gateway {
   private final Promise<Void> drained = Promise.promise();
   private volatile boolean ready;
   private volatile boolean closing;
+  private volatile long routeLoadTimer = -1;
 
   private GatewayImpl(Vertx vertx, GatewayOptions options, Meters meters) {
     this.vertx = vertx;
@@ -285,6 +287,31 @@ public final class GatewayImpl implements Gateway {
   }
 
   @Override
+  public void shareRouteLoad(StreamDirectory directory, long periodMs) {
+    Map<String, Router> leastBusy = new HashMap<>();
+    routes.forEach((model, route) -> {
+      if (route.router().options().strategy() == RouteOptions.Strategy.LEAST_BUSY) {
+        leastBusy.put(model, route.router());
+      }
+    });
+    if (directory.clustered() && !leastBusy.isEmpty()) {
+      // A member that stops publishing (gone, or partitioned away) stops counting after three periods.
+      routeLoadTimer = vertx.setPeriodic(periodMs, timer -> exchangeRouteLoad(directory, leastBusy, 3 * periodMs));
+    }
+  }
+
+  /** One exchange: this member's streams in flight per target out, the other members' sums in. */
+  private static void exchangeRouteLoad(StreamDirectory directory, Map<String, Router> routers, long ttlMs) {
+    Map<String, Integer> mine = new HashMap<>();
+    routers.forEach((model, router) -> router.targets()
+      .forEach(target -> mine.put(model + "#" + target.index, target.inFlight.get())));
+    directory.shareRouteLoad(mine, ttlMs)
+      .onSuccess(others -> routers.forEach((model, router) -> router.targets()
+        .forEach(target -> target.elsewhere = others.getOrDefault(model + "#" + target.index, 0))))
+      .onFailure(e -> LOG.log(System.Logger.Level.DEBUG, "route load exchange failed: " + e.getMessage()));
+  }
+
+  @Override
   public boolean isReady() {
     return ready && !closing;
   }
@@ -300,6 +327,7 @@ public final class GatewayImpl implements Gateway {
       return drained.future().compose(v -> undeployAll());
     }
     closing = true;
+    vertx.cancelTimer(routeLoadTimer);
     if (active.isEmpty()) {
       drained.tryComplete();
     }
