@@ -28,8 +28,9 @@ class RoutingClusterTest {
     upstreamVertx = Vertx.vertx();
     upstreamA = FakeOpenAiUpstream.start(upstreamVertx).await(10, TimeUnit.SECONDS);
     upstreamB = FakeOpenAiUpstream.start(upstreamVertx).await(10, TimeUnit.SECONDS);
-    // a holds every stream it gets open after one token; b answers at once.
-    upstreamA.defaultScript(Script.tokens("held ", "open").stallAfter(1));
+    // a holds its first stream open after one token; then both answer at once.
+    upstreamA.enqueue(Script.tokens("held ", "open").stallAfter(1));
+    upstreamA.defaultScript(Script.tokens("from ", "A"));
     upstreamB.defaultScript(Script.tokens("from ", "B"));
     cluster = ClusterMembers.start(2, """
       providers:

@@ -299,8 +299,8 @@ class RoutingTest {
         - {provider: a, model: a-model}
         - {provider: b, model: b-model}
       """);
-    // a holds every stream it gets open after one token; b answers at once.
-    upstreamA.defaultScript(Script.tokens("held ", "open").stallAfter(1));
+    // a holds its first stream open after one token; then both answer at once.
+    upstreamA.enqueue(Script.tokens("held ", "open").stallAfter(1));
     List<HttpClientResponse> held = new ArrayList<>();
     NativeClient.await("a stream held open on a", () -> {
       HttpClientResponse response = gateway.openStream(streamingChat("smart", "hi")).await();
