@@ -256,6 +256,7 @@ class RoutingTest {
     GatewayServer.Reply last = stream();
     assertEquals(429, last.status(), last.body());
     assertEquals("rate_limited", last.json().getJsonObject("error").getString("code"));
+    assertEquals("20", last.headers().get("retry-after"), "the last target's retry-after reaches the client");
     // Both cool down now: the gateway answers itself, without calling either.
     GatewayServer.Reply refused = stream();
     assertEquals(429, refused.status(), refused.body());
