@@ -174,7 +174,11 @@ public final class GatewayOptions {
     JsonObject rest = written.copy();
     rest.remove("targets");
     ConfigSchema.Validation entry = MODEL_SCHEMA.validate(rest);
-    prefixed(path + ".", entry.problems(), problems);
+    // The schema cannot hold targets (a list of objects), but a typo's message must still name it.
+    prefixed(path + ".", entry.problems().stream()
+      .map(problem -> problem.replace("(known keys: provider, model, description, ",
+        "(known keys: provider, model, description, targets, "))
+      .toList(), problems);
     if (!entry.isValid()) {
       return;
     }

@@ -167,6 +167,14 @@ class RoutingConfigTest {
   }
 
   @Test
+  void aMisspelledModelKeyListsTargetsAmongTheKnownKeys() {
+    assertEquals(List.of("models.smart.target: unknown key (known keys: provider, model, description, targets,"
+      + " strategy, maxAttempts, failoverTimeoutMs, failureThreshold, cooldownMs)"), problemsOf("""
+      target: [{provider: openai}, {provider: anthropic}]
+      """).subList(0, 1));
+  }
+
+  @Test
   void anUnknownKeyInATargetIsRefused() {
     assertEquals(List.of("models.smart.targets[0].wieght: unknown key (known keys: provider, model, weight)"),
       problemsOf("""
