@@ -183,6 +183,21 @@ class RoutingTest {
   }
 
   @Test
+  void aNativeStreamFailsOverWithOneGapFreeSequenceAndOneEnd() throws Exception {
+    gateway(ORDERED);
+    upstreamA.enqueue(Script.serverError());
+    try (NativeClient client = new NativeClient(vertx, gateway.port())) {
+      String token = client.session().getString("token");
+      String id = client.start(token, NativeClient.prompt("smart", "hi"));
+      List<JsonObject> events = client.sse(token, id, null).awaitEnd();
+      NativeClient.assertWholeStream(events);
+      assertEquals("from B", NativeClient.text(events));
+      assertEquals("stop", events.get(events.size() - 1).getString("reason"));
+    }
+    assertEquals(1, upstreamA.requestCount());
+  }
+
+  @Test
   void afterTheFirstTokenAFailureReachesTheClientAndNoOtherTargetIsCalled() throws Exception {
     gateway(ORDERED);
     upstreamA.enqueue(Script.tokens("one ", "two ", "three").dropConnectionAfter(1));
