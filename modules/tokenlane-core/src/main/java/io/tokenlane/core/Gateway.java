@@ -105,6 +105,17 @@ public interface Gateway {
     public static final StreamLabels NONE = new StreamLabels("-", null, null);
   }
 
+  /**
+   * Lets least-busy routing count the streams in flight on the other members of a cluster: every
+   * {@code periodMs} this member's counts per target are published through the directory and the others' read
+   * back. Does nothing unless the directory is clustered and a model routes least-busy.
+   *
+   * @param directory the cluster's directory
+   * @param periodMs how often counts are exchanged
+   */
+  default void shareRouteLoad(io.tokenlane.core.cluster.StreamDirectory directory, long periodMs) {
+  }
+
   /** @return whether every provider is deployed and the gateway is not draining */
   boolean isReady();
 

@@ -49,6 +49,18 @@ public final class GatewayException extends RuntimeException {
   }
 
   /**
+   * A 503: nothing can serve the request now, with the time to retry after.
+   *
+   * @param code a stable code, such as {@code no_healthy_target}
+   * @param message the message
+   * @param retryAfterMs when to try again; 0 or less: not known
+   * @return the exception
+   */
+  public static GatewayException unavailable(String code, String message, long retryAfterMs) {
+    return new GatewayException(503, "server_error", code, null, message, Math.max(0, retryAfterMs));
+  }
+
+  /**
    * A 401 for a missing, wrong or expired credential.
    *
    * @param code {@code invalid_api_key}, {@code api_key_expired}, {@code invalid_token}...

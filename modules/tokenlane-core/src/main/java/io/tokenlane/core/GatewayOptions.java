@@ -37,9 +37,27 @@ public final class GatewayOptions {
         + " on its client's event loop (one for plugins that block)"),
     ConfigField.object("config").description("the plugin's own settings, checked against its schema"));
   static final ConfigSchema MODEL_SCHEMA = ConfigSchema.of(
-    ConfigField.string("provider").required().description("the provider instance serving this model"),
+    ConfigField.string("provider").description("the provider instance serving this model (or targets)"),
     ConfigField.string("model").description("the model name sent upstream; defaults to the public name"),
-    ConfigField.string("description").defaultValue("").description("shown in GET /v1/models"));
+    ConfigField.string("description").defaultValue("").description("shown in GET /v1/models"),
+    // "targets" is a list of objects, which a schema cannot describe: readRoute checks it.
+    ConfigField.oneOf("strategy", RouteOptions.Strategy.wireNames())
+      .description("with targets: how a stream's target is chosen"),
+    ConfigField.integer("maxAttempts").min(1).max(RouteOptions.MAX_TARGETS)
+      .description("with targets: most targets one stream tries before its first token; default: all"),
+    ConfigField.integer("failoverTimeoutMs").min(0)
+      .description("with targets: no failover starts once the stream is this old"),
+    ConfigField.integer("failureThreshold").min(1).max(1000)
+      .description("with targets: consecutive failures that put a target in cooldown"),
+    ConfigField.integer("cooldownMs").min(1).description("with targets: how long a target in cooldown is skipped"));
+  static final ConfigSchema TARGET_SCHEMA = ConfigSchema.of(
+    ConfigField.string("provider").required().description("the provider instance of this target"),
+    ConfigField.string("model").description("the model name sent to it; defaults to the public name"),
+    ConfigField.integer("weight").defaultValue(1L).min(1).max(1_000_000)
+      .description("its share of streams under strategy weighted"));
+  /** The keys that only a model with targets may have. */
+  private static final List<String> ROUTE_KEYS =
+    List.of("strategy", "maxAttempts", "failoverTimeoutMs", "failureThreshold", "cooldownMs");
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]*");
 
@@ -55,14 +73,41 @@ public final class GatewayOptions {
   }
 
   /**
-   * One public model.
+   * One public model: served by one provider, or routed over several targets.
    *
    * @param name the name clients ask for
-   * @param provider the provider instance name
-   * @param upstreamModel the name sent upstream
+   * @param provider the provider instance name (of the first target, for a routed model)
+   * @param upstreamModel the name sent upstream (to the first target, for a routed model)
    * @param description a human description
+   * @param route how the model is spread over its targets, or {@code null} for a model served by one provider
    */
-  public record ModelOptions(String name, String provider, String upstreamModel, String description) {
+  public record ModelOptions(String name, String provider, String upstreamModel, String description,
+                             RouteOptions route) {
+
+    /**
+     * A model served by one provider.
+     *
+     * @param name the name clients ask for
+     * @param provider the provider instance name
+     * @param upstreamModel the name sent upstream
+     * @param description a human description
+     */
+    public ModelOptions(String name, String provider, String upstreamModel, String description) {
+      this(name, provider, upstreamModel, description, null);
+    }
+
+    /**
+     * A model routed over several targets.
+     *
+     * @param name the name clients ask for
+     * @param description a human description
+     * @param route the targets and how to choose between them
+     * @return the model
+     */
+    public static ModelOptions routed(String name, String description, RouteOptions route) {
+      RouteOptions.Target first = route.targets().get(0);
+      return new ModelOptions(name, first.provider(), first.upstreamModel(), description, route);
+    }
   }
 
   private String pluginsDirectory = DEFAULT_PLUGINS_DIRECTORY;
@@ -124,19 +169,100 @@ public final class GatewayOptions {
     if (!checkName(path, name, value, problems)) {
       return;
     }
-    ConfigSchema.Validation entry = MODEL_SCHEMA.validate((JsonObject) value);
-    prefixed(path + ".", entry.problems(), problems);
+    JsonObject written = (JsonObject) value;
+    Object targets = written.getValue("targets");
+    JsonObject rest = written.copy();
+    rest.remove("targets");
+    ConfigSchema.Validation entry = MODEL_SCHEMA.validate(rest);
+    // The schema cannot hold targets (a list of objects), but a typo's message must still name it.
+    prefixed(path + ".", entry.problems().stream()
+      .map(problem -> problem.replace("(known keys: provider, model, description, ",
+        "(known keys: provider, model, description, targets, "))
+      .toList(), problems);
     if (!entry.isValid()) {
       return;
     }
-    String provider = entry.config().getString("provider");
-    if (!providers.containsKey(provider) && !declared.contains(provider)) {
-      problems.add(path + ".provider: no provider named '" + provider + "' (configured: "
-        + String.join(", ", providers.keySet()) + ")");
+    JsonObject config = entry.config();
+    String description = config.getString("description");
+    if (targets != null || written.containsKey("targets")) {
+      if (config.containsKey("provider") || config.containsKey("model")) {
+        problems.add(path + ": set either provider (and model) or targets, not both");
+        return;
+      }
+      ModelOptions routed = readRouted(path, name, targets, config, problems);
+      if (routed != null) {
+        models.put(name, routed);
+      }
       return;
     }
-    models.put(name, new ModelOptions(name, provider, entry.config().getString("model", name),
-      entry.config().getString("description")));
+    String provider = config.getString("provider");
+    if (provider == null) {
+      problems.add(path + ": provider (one provider) or targets (several) is required");
+      return;
+    }
+    for (String key : ROUTE_KEYS) {
+      if (config.containsKey(key)) {
+        problems.add(path + "." + key + ": only a model with targets may set it");
+      }
+    }
+    if (knownProvider(path + ".provider", provider, problems)) {
+      models.put(name, new ModelOptions(name, provider, config.getString("model", name), description));
+    }
+  }
+
+  /** A model with {@code targets} and the routing keys, or {@code null} after adding its problems. */
+  private ModelOptions readRouted(String path, String name, Object value, JsonObject config, List<String> problems) {
+    if (!(value instanceof io.vertx.core.json.JsonArray list)) {
+      problems.add(path + ".targets: expected a list of {provider, model, weight}");
+      return null;
+    }
+    if (list.isEmpty() || list.size() > RouteOptions.MAX_TARGETS) {
+      problems.add(path + ".targets: expected 1 to " + RouteOptions.MAX_TARGETS + " targets, got " + list.size());
+      return null;
+    }
+    int before = problems.size();
+    List<RouteOptions.Target> read = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      String at = path + ".targets[" + i + "]";
+      if (!(list.getValue(i) instanceof JsonObject target)) {
+        problems.add(at + ": expected an object {provider, model, weight}");
+        continue;
+      }
+      ConfigSchema.Validation entry = TARGET_SCHEMA.validate(target);
+      prefixed(at + ".", entry.problems(), problems);
+      String provider = entry.config().getString("provider");
+      if (entry.isValid() && knownProvider(at + ".provider", provider, problems)) {
+        read.add(new RouteOptions.Target(provider, entry.config().getString("model", name),
+          entry.config().getLong("weight").intValue()));
+      }
+    }
+    int maxAttempts = config.getLong("maxAttempts", (long) list.size()).intValue();
+    if (maxAttempts > list.size()) {
+      problems.add(path + ".maxAttempts: must be at most the number of targets (" + list.size() + "), got "
+        + maxAttempts);
+    }
+    if (problems.size() > before) {
+      return null;
+    }
+    if (read.size() == 1) {
+      // One target is a plain model: nothing to choose between, nothing to fail over to.
+      RouteOptions.Target only = read.get(0);
+      return new ModelOptions(name, only.provider(), only.upstreamModel(), config.getString("description"));
+    }
+    RouteOptions route = new RouteOptions(RouteOptions.Strategy.of(config.getString("strategy", "ordered")), read,
+      maxAttempts, config.getLong("failoverTimeoutMs", RouteOptions.DEFAULT_FAILOVER_TIMEOUT_MS),
+      config.getLong("failureThreshold", (long) RouteOptions.DEFAULT_FAILURE_THRESHOLD).intValue(),
+      config.getLong("cooldownMs", RouteOptions.DEFAULT_COOLDOWN_MS));
+    return ModelOptions.routed(name, config.getString("description"), route);
+  }
+
+  private boolean knownProvider(String path, String provider, List<String> problems) {
+    if (providers.containsKey(provider) || declared.contains(provider)) {
+      return true;
+    }
+    problems.add(path + ": no provider named '" + provider + "' (configured: "
+      + String.join(", ", providers.keySet()) + ")");
+    return false;
   }
 
   private static boolean checkName(String path, String name, Object value, List<String> problems) {
@@ -237,8 +363,12 @@ public final class GatewayOptions {
    * @return this
    */
   public GatewayOptions addModel(ModelOptions model) {
-    if (!providers.containsKey(model.provider())) {
-      throw new IllegalArgumentException("no provider named " + model.provider());
+    List<String> used = model.route() == null ? List.of(model.provider())
+      : model.route().targets().stream().map(RouteOptions.Target::provider).toList();
+    for (String provider : used) {
+      if (!providers.containsKey(provider)) {
+        throw new IllegalArgumentException("no provider named " + provider);
+      }
     }
     models.put(model.name(), model);
     return this;

@@ -72,6 +72,8 @@ public final class Tokenlane {
     this.streams = StreamsApi.create(vertx, hub,
       new SessionTokens(secret, config.sessionTtlMs(), config.urlTokenTtlMs(), System::currentTimeMillis),
       config.transport(), access);
+    // Least-busy routing counts the whole cluster's streams in flight (docs/configuration.md, "Routing").
+    gateway.shareRouteLoad(directory, io.tokenlane.core.RouteOptions.LOAD_SHARE_PERIOD_MS);
     this.rebalancer = directory instanceof HazelcastDirectory cluster
       ? new Rebalancer(vertx, cluster, streams, config.cluster()) : null;
     // Gauges read on scrape, from the scraping thread: each reads a concurrent set's size, nothing blocks.

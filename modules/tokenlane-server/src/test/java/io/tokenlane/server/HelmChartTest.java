@@ -374,6 +374,22 @@ class HelmChartTest {
   }
 
   @Test
+  void aRoutedModelPassesTheSchemaAndReachesTheGateway() throws IOException {
+    Rendered rendered = render("""
+      models:
+        smart:
+          strategy: weighted
+          targets:
+            - {provider: mock-typewriter, model: a, weight: 3}
+            - {provider: mock-fast, model: b, weight: 1}
+      """);
+    TokenlaneConfig config = loadConfig(rendered, name -> null);
+    assertEquals(2, config.gateway().getModels().get("smart").route().targets().size());
+    assertRejected("models:\n  smart:\n    targets: [{provider: mock-fast, weight: 0}]\n", "weight");
+    assertRejected("models:\n  smart:\n    strategy: fastest\n    targets: [{provider: mock-fast}]\n", "strategy");
+  }
+
+  @Test
   void schemaRejectsMisspelledKeysAndWrongTypes() {
     assertRejected("replicaCont: 3\n", "replicaCont");
     assertRejected("replicaCount: three\n", "replicaCount");

@@ -78,6 +78,8 @@ public final class ClusterStreams implements HazelcastDirectory {
   final IMap<String, byte[]> events;
   private final IMap<String, String> shared;
   private final IMap<String, Integer> loads;
+  /** Member id -> its streams in flight per routing target ({@code model#index}), for least-busy routing. */
+  private final IMap<String, HashMap<String, Integer>> routeLoads;
   private volatile Map<String, Integer> lastLoads = Map.of();
   private final Map<String, Location> owned = new ConcurrentHashMap<>();
   private final Map<String, Replication> replications = new ConcurrentHashMap<>();
@@ -108,6 +110,7 @@ public final class ClusterStreams implements HazelcastDirectory {
     this.events = hazelcast.getMap("tokenlane.events");
     this.shared = hazelcast.getMap("tokenlane.cluster");
     this.loads = hazelcast.getMap("tokenlane.load");
+    this.routeLoads = hazelcast.getMap("tokenlane.route-load");
     this.ownerSide = new OwnerSide(this);
   }
 
@@ -242,6 +245,22 @@ public final class ClusterStreams implements HazelcastDirectory {
       .map(all -> {
         lastLoads = Map.copyOf(all);
         return lastLoads;
+      });
+  }
+
+  @Override
+  public Future<Map<String, Integer>> shareRouteLoad(Map<String, Integer> mine, long ttlMs) {
+    Context context = vertx.getOrCreateContext();
+    return on(context, routeLoads.setAsync(memberId, new HashMap<>(mine), ttlMs, TimeUnit.MILLISECONDS))
+      .compose(v -> vertx.executeBlocking(() -> {
+        Set<String> others = members();
+        others.remove(memberId);
+        return routeLoads.getAll(others);
+      }, false))
+      .map(all -> {
+        Map<String, Integer> sums = new HashMap<>();
+        all.values().forEach(counts -> counts.forEach((key, count) -> sums.merge(key, count, Integer::sum)));
+        return sums;
       });
   }
 

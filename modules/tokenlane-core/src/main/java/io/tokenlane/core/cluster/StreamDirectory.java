@@ -32,6 +32,18 @@ public interface StreamDirectory {
     return false;
   }
 
+  /**
+   * Shares this member's streams in flight per routing target and reads the other live members', so that
+   * least-busy routing counts the whole cluster's streams (as of the last exchange) and not only its own.
+   *
+   * @param mine streams in flight on this member, by key ({@code model#targetIndex})
+   * @param ttlMs how long these counts stand without a refresh: a member that left stops counting after it
+   * @return the sums over the other live members, by key; empty when not clustered
+   */
+  default Future<java.util.Map<String, Integer>> shareRouteLoad(java.util.Map<String, Integer> mine, long ttlMs) {
+    return Future.succeededFuture(java.util.Map.of());
+  }
+
   /** @return a new stream id; a cluster's names the member that owns the stream, so others reach it directly */
   default String newStreamId() {
     return io.tokenlane.core.session.SessionTokens.randomId("st-");

@@ -7,6 +7,8 @@ import io.tokenlane.core.GatewayException;
 import io.tokenlane.core.GatewayOptions;
 import io.tokenlane.core.GatewayOptions.ModelOptions;
 import io.tokenlane.core.GatewayOptions.ProviderOptions;
+import io.tokenlane.core.RouteOptions;
+import io.tokenlane.core.cluster.StreamDirectory;
 import io.tokenlane.core.metrics.Meters;
 import io.tokenlane.core.plugin.LoadedPlugin;
 import io.tokenlane.core.plugin.PluginCatalog;
@@ -33,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The gateway core behind {@link Gateway}.
@@ -50,15 +53,29 @@ public final class GatewayImpl implements Gateway {
   private final List<ModelInfo> models;
   /** Each configured model's meters, resolved once: a stream looks its own up when it opens, never per token. */
   private final Map<String, Meters.ModelMeters> modelMeters = new HashMap<>();
+  /** The models routed over several targets; a model served by one provider has no entry and no router. */
+  private final Map<String, Route> routes = new HashMap<>();
   private final Promise<Void> drained = Promise.promise();
   private volatile boolean ready;
   private volatile boolean closing;
+  private volatile long routeLoadTimer = -1;
 
   private GatewayImpl(Vertx vertx, GatewayOptions options, Meters meters) {
     this.vertx = vertx;
     this.options = options;
     for (ModelOptions model : options.getModels().values()) {
-      modelMeters.put(model.name(), meters.model(model.name(), model.provider()));
+      if (model.route() == null) {
+        modelMeters.put(model.name(), meters.model(model.name(), model.provider()));
+        continue;
+      }
+      modelMeters.put(model.name(), meters.routedModel(model.name()));
+      List<RouteOptions.Target> targets = model.route().targets();
+      Meters.UpstreamMeters[] upstream = new Meters.UpstreamMeters[targets.size()];
+      for (int i = 0; i < upstream.length; i++) {
+        upstream[i] = meters.upstream(model.name(), targets.get(i).provider());
+      }
+      routes.put(model.name(), new Route(new Router(model.name(), model.route(),
+        () -> System.nanoTime() / 1_000_000, () -> ThreadLocalRandom.current().nextDouble()), upstream));
     }
     meters.gauge(Meters.STREAMS_ACTIVE, active::size);
     this.models = options.getModels().values().stream()
@@ -193,20 +210,56 @@ public final class GatewayImpl implements Gateway {
       throw new GatewayException(404, "invalid_request_error", "model_not_found", "model",
         "The model " + ClientValues.quote(model) + " does not exist. GET /v1/models lists the available models.");
     }
+    Route routed = routes.get(route.name());
+    if (routed != null) {
+      return openRouted(route.name(), routed, body, streamId, observer, labels);
+    }
+    return launch(route.name(), route.provider(), route.upstreamModel(), body, streamId, observer, labels,
+      modelMeters.get(route.name()).open(), null, 0);
+  }
+
+  /** A stream of a model with several targets: attempts, each launched like a stream of one provider. */
+  private ActiveStream openRouted(String model, Route routed, JsonObject body, String streamId,
+                                  StreamObserver observer, StreamLabels labels) {
+    RoutedStream stream = new RoutedStream(streamId, routed.router(), modelMeters.get(model), routed.upstream(),
+      new RoutedStream.Launcher() {
+        @Override
+        public StreamBridge launch(RouteOptions.Target target, Meters.StreamMeter meter,
+                                   StreamBridge.Failover failover, int attempt) {
+          return GatewayImpl.this.launch(model, target.provider(), target.upstreamModel(), body, streamId, observer,
+            labels, meter, failover, attempt);
+        }
+
+        @Override
+        public boolean closing() {
+          return closing;
+        }
+      });
+    stream.start();
+    return stream;
+  }
+
+  /** Starts a stream (or one attempt of a routed one) on a verticle of the provider, on this event loop if it can. */
+  private StreamBridge launch(String model, String providerName, String upstreamModel, JsonObject body,
+                              String streamId, StreamObserver observer, StreamLabels labels, Meters.StreamMeter meter,
+                              StreamBridge.Failover failover, int attempt) {
     ProviderInstance provider;
     synchronized (providers) {
-      provider = providers.get(route.provider());
+      provider = providers.get(providerName);
     }
     ProviderInstance.Pick pick = provider.pick();
     ProviderVerticle verticle = pick.verticle();
     // A shallow copy: the nested messages are shared, never changed, and not copied on the way upstream.
-    JsonObject upstreamBody = new JsonObject(new LinkedHashMap<>(body.getMap())).put("model", route.upstreamModel());
+    JsonObject upstreamBody = new JsonObject(new LinkedHashMap<>(body.getMap())).put("model", upstreamModel);
     // The client's X-Request-Id goes upstream, so one id follows the request through every log; else the stream id.
     ChatRequest request = ChatRequest.adopt(upstreamBody, labels.requestId() == null ? streamId : labels.requestId());
     StreamBridge bridge = new StreamBridge(streamId, vertx.getOrCreateContext(), verticle.providerContext(),
-      pick.sameThread(), observer, redactor, this::ended, modelMeters.get(route.name()).open());
-    bridge.labels(route.name(), route.provider(), labels);
+      pick.sameThread(), observer, redactor, this::ended, meter);
+    bridge.labels(model, providerName, labels);
     bridge.promptEstimate(io.tokenlane.core.auth.Admissions.estimatePromptTokens(body));
+    if (failover != null) {
+      bridge.failover(failover, attempt);
+    }
     active.add(bridge);
     if (closing) {
       // close() started between the first check and the add: it may have seen no stream and begun undeploying.
@@ -215,6 +268,10 @@ public final class GatewayImpl implements Gateway {
     }
     bridge.start(verticle, request);
     return bridge;
+  }
+
+  /** A routed model's router and the upstream meters of its targets, by target index. */
+  private record Route(Router router, Meters.UpstreamMeters[] upstream) {
   }
 
   private static GatewayException shuttingDown() {
@@ -227,6 +284,31 @@ public final class GatewayImpl implements Gateway {
     if (closing && active.isEmpty()) {
       drained.tryComplete();
     }
+  }
+
+  @Override
+  public void shareRouteLoad(StreamDirectory directory, long periodMs) {
+    Map<String, Router> leastBusy = new HashMap<>();
+    routes.forEach((model, route) -> {
+      if (route.router().options().strategy() == RouteOptions.Strategy.LEAST_BUSY) {
+        leastBusy.put(model, route.router());
+      }
+    });
+    if (directory.clustered() && !leastBusy.isEmpty()) {
+      // A member that stops publishing (gone, or partitioned away) stops counting after three periods.
+      routeLoadTimer = vertx.setPeriodic(periodMs, timer -> exchangeRouteLoad(directory, leastBusy, 3 * periodMs));
+    }
+  }
+
+  /** One exchange: this member's streams in flight per target out, the other members' sums in. */
+  private static void exchangeRouteLoad(StreamDirectory directory, Map<String, Router> routers, long ttlMs) {
+    Map<String, Integer> mine = new HashMap<>();
+    routers.forEach((model, router) -> router.targets()
+      .forEach(target -> mine.put(model + "#" + target.index, target.inFlight.get())));
+    directory.shareRouteLoad(mine, ttlMs)
+      .onSuccess(others -> routers.forEach((model, router) -> router.targets()
+        .forEach(target -> target.elsewhere = others.getOrDefault(model + "#" + target.index, 0))))
+      .onFailure(e -> LOG.log(System.Logger.Level.DEBUG, "route load exchange failed: " + e.getMessage()));
   }
 
   @Override
@@ -245,6 +327,7 @@ public final class GatewayImpl implements Gateway {
       return drained.future().compose(v -> undeployAll());
     }
     closing = true;
+    vertx.cancelTimer(routeLoadTimer);
     if (active.isEmpty()) {
       drained.tryComplete();
     }

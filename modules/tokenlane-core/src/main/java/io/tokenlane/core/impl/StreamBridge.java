@@ -61,6 +61,9 @@ final class StreamBridge implements StreamSink, ActiveStream {
   private volatile boolean cancelled;
   private volatile boolean clientFull;
   private volatile boolean providerPaused;
+  /** A routed model's attempt: told of the first output, asked on a failure; {@code null} for one provider. */
+  private Failover failover;
+  private int attempt;
   // provider
   private ProviderStream handle;
   private boolean providerDone;
@@ -70,6 +73,7 @@ final class StreamBridge implements StreamSink, ActiveStream {
   // The last usage delivered: the upstream's, or the estimate the stream ended with.
   private Usage lastUsage;
   private int promptEstimate;
+  private boolean output;
 
   StreamBridge(String id, Context client, Context provider, boolean sameThread, StreamObserver observer,
                SecretRedactor redactor, Consumer<StreamBridge> onEnded, Meters.StreamMeter meter) {
@@ -98,6 +102,31 @@ final class StreamBridge implements StreamSink, ActiveStream {
     this.model = model;
     this.providerName = provider;
     this.labels = labels;
+  }
+
+  /**
+   * What a routed stream learns from this attempt, on the client's context. Not set for a model served by one
+   * provider: then nothing is asked and nothing is wrapped.
+   */
+  interface Failover {
+    /** The first text, tool call or reasoning is being delivered: from now on the stream is this target's. */
+    void firstOutput();
+
+    /**
+     * The provider ended the stream with an error (not a cancel or an abort by the gateway).
+     *
+     * @return whether another target took the stream over: then this attempt ends without telling the observer
+     */
+    boolean failed(ProviderError error);
+
+    /** The stream ended for the client with this attempt. */
+    void ended(StreamEnd end);
+  }
+
+  /** Makes this stream an attempt of a routed model; the end line names the attempt. */
+  void failover(Failover failover, int attempt) {
+    this.failover = failover;
+    this.attempt = attempt;
   }
 
   void start(ProviderVerticle verticle, ChatRequest request) {
@@ -252,6 +281,10 @@ final class StreamBridge implements StreamSink, ActiveStream {
         break;
       }
       handoff.poll();
+      if (failover != null && !output && isOutput(item)) {
+        output = true;
+        failover.firstOutput();
+      }
       if (item instanceof String delta) {
         meter.token();
         sentText = true;
@@ -329,8 +362,20 @@ final class StreamBridge implements StreamSink, ActiveStream {
     }
   }
 
+  /** Text, tool calls or reasoning: once one reached the client, a failure is the client's to see. */
+  private static boolean isOutput(Object item) {
+    return item instanceof String || item instanceof ToolCalls || item instanceof Reasoning
+      || item instanceof OpenAiChunk chunk && (chunk.hasText() || chunk.hasToolCalls());
+  }
+
   private void deliver(Object item) {
     if (item instanceof StreamEnd end) {
+      if (failover != null && end.isError() && failover.failed(end.error())) {
+        // Another target carries on: this attempt ends quietly, the client sees one stream.
+        ended = true;
+        onEnded.accept(this);
+        return;
+      }
       finish(end);
     } else if (item instanceof OpenAiChunk chunk) {
       if (chunk.hasUsage()) {
@@ -422,6 +467,9 @@ final class StreamBridge implements StreamSink, ActiveStream {
     if (STREAMS.isLoggable(System.Logger.Level.INFO)) {
       STREAMS.log(System.Logger.Level.INFO, endLine(shown));
     }
+    if (failover != null) {
+      failover.ended(shown);
+    }
     try {
       observer.onEnd(shown);
     } catch (RuntimeException e) {
@@ -439,7 +487,8 @@ final class StreamBridge implements StreamSink, ActiveStream {
     long ttft = meter.timeToFirstTokenMillis();
     return "stream " + id + " requestId=" + (labels.requestId() == null ? "-" : labels.requestId())
       + " session=" + (labels.sessionId() == null ? "-" : labels.sessionId())
-      + " model=" + model + " provider=" + providerName + " transport=" + labels.transport()
+      + " model=" + model + " provider=" + providerName + (attempt > 0 ? " attempt=" + attempt : "")
+      + " transport=" + labels.transport()
       + " tokens=" + meter.tokens() + " promptTokens=" + (lastUsage == null ? promptEstimate : lastUsage.promptTokens())
       + " usage=" + (lastUsage == null || lastUsage.estimated() ? "estimated" : "upstream")
       + " ttftMs=" + (ttft < 0 ? "-" : Long.toString(ttft))

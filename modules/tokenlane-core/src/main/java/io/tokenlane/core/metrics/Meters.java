@@ -119,6 +119,28 @@ public final class Meters {
     return new ModelMeters(this, model, provider);
   }
 
+  /**
+   * The meters of a model routed over several providers: its streams' meters, without upstream meters (each
+   * attempt records on its target's {@link #upstream}).
+   *
+   * @param model the model's configured name
+   * @return the meters
+   */
+  public ModelMeters routedModel(String model) {
+    return new ModelMeters(this, model, null);
+  }
+
+  /**
+   * The upstream meters of one target of a routed model.
+   *
+   * @param model the model's configured name
+   * @param provider the target's provider
+   * @return the meters
+   */
+  public UpstreamMeters upstream(String model, String provider) {
+    return new UpstreamMeters(this, model, provider);
+  }
+
   private <T extends Meter> T track(T meter) {
     registered.add(meter);
     return meter;
@@ -180,9 +202,8 @@ public final class Meters {
     final Counter tokens;
     final Timer timeToFirstToken;
     final Timer interTokenGap;
-    final Counter upstreamRequests;
-    final Counter upstreamErrors;
-    final Timer upstreamDuration;
+    /** The upstream meters of the model's one provider; {@code null} for a routed model, metered per attempt. */
+    final UpstreamMeters upstream;
 
     ModelMeters(Meters meters, String model, String provider) {
       MeterRegistry registry = meters.registry;
@@ -203,19 +224,55 @@ public final class Meters {
         .serviceLevelObjectives(TTFT_BUCKETS).register(registry));
       interTokenGap = meters.track(Timer.builder(INTER_TOKEN_GAP).description("time between two deliveries of text")
         .tag(MODEL, model).serviceLevelObjectives(GAP_BUCKETS).register(registry));
-      upstreamRequests = meters.track(Counter.builder(UPSTREAM_REQUESTS).description("requests sent upstream")
-        .tag(PROVIDER, provider).tag(MODEL, model).register(registry));
-      upstreamErrors = meters.track(Counter.builder(UPSTREAM_ERRORS).description("upstream requests that failed")
-        .tag(PROVIDER, provider).tag(MODEL, model).register(registry));
-      upstreamDuration = meters.track(Timer.builder(UPSTREAM_DURATION).description("upstream request duration")
-        .tag(PROVIDER, provider).tag(MODEL, model).serviceLevelObjectives(UPSTREAM_BUCKETS).register(registry));
+      upstream = provider == null ? null : new UpstreamMeters(meters, model, provider);
     }
 
     /** @return a recorder for one stream, started now */
     public StreamMeter open() {
       started.increment();
-      upstreamRequests.increment();
+      if (upstream != null) {
+        upstream.requests.increment();
+      }
       return new StreamMeter(this, System.nanoTime());
+    }
+  }
+
+  /**
+   * The upstream meters of one provider serving one model, to resolve once. A model served by one provider records
+   * them with its streams; a routed model records them per attempt, so a stream that failed over counts one
+   * request on each target it tried and one error on each that failed. Thread-safe.
+   */
+  public static final class UpstreamMeters {
+    final Counter requests;
+    final Counter errors;
+    final Timer duration;
+
+    UpstreamMeters(Meters meters, String model, String provider) {
+      MeterRegistry registry = meters.registry;
+      requests = meters.track(Counter.builder(UPSTREAM_REQUESTS).description("requests sent upstream")
+        .tag(PROVIDER, provider).tag(MODEL, model).register(registry));
+      errors = meters.track(Counter.builder(UPSTREAM_ERRORS).description("upstream requests that failed")
+        .tag(PROVIDER, provider).tag(MODEL, model).register(registry));
+      duration = meters.track(Timer.builder(UPSTREAM_DURATION).description("upstream request duration")
+        .tag(PROVIDER, provider).tag(MODEL, model).serviceLevelObjectives(UPSTREAM_BUCKETS).register(registry));
+    }
+
+    /** Counts a request sent upstream. */
+    public void request() {
+      requests.increment();
+    }
+
+    /**
+     * An upstream request ended.
+     *
+     * @param failed whether it ended with an error
+     * @param nanos how long it ran
+     */
+    public void ended(boolean failed, long nanos) {
+      if (failed) {
+        errors.increment();
+      }
+      duration.record(nanos, TimeUnit.NANOSECONDS);
     }
   }
 
@@ -275,11 +332,10 @@ public final class Meters {
       done = true;
       meters.ended[end.reason().ordinal()].increment();
       meters.tokens.increment(reported >= 0 ? reported : counted);
-      if (end.isError()) {
-        meters.upstreamErrors.increment();
-      }
       endNanos = System.nanoTime();
-      meters.upstreamDuration.record(endNanos - startNanos, TimeUnit.NANOSECONDS);
+      if (meters.upstream != null) {
+        meters.upstream.ended(end.isError(), endNanos - startNanos);
+      }
     }
 
     /** @return the stream's tokens: the upstream's count when it sent one, else the deltas counted */
