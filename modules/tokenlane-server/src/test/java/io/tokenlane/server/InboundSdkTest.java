@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tokenlane.testkit.anthropic.FakeAnthropicUpstream;
 import io.tokenlane.testkit.openai.FakeOpenAiUpstream;
 import io.tokenlane.testkit.openai.Script;
 import io.vertx.core.Vertx;
@@ -24,6 +25,7 @@ class InboundSdkTest {
 
   private static Vertx vertx;
   private static FakeOpenAiUpstream upstream;
+  private static FakeAnthropicUpstream anthropic;
   private static GatewayServer gateway;
 
   @BeforeAll
@@ -31,21 +33,25 @@ class InboundSdkTest {
     NodeSdks.install();
     vertx = Vertx.vertx();
     upstream = FakeOpenAiUpstream.start(vertx).await(10, TimeUnit.SECONDS);
+    anthropic = FakeAnthropicUpstream.start(vertx).await(10, TimeUnit.SECONDS);
     gateway = GatewayServer.start(vertx, """
       providers:
         mock: { type: mock, config: { length: 50 } }
         broken: { type: mock, config: { failure: error-mid-stream, length: 20, failAfterTokens: 4 } }
         upstream: { type: openai, config: { baseUrl: %s } }
+        claude: { type: anthropic, config: { baseUrl: "%s", apiKey: sk-ant-test } }
       models:
         mock-fast: { provider: mock }
         broken: { provider: broken }
         relayed: { provider: upstream, model: gpt-4o-mini }
-      """.formatted(upstream.baseUrl()));
+        sonnet: { provider: claude, model: claude-sonnet-4-5 }
+      """.formatted(upstream.baseUrl(), anthropic.baseUrl()));
   }
 
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
+    anthropic.close().await(10, TimeUnit.SECONDS);
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
@@ -67,6 +73,39 @@ class InboundSdkTest {
     assertEquals(new JsonObject().put("city", "Köln"), toolUse.getJsonObject("input"));
     assertEquals(12, seen.getJsonObject("usage").getInteger("input_tokens"));
     assertEquals(8, seen.getJsonObject("usage").getInteger("output_tokens"));
+  }
+
+  @Test
+  void theAnthropicSdkStreamsTextAndAToolCallFromAnAnthropicUpstream() throws Exception {
+    anthropic.enqueue(io.tokenlane.testkit.anthropic.Script.message().thinking("The user wants weather.").text("Let me ", "check.")
+      .toolUse("toolu_01", "weather", "{\"city\":", "\"Köln\"}").stopReason("tool_use").usage(31, 17));
+    JsonObject seen = NodeSdks.run(Map.of(), "anthropic-check.mjs", "stream-tool", root(), "sonnet");
+    assertEquals("Let me check.", seen.getString("text"), seen.encode());
+    assertEquals("tool_use", seen.getString("stopReason"));
+    JsonObject toolUse = seen.getJsonObject("toolUse");
+    assertEquals("toolu_01", toolUse.getString("id"));
+    assertEquals("weather", toolUse.getString("name"));
+    assertEquals(new JsonObject().put("city", "Köln"), toolUse.getJsonObject("input"));
+    assertEquals(31, seen.getJsonObject("usage").getInteger("input_tokens"));
+    assertEquals(17, seen.getJsonObject("usage").getInteger("output_tokens"));
+    assertEquals("claude-sonnet-4-5", anthropic.lastRequest().body().getString("model"));
+  }
+
+  @Test
+  void theOpenAiSdkStreamsFromAnAnthropicUpstreamThroughChatCompletionsAndResponses() throws Exception {
+    anthropic.enqueue(io.tokenlane.testkit.anthropic.Script.message().text("Streaming ", "gateways ", "relay.").usage(12, 3));
+    JsonObject chat = NodeSdks.run(Map.of(), "sdk-check.mjs", "stream", gateway.baseUrl(), "sonnet");
+    assertEquals("Streaming gateways relay.", chat.getString("text"), chat.encode());
+    assertEquals("stop", chat.getString("finishReason"));
+    assertEquals(12, chat.getJsonObject("usage").getInteger("prompt_tokens"));
+    assertEquals(3, chat.getJsonObject("usage").getInteger("completion_tokens"));
+
+    anthropic.enqueue(io.tokenlane.testkit.anthropic.Script.message().text("Through ", "responses.").usage(10, 2));
+    JsonObject responses = NodeSdks.run(Map.of(), "responses-check.mjs", "stream", gateway.baseUrl(), "sonnet");
+    assertEquals("Through responses.", responses.getString("text"), responses.encode());
+    assertEquals("response.completed", responses.getString("last"));
+    assertEquals("completed", responses.getString("status"));
+    assertEquals(2, responses.getJsonObject("usage").getInteger("output_tokens"));
   }
 
   @Test
