@@ -5,6 +5,7 @@ import io.tokenlane.core.stream.StreamEvent;
 import io.tokenlane.spi.FinishReason;
 import io.tokenlane.spi.OpenAiChunk;
 import io.tokenlane.spi.ProviderError;
+import io.tokenlane.spi.SseParser;
 import io.tokenlane.spi.StreamSink;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
