@@ -90,10 +90,9 @@ public final class ReportWriter {
     return md.toString();
   }
 
-  /** Why the Anthropic path's latency and throughput do not compare with direct's. */
-  private static final String UPSTREAM_NOTE = "Anthropic-format upstream: its first token comes after "
-    + "message_start, content_block_start and ping, each paced like a token, so TTFT and tokens/s do not compare "
-    + "with direct's; CPU per token does";
+  /** Why the Anthropic path's latency and throughput are not set against direct's. */
+  private static final String UPSTREAM_NOTE = "Anthropic-format upstream: direct reads the OpenAI-format upstream, "
+    + "so TTFT and tokens/s are not set against direct's; CPU per token is set against tokenlane-openai-sse's";
 
   private static void headline(Md md, RunResult run) {
     int level = run.plan().referenceLevel();
