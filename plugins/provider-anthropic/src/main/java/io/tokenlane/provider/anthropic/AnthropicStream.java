@@ -4,6 +4,7 @@ import io.tokenlane.spi.ProviderError;
 import io.tokenlane.spi.ProviderStream;
 import io.tokenlane.spi.SseParser;
 import io.tokenlane.spi.StreamSink;
+import io.tokenlane.spi.Watchdog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
