@@ -98,12 +98,14 @@ class ImageIT {
       port = socket.getLocalPort();
     }
     List<String> command = new ArrayList<>();
-    boolean contained = "root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/unshare"));
+    boolean contained = canContain();
+    System.out.println("ImageIT runs the gateway " + (contained
+      ? "in a PID and mount namespace rooted in the image's layers (unshare --root)"
+      : "with the image's runtime on the host's root (no unshare here: not root, or namespaces refused)"));
     if (contained) {
       // The image's own loader, C libraries and runtime: nothing of the host's filesystem is visible.
       command.addAll(List.of("unshare", "--pid", "--fork", "--kill-child", "--mount-proc",
         "--root=" + rootfs, "--wd=/app", "--setuid=65532", "--setgid=65532"));
-      Files.createDirectories(rootfs.resolve("proc"));
     }
     for (Object arg : config.getJsonArray("Entrypoint")) {
       String text = (String) arg;
@@ -161,6 +163,19 @@ class ImageIT {
       assertTrue(stopped, () -> "SIGTERM stops the gateway: " + log());
     }
     assertFalse(log().contains("Exception"), log());
+  }
+
+  /** Whether this machine lets the build run a process rooted in the image (root, and namespaces allowed). */
+  private static boolean canContain() throws Exception {
+    if (!"root".equals(System.getProperty("user.name")) || !Files.isExecutable(Path.of("/usr/bin/unshare"))) {
+      return false;
+    }
+    Files.createDirectories(rootfs.resolve("proc"));
+    Process probe = new ProcessBuilder("unshare", "--pid", "--fork", "--kill-child", "--mount-proc",
+      "--root=" + rootfs, "--setuid=65532", "--setgid=65532", "/opt/java/bin/java", "-version")
+      .redirectErrorStream(true).start();
+    probe.getInputStream().readAllBytes();
+    return probe.waitFor(60, TimeUnit.SECONDS) && probe.exitValue() == 0;
   }
 
   private static String log() {
