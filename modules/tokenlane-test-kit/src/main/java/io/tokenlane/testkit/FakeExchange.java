@@ -51,8 +51,8 @@ public abstract class FakeExchange {
   protected final HttpServerRequest request;
   /** The response being written. */
   protected final HttpServerResponse response;
-  private long delayMs;
-  private Ending ending = Ending.END;
+  private final long delayMs;
+  private final Ending ending;
   private boolean over;
 
   /**
@@ -60,12 +60,16 @@ public abstract class FakeExchange {
    *
    * @param vertx the fake's Vert.x instance
    * @param request the request to answer
+   * @param delayMs the script's pause before a paced event (but the first), {@code 0} for none
+   * @param ending what the script does once its events are written
    */
-  protected FakeExchange(Vertx vertx, HttpServerRequest request) {
+  protected FakeExchange(Vertx vertx, HttpServerRequest request, long delayMs, Ending ending) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.request = request;
     this.response = request.response();
+    this.delayMs = delayMs;
+    this.ending = ending;
   }
 
   /** Whether the fake has finished its answer (ended it or dropped the connection on purpose). */
@@ -120,16 +124,12 @@ public abstract class FakeExchange {
    * <p>Each piece of each event goes out on its own event-loop turn, as a model server that produces one token at a
    * time does: Vert.x flushes a write made while the connection is being read only once the read is over, and a
    * write made from a task or timer at once, so a loop of writes here would reach the client as one TCP write. A
-   * {@linkplain Event#paced paced} event waits for {@code delayMs} instead. Stops as soon as the client closed the
-   * connection.
+   * {@linkplain Event#paced paced} event waits for the script's delay instead. Stops as soon as the client closed
+   * the connection.
    *
    * @param events the events, in order
-   * @param delayMs the pause before a paced event (but the first), {@code 0} for none
-   * @param ending what to do once the events are written
    */
-  protected final void writeEvents(List<Event> events, long delayMs, Ending ending) {
-    this.delayMs = delayMs;
-    this.ending = ending;
+  protected final void writeEvents(List<Event> events) {
     Iterator<Event> remaining = events.iterator();
     if (response.closed()) {
       return;

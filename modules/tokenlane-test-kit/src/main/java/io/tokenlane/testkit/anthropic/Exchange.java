@@ -18,7 +18,7 @@ final class Exchange extends FakeExchange {
   private final Script script;
 
   Exchange(Vertx vertx, HttpServerRequest request, Script script) {
-    super(vertx, request);
+    super(vertx, request, script.delayMs, script.ending);
     this.script = script;
   }
 
@@ -115,10 +115,6 @@ final class Exchange extends FakeExchange {
 
   private List<Buffer> pieces(byte[] bytes, int start) {
     return pieces(bytes, start, script.splitBytes);
-  }
-
-  private void writeEvents(List<Event> events) {
-    writeEvents(events, script.delayMs, script.ending);
   }
 
   private static String model(JsonObject body) {

@@ -19,7 +19,7 @@ final class Exchange extends FakeExchange {
   private final Script script;
 
   Exchange(Vertx vertx, HttpServerRequest request, Script script) {
-    super(vertx, request);
+    super(vertx, request, script.delayMs, script.ending);
     this.script = script;
   }
 
@@ -121,10 +121,6 @@ final class Exchange extends FakeExchange {
 
   private List<Buffer> pieces(byte[] bytes) {
     return pieces(bytes, 0, script.splitBytes);
-  }
-
-  private void writeEvents(List<Event> events) {
-    writeEvents(events, script.delayMs, script.ending);
   }
 
   private static String model(JsonObject body) {
