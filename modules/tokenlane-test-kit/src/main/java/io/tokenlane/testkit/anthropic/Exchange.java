@@ -1,41 +1,25 @@
 package io.tokenlane.testkit.anthropic;
 
-import io.vertx.core.Context;
+import io.tokenlane.testkit.FakeExchange;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 
 /**
  * Plays one {@link Script} as the answer to one Messages request, on the server's event loop. Created on that loop.
  */
-final class Exchange {
+final class Exchange extends FakeExchange {
 
-  private final Vertx vertx;
-  /** The server connection's context: the exchange writes on its event loop only. */
-  private final Context context;
-  private final HttpServerRequest request;
-  private final HttpServerResponse response;
   private final Script script;
-  private boolean over;
 
   Exchange(Vertx vertx, HttpServerRequest request, Script script) {
-    this.vertx = vertx;
-    this.context = vertx.getOrCreateContext();
-    this.request = request;
-    this.response = request.response();
+    super(vertx, request, script.delayMs, script.ending);
     this.script = script;
-  }
-
-  /** Whether the fake has finished its answer (ended it or dropped the connection on purpose). */
-  boolean isOver() {
-    return over;
   }
 
   void play(JsonObject body) {
@@ -66,7 +50,7 @@ final class Exchange {
   private void answerRaw() {
     byte[] bytes = script.rawBody;
     if (script.splitBytes == 0 && script.splitAt.isEmpty()) {
-      over = true;
+      markOver();
       response.setStatusCode(script.status).end(Buffer.buffer(bytes));
       return;
     }
@@ -80,15 +64,7 @@ final class Exchange {
       }
     }
     pieces.addAll(pieces(bytes, from));
-    writeEvents(List.of(new Event(pieces, true)).iterator());
-  }
-
-  private void endWith(int status, String contentType, String text) {
-    over = true;
-    if (!response.headers().contains("content-type")) {
-      response.putHeader("content-type", contentType);
-    }
-    response.setStatusCode(status).end(text);
+    writeEvents(List.of(new Event(pieces, true)));
   }
 
   private void stream(JsonObject body) {
@@ -98,18 +74,14 @@ final class Exchange {
     }
     response.putHeader("cache-control", "no-cache");
     response.writeHead();
-    writeEvents(events(body).iterator());
+    writeEvents(events(body));
   }
 
   /**
-   * One event, as the pieces it is written in. Only a generated piece (a text, thinking or tool-input delta) waits
-   * for the script's delay, as on a model server: the frames around it (message_start, content_block_start, ping,
-   * content_block_stop, message_delta, message_stop) follow what precedes them at once, one write each.
+   * The events of the answer, in order. Only a generated piece (a text, thinking or tool-input delta) is paced,
+   * waiting for the script's delay as on a model server: the frames around it (message_start, content_block_start,
+   * ping, content_block_stop, message_delta, message_stop) follow what precedes them at once, one write each.
    */
-  private record Event(List<Buffer> pieces, boolean paced) {
-  }
-
-  /** Each element is one event. */
   private List<Event> events(JsonObject body) {
     List<Event> events = new ArrayList<>();
     int tokens = 0;
@@ -142,65 +114,7 @@ final class Exchange {
   }
 
   private List<Buffer> pieces(byte[] bytes, int start) {
-    if (script.splitBytes == 0) {
-      return List.of(Buffer.buffer().appendBytes(bytes, start, bytes.length - start));
-    }
-    List<Buffer> pieces = new ArrayList<>();
-    for (int from = start; from < bytes.length; from += script.splitBytes) {
-      pieces.add(Buffer.buffer().appendBytes(bytes, from, Math.min(script.splitBytes, bytes.length - from)));
-    }
-    return pieces;
-  }
-
-  /**
-   * Writes each piece of each event on its own event-loop turn, as a model server that produces one token at a
-   * time does: Vert.x flushes a write made while the connection is being read only once the read is over, and a
-   * write made from a task or timer at once, so a loop of writes here would reach the client as one TCP write.
-   */
-  private void writeEvents(Iterator<Event> events) {
-    if (response.closed()) {
-      return;
-    }
-    if (!events.hasNext()) {
-      finish();
-      return;
-    }
-    writePieces(events.next().pieces().iterator(), events);
-  }
-
-  private void writePieces(Iterator<Buffer> pieces, Iterator<Event> events) {
-    if (response.closed()) {
-      return;
-    }
-    response.write(pieces.next());
-    if (pieces.hasNext()) {
-      context.runOnContext(v -> writePieces(pieces, events));
-    } else if (!events.hasNext()) {
-      finish();
-    } else {
-      Event next = events.next();
-      if (script.delayMs > 0 && next.paced()) {
-        vertx.setTimer(script.delayMs, id -> writePieces(next.pieces().iterator(), events));
-      } else {
-        context.runOnContext(v -> writePieces(next.pieces().iterator(), events));
-      }
-    }
-  }
-
-  private void finish() {
-    switch (script.ending) {
-      case END -> {
-        over = true;
-        response.end();
-      }
-      case DROP -> {
-        over = true;
-        request.connection().close();
-      }
-      case STALL -> {
-        // Nothing more: the client must give up, and the fake counts that as the client closing.
-      }
-    }
+    return pieces(bytes, start, script.splitBytes);
   }
 
   private static String model(JsonObject body) {

@@ -1,42 +1,26 @@
 package io.tokenlane.testkit.gemini;
 
-import io.vertx.core.Context;
+import io.tokenlane.testkit.FakeExchange;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 
 /**
  * Plays one {@link GeminiScript} as the answer to one {@code streamGenerateContent} request, on the server's event
  * loop. Created on that loop.
  */
-final class GeminiExchange {
+final class GeminiExchange extends FakeExchange {
 
-  private final Vertx vertx;
-  /** The server connection's context: the exchange writes on its event loop only. */
-  private final Context context;
-  private final HttpServerRequest request;
-  private final HttpServerResponse response;
   private final GeminiScript script;
-  private boolean over;
 
   GeminiExchange(Vertx vertx, HttpServerRequest request, GeminiScript script) {
-    this.vertx = vertx;
-    this.context = vertx.getOrCreateContext();
-    this.request = request;
-    this.response = request.response();
+    super(vertx, request, script.delayMs, script.ending);
     this.script = script;
-  }
-
-  /** Whether the fake has finished its answer (ended it or dropped the connection on purpose). */
-  boolean isOver() {
-    return over;
   }
 
   void play(String model, JsonObject body) {
@@ -66,15 +50,11 @@ final class GeminiExchange {
     if (!response.headers().contains("content-type")) {
       response.putHeader("content-type", "text/event-stream");
     }
-    writeEvents(List.of(pieces(script.rawBody)).iterator());
+    writeEvents(List.of(new Event(pieces(script.rawBody), true)));
   }
 
   private void endWith(int status, String text) {
-    over = true;
-    if (!response.headers().contains("content-type")) {
-      response.putHeader("content-type", "application/json; charset=UTF-8");
-    }
-    response.setStatusCode(status).end(text);
+    endWith(status, "application/json; charset=UTF-8", text);
   }
 
   private void stream(String model, JsonObject body) {
@@ -84,14 +64,14 @@ final class GeminiExchange {
     }
     response.putHeader("vary", "Origin, X-Origin, Referer").putHeader("x-content-type-options", "nosniff");
     response.writeHead();
-    List<List<Buffer>> written = new ArrayList<>();
+    List<Event> written = new ArrayList<>();
     for (JsonObject event : events(model, body)) {
       written.add(event(event.encode()));
     }
     if (script.cutAfter >= 0 && script.errorEvent != null) {
       written.add(event(script.errorEvent.encode()));
     }
-    writeEvents(written.iterator());
+    writeEvents(written);
   }
 
   /** The responses of the answer, in order, up to a cut. */
@@ -132,68 +112,14 @@ final class GeminiExchange {
     return !parts.isEmpty() && parts.getValue(0) instanceof JsonObject part && part.getValue("thought") == Boolean.TRUE;
   }
 
-  private List<Buffer> event(String data) {
+  /** One event; every event waits for the script's delay. */
+  private Event event(String data) {
     String eol = script.lineEnding;
-    return pieces(("data: " + data + eol + eol).getBytes(StandardCharsets.UTF_8));
+    return new Event(pieces(("data: " + data + eol + eol).getBytes(StandardCharsets.UTF_8)), true);
   }
 
   private List<Buffer> pieces(byte[] bytes) {
-    if (script.splitBytes == 0) {
-      return List.of(Buffer.buffer(bytes));
-    }
-    List<Buffer> pieces = new ArrayList<>();
-    for (int from = 0; from < bytes.length; from += script.splitBytes) {
-      pieces.add(Buffer.buffer().appendBytes(bytes, from, Math.min(script.splitBytes, bytes.length - from)));
-    }
-    return pieces;
-  }
-
-  /**
-   * Writes each piece of each event on its own event-loop turn, as a model server that produces one event at a
-   * time does: Vert.x flushes a write made while the connection is being read only once the read is over, and a
-   * write made from a task or timer at once, so a loop of writes here would reach the client as one TCP write.
-   */
-  private void writeEvents(Iterator<List<Buffer>> events) {
-    if (response.closed()) {
-      return;
-    }
-    if (!events.hasNext()) {
-      finish();
-      return;
-    }
-    writePieces(events.next().iterator(), events);
-  }
-
-  private void writePieces(Iterator<Buffer> pieces, Iterator<List<Buffer>> events) {
-    if (response.closed()) {
-      return;
-    }
-    response.write(pieces.next());
-    if (pieces.hasNext()) {
-      context.runOnContext(v -> writePieces(pieces, events));
-    } else if (!events.hasNext()) {
-      finish();
-    } else if (script.delayMs > 0) {
-      vertx.setTimer(script.delayMs, id -> writeEvents(events));
-    } else {
-      context.runOnContext(v -> writeEvents(events));
-    }
-  }
-
-  private void finish() {
-    switch (script.ending) {
-      case END -> {
-        over = true;
-        response.end();
-      }
-      case DROP -> {
-        over = true;
-        request.connection().close();
-      }
-      case STALL -> {
-        // Nothing more: the client must give up, and the fake counts that as the client closing.
-      }
-    }
+    return pieces(bytes, 0, script.splitBytes);
   }
 
   private static int promptWords(JsonObject body) {

@@ -1,5 +1,6 @@
 package io.tokenlane.testkit.gemini;
 
+import io.tokenlane.testkit.FakeExchange.Ending;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -30,16 +31,6 @@ import java.util.Objects;
  * @since 1.2
  */
 public final class GeminiScript {
-
-  /** What the fake does once its events are written. */
-  enum Ending {
-    /** Ends the response normally. */
-    END,
-    /** Closes the TCP connection without ending the response. */
-    DROP,
-    /** Sends nothing more and keeps the connection open until the client gives up. */
-    STALL
-  }
 
   // Read by GeminiExchange and GeminiWire when the answer is played; only the fluent methods write them.
   int status = 200;

@@ -1,43 +1,27 @@
 package io.tokenlane.testkit.ollama;
 
-import io.vertx.core.Context;
+import io.tokenlane.testkit.FakeExchange;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 
 /**
  * Plays one {@link Script} as the answer to one {@code /api/chat} request, on the server's event loop. Created on
  * that loop.
  */
-final class Exchange {
+final class Exchange extends FakeExchange {
 
-  private final Vertx vertx;
-  /** The server connection's context: the exchange writes on its event loop only. */
-  private final Context context;
-  private final HttpServerRequest request;
-  private final HttpServerResponse response;
   private final Script script;
-  private boolean over;
 
   Exchange(Vertx vertx, HttpServerRequest request, Script script) {
-    this.vertx = vertx;
-    this.context = vertx.getOrCreateContext();
-    this.request = request;
-    this.response = request.response();
+    super(vertx, request, script.delayMs, script.ending);
     this.script = script;
-  }
-
-  /** Whether the fake has finished its answer (ended it or dropped the connection on purpose). */
-  boolean isOver() {
-    return over;
   }
 
   void play(JsonObject body) {
@@ -56,11 +40,7 @@ final class Exchange {
   }
 
   private void endWith(int status, String json) {
-    over = true;
-    if (!response.headers().contains("content-type")) {
-      response.putHeader("content-type", "application/json; charset=utf-8");
-    }
-    response.setStatusCode(status).end(json);
+    endWith(status, "application/json; charset=utf-8", json);
   }
 
   private List<byte[]> lines(JsonObject body) {
@@ -100,11 +80,14 @@ final class Exchange {
       response.putHeader("content-type", contentType);
     }
     response.writeHead();
-    writeAll(pieces(lines).iterator());
+    writeEvents(pieces(lines));
   }
 
-  /** What each write sends: a line, or the pieces the script cuts the lines or the whole body into. */
-  private List<Buffer> pieces(List<byte[]> lines) {
+  /**
+   * What each write sends: a line, or the pieces the script cuts the lines or the whole body into. Each is paced,
+   * as Ollama writes each token when it is generated.
+   */
+  private List<Event> pieces(List<byte[]> lines) {
     List<Buffer> pieces = new ArrayList<>();
     if (!script.splitOffsets.isEmpty()) {
       ByteArrayOutputStream all = new ByteArrayOutputStream();
@@ -118,57 +101,10 @@ final class Exchange {
       }
       pieces.add(Buffer.buffer().appendBytes(body, from, body.length - from));
       pieces.removeIf(piece -> piece.length() == 0);
-      return pieces;
-    }
-    for (byte[] line : lines) {
-      if (script.splitBytes == 0) {
-        pieces.add(Buffer.buffer(line));
-        continue;
-      }
-      for (int from = 0; from < line.length; from += script.splitBytes) {
-        pieces.add(Buffer.buffer().appendBytes(line, from, Math.min(script.splitBytes, line.length - from)));
-      }
-    }
-    return pieces;
-  }
-
-  /**
-   * Writes each piece on its own event-loop turn (or after the script's delay), as Ollama writes each token when
-   * it is generated: Vert.x flushes a write made while the connection is being read only once the read is over,
-   * and a write made from a task or timer at once, so a loop of writes here would reach the client as one.
-   */
-  private void writeAll(Iterator<Buffer> pieces) {
-    if (response.closed()) {
-      return;
-    }
-    if (!pieces.hasNext()) {
-      finish();
-      return;
-    }
-    response.write(pieces.next());
-    if (!pieces.hasNext()) {
-      finish();
-    } else if (script.delayMs > 0) {
-      vertx.setTimer(script.delayMs, id -> writeAll(pieces));
     } else {
-      context.runOnContext(v -> writeAll(pieces));
+      lines.forEach(line -> pieces.addAll(pieces(line, 0, script.splitBytes)));
     }
-  }
-
-  private void finish() {
-    switch (script.ending) {
-      case END -> {
-        over = true;
-        response.end();
-      }
-      case DROP -> {
-        over = true;
-        request.connection().close();
-      }
-      case STALL -> {
-        // Nothing more: the client must give up, and the fake counts that as the client closing.
-      }
-    }
+    return pieces.stream().map(piece -> new Event(List.of(piece), true)).toList();
   }
 
   private static String model(JsonObject body) {

@@ -1,26 +1,16 @@
 package io.tokenlane.testkit.ollama;
 
+import io.tokenlane.testkit.FakeUpstream;
 import io.tokenlane.testkit.openai.ReceivedRequest;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
-import java.util.Objects;
-import java.util.function.BooleanSupplier;
 
 /**
  * A fake Ollama server on a loopback port, speaking Ollama's native API as documented in its {@code docs/api.md},
@@ -43,7 +33,7 @@ import java.util.function.BooleanSupplier;
  *
  * @since 1.2
  */
-public final class FakeOllamaUpstream {
+public final class FakeOllamaUpstream extends FakeUpstream<Script, ReceivedRequest> {
 
   /** The chat path. */
   public static final String CHAT_PATH = "/api/chat";
@@ -54,18 +44,10 @@ public final class FakeOllamaUpstream {
   /** The version the fake reports. */
   public static final String VERSION = "0.12.6";
 
-  private final Vertx vertx;
-  private final Deque<Script> scripts = new ArrayDeque<>();
-  private final List<ReceivedRequest> requests = new ArrayList<>();
-  private final List<Waiter> waiters = new ArrayList<>();
-  private Script defaultScript = Script.tokens("Hello", "!");
   private List<String> models = List.of();
-  private int clientClosed;
-  private boolean closing;
-  private HttpServer server;
 
   private FakeOllamaUpstream(Vertx vertx) {
-    this.vertx = vertx;
+    super(vertx, Script.tokens("Hello", "!"), Script::copy);
   }
 
   /**
@@ -75,18 +57,8 @@ public final class FakeOllamaUpstream {
    * @return the started fake
    */
   public static Future<FakeOllamaUpstream> start(Vertx vertx) {
-    return new FakeOllamaUpstream(Objects.requireNonNull(vertx, "vertx")).listen();
-  }
-
-  private Future<FakeOllamaUpstream> listen() {
-    HttpServer created = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1"));
-    created.requestHandler(this::handle);
-    return created.listen(0, "127.0.0.1").map(listening -> {
-      synchronized (this) {
-        server = listening;
-      }
-      return this;
-    });
+    FakeOllamaUpstream upstream = new FakeOllamaUpstream(vertx);
+    return upstream.listen().map(upstream);
   }
 
   /**
@@ -94,20 +66,9 @@ public final class FakeOllamaUpstream {
    *
    * @return {@code http://127.0.0.1:PORT}
    */
+  @Override
   public String baseUrl() {
-    return "http://127.0.0.1:" + port();
-  }
-
-  /**
-   * The port the fake listens on.
-   *
-   * @return the port
-   */
-  public synchronized int port() {
-    if (server == null) {
-      throw new IllegalStateException("not started");
-    }
-    return server.actualPort();
+    return origin();
   }
 
   /**
@@ -116,8 +77,8 @@ public final class FakeOllamaUpstream {
    * @param script the answer; copied, so later changes to it do not apply
    * @return this fake
    */
-  public synchronized FakeOllamaUpstream enqueue(Script script) {
-    scripts.add(script.copy());
+  public FakeOllamaUpstream enqueue(Script script) {
+    queue(script);
     return this;
   }
 
@@ -127,8 +88,8 @@ public final class FakeOllamaUpstream {
    * @param script the answer; copied
    * @return this fake
    */
-  public synchronized FakeOllamaUpstream defaultScript(Script script) {
-    defaultScript = script.copy();
+  public FakeOllamaUpstream defaultScript(Script script) {
+    replaceDefaultScript(script);
     return this;
   }
 
@@ -144,103 +105,9 @@ public final class FakeOllamaUpstream {
     return this;
   }
 
-  /**
-   * Every request received so far, chat or not, in arrival order.
-   *
-   * @return a copy of the list
-   */
-  public synchronized List<ReceivedRequest> requests() {
-    return List.copyOf(requests);
-  }
-
-  /**
-   * How many requests arrived so far.
-   *
-   * @return the count
-   */
-  public synchronized int requestCount() {
-    return requests.size();
-  }
-
-  /**
-   * The latest request.
-   *
-   * @return the request
-   * @throws IllegalStateException when none arrived
-   */
-  public synchronized ReceivedRequest lastRequest() {
-    if (requests.isEmpty()) {
-      throw new IllegalStateException("no request received");
-    }
-    return requests.get(requests.size() - 1);
-  }
-
-  /**
-   * Waits for the {@code n}-th request (counting from 1) to arrive, body included.
-   *
-   * @param n which request
-   * @return completes with that request, at once if it already arrived
-   */
-  public Future<ReceivedRequest> awaitRequest(int n) {
-    if (n < 1) {
-      throw new IllegalArgumentException("n counts from 1");
-    }
-    return await(() -> requests.size() >= n).map(v -> requests().get(n - 1));
-  }
-
-  /**
-   * How many connections the client closed while the fake was still answering on them (streaming, stalling, or
-   * not yet answering): what a client does when it cancels or gives up.
-   *
-   * @return the count
-   */
-  public synchronized int clientClosedCount() {
-    return clientClosed;
-  }
-
-  /**
-   * Waits until the client closed a connection the fake was still answering on.
-   *
-   * @return completes at the first such close, at once if one already happened
-   */
-  public Future<Void> awaitClientClosed() {
-    return awaitClientClosed(1);
-  }
-
-  /**
-   * Waits until the client closed {@code count} connections the fake was still answering on.
-   *
-   * @param count how many closes to wait for
-   * @return completes once that many happened
-   */
-  public Future<Void> awaitClientClosed(int count) {
-    return await(() -> clientClosed >= count);
-  }
-
-  /**
-   * Stops the server and closes every connection; closes caused by this are not counted as client closes.
-   *
-   * @return completes once the server is closed
-   */
-  public Future<Void> close() {
-    HttpServer toClose;
-    synchronized (this) {
-      closing = true;
-      toClose = server;
-    }
-    return toClose == null ? Future.succeededFuture() : toClose.close();
-  }
-
-  private void handle(HttpServerRequest request) {
-    request.body()
-      .onSuccess(body -> route(request, body))
-      .onFailure(e -> request.connection().close());
-  }
-
-  private void route(HttpServerRequest request, Buffer rawBody) {
-    JsonObject body = parseObject(rawBody);
-    ReceivedRequest received = new ReceivedRequest(request.method().name(), request.uri(),
-      MultiMap.caseInsensitiveMultiMap().addAll(request.headers()), body, rawBody.toString());
+  @Override
+  protected void route(HttpServerRequest request, Buffer rawBody, JsonObject body) {
+    ReceivedRequest received = received(request, rawBody, body);
     String path = request.path();
     if (request.method() == HttpMethod.POST && path.equals(CHAT_PATH)) {
       chat(request, body, received);
@@ -271,34 +138,12 @@ public final class FakeOllamaUpstream {
       return;
     }
     Exchange exchange = new Exchange(vertx, request, nextScript());
-    request.response().closeHandler(v -> clientClosed(exchange));
+    watchClientClose(exchange);
     exchange.play(body);
   }
 
   private synchronized boolean hasModel(String model) {
     return models.isEmpty() || models.contains(model) || models.contains(model + ":latest");
-  }
-
-  private synchronized Script nextScript() {
-    Script next = scripts.poll();
-    return next != null ? next : defaultScript.copy();
-  }
-
-  private void clientClosed(Exchange exchange) {
-    synchronized (this) {
-      if (closing || exchange.isOver()) {
-        return;
-      }
-      clientClosed++;
-    }
-    notifyWaiters();
-  }
-
-  private void record(ReceivedRequest received) {
-    synchronized (this) {
-      requests.add(received);
-    }
-    notifyWaiters();
   }
 
   private synchronized JsonObject tags() {
@@ -316,47 +161,5 @@ public final class FakeOllamaUpstream {
   private static void json(HttpServerRequest request, int status, JsonObject body) {
     request.response().setStatusCode(status).putHeader("content-type", "application/json; charset=utf-8")
       .end(body.encode());
-  }
-
-  private static JsonObject parseObject(Buffer raw) {
-    if (raw.length() == 0) {
-      return null;
-    }
-    try {
-      return Json.decodeValue(raw) instanceof JsonObject object ? object : null;
-    } catch (DecodeException e) {
-      return null;
-    }
-  }
-
-  // ---- waiting on the fake's state from a test ----
-
-  private record Waiter(BooleanSupplier condition, Promise<Void> promise) {
-  }
-
-  private Future<Void> await(BooleanSupplier condition) {
-    Promise<Void> promise = Promise.promise();
-    synchronized (this) {
-      if (!condition.getAsBoolean()) {
-        waiters.add(new Waiter(condition, promise));
-        return promise.future();
-      }
-    }
-    promise.complete();
-    return promise.future();
-  }
-
-  private void notifyWaiters() {
-    List<Waiter> ready = new ArrayList<>();
-    synchronized (this) {
-      waiters.removeIf(waiter -> waiter.condition().getAsBoolean() && ready.add(waiter));
-    }
-    ready.forEach(waiter -> waiter.promise().tryComplete());
-  }
-
-  @Override
-  public synchronized String toString() {
-    return "FakeOllamaUpstream[" + (server == null ? "not started" : baseUrl()) + ", requests=" + requests.size()
-      + ", clientClosed=" + clientClosed + "]";
   }
 }

@@ -1,5 +1,6 @@
 package io.tokenlane.testkit.ollama;
 
+import io.tokenlane.testkit.FakeExchange.Ending;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -30,16 +31,6 @@ import java.util.Objects;
  * @since 1.2
  */
 public final class Script {
-
-  /** What the fake does once its lines are written. */
-  enum Ending {
-    /** Ends the response normally. */
-    END,
-    /** Closes the TCP connection without ending the response. */
-    DROP,
-    /** Sends nothing more and keeps the connection open until the client gives up. */
-    STALL
-  }
 
   /** A tool call Ollama sends whole: the function name and its arguments object. */
   record ToolCall(String name, JsonObject arguments) {

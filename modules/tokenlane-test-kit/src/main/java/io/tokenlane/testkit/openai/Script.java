@@ -1,5 +1,6 @@
 package io.tokenlane.testkit.openai;
 
+import io.tokenlane.testkit.FakeExchange.Ending;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,16 +28,6 @@ import java.util.Objects;
  * @since 1.0
  */
 public final class Script {
-
-  /** What the fake does once its events are written. */
-  enum Ending {
-    /** Ends the response normally. */
-    END,
-    /** Closes the TCP connection without ending the response. */
-    DROP,
-    /** Sends nothing more and keeps the connection open until the client gives up. */
-    STALL
-  }
 
   /** A tool call to stream: its id, the function name and the pieces its arguments are streamed in. */
   record ToolCall(String id, String name, List<String> argumentFragments) {
