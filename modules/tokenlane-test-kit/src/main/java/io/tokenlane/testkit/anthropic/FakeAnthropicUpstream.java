@@ -142,4 +142,15 @@ public final class FakeAnthropicUpstream extends FakeUpstream<Script, ReceivedRe
     Exchange.refuse(request, status, type, message);
     return message;
   }
+
+  /**
+   * The last request received.
+   *
+   * @return it, or {@code null} before the first
+   */
+  @Override
+  public ReceivedRequest lastRequest() {
+    // Declared here as well: callers compiled against earlier kits link to this return type.
+    return super.lastRequest();
+  }
 }

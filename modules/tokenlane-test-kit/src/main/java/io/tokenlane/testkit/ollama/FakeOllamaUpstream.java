@@ -162,4 +162,15 @@ public final class FakeOllamaUpstream extends FakeUpstream<Script, ReceivedReque
     request.response().setStatusCode(status).putHeader("content-type", "application/json; charset=utf-8")
       .end(body.encode());
   }
+
+  /**
+   * The last request received.
+   *
+   * @return it, or {@code null} before the first
+   */
+  @Override
+  public ReceivedRequest lastRequest() {
+    // Declared here as well: callers compiled against earlier kits link to this return type.
+    return super.lastRequest();
+  }
 }
