@@ -3,7 +3,7 @@
 // Usage: node [--experimental-websocket] client-check.mjs SCENARIO BASE_URL [MODEL]
 //   BASE_URL is the API root, e.g. http://localhost:8080/v1/
 //   SCENARIO: stream-websocket | stream-sse | stream-long-polling | auto | abort | abort-in-flight | abort-burst |
-//             follow-up | resume | snapshot | moved-websocket | moved-sse | auth-headers | auth-refused
+//             follow-up | resume | snapshot | moved-websocket | moved-sse | auth-headers | auth-refused | reasoning
 //   MODEL defaults to mock-fast for stream-* and auto, mock-typewriter for the others (snapshot: mock-compact, on a
 //   gateway with a small replay buffer).
 // Prints ONE JSON line on stdout: {"ok":true,"scenario":...,...} and exits 0 when every check passed, else
@@ -360,6 +360,42 @@ const scenarios = {
   'stream-websocket': () => forced('websocket'),
   'stream-sse': () => forced('sse'),
   'stream-long-polling': () => forced('long-polling'),
+
+  /**
+   * Per transport: a model that thinks (MODEL defaults to 'thinker', whose upstream sends its reasoning before its
+   * answer). stream.reasoning and result.reasoning hold the reasoning events' text, the answer none of it, and every
+   * reasoning event comes before the first token.
+   */
+  async reasoning() {
+    const runs = {};
+    for (const transport of available) {
+      const c = client({ transports: [transport] });
+      try {
+        const stream = c.stream({ model: modelArg ?? 'thinker', messages });
+        let reasoning = '';
+        let text = '';
+        let reasoningAfterText = 0;
+        for await (const ev of stream.events()) {
+          if (ev.type === 'reasoning') {
+            reasoning += ev.text;
+            if (text) reasoningAfterText++;
+          }
+          if (ev.type === 'token') text += ev.text;
+        }
+        const result = await stream.result;
+        expect(reasoning.length > 0, `${transport}: no reasoning event`);
+        expect(reasoningAfterText === 0, `${transport}: reasoning after the answer began`);
+        expect(stream.reasoning === reasoning, `${transport}: stream.reasoning ${JSON.stringify(stream.reasoning)}`);
+        expect(result.reasoning === reasoning, `${transport}: result.reasoning ${JSON.stringify(result.reasoning)}`);
+        expect(result.text === text && !text.includes(reasoning), `${transport}: the answer ${JSON.stringify(text)}`);
+        expect(result.reason === 'stop', `${transport}: end ${result.reason}`);
+        runs[transport] = { reasoning, text };
+      } finally {
+        c.close();
+      }
+    }
+    return { runs };
+  },
 
   async auto() {
     const c = client({});

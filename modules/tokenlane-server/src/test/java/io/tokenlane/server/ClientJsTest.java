@@ -3,11 +3,14 @@ package io.tokenlane.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tokenlane.testkit.ollama.FakeOllamaUpstream;
+import io.tokenlane.testkit.ollama.Script;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,6 +29,8 @@ class ClientJsTest {
 
   private static Vertx vertx;
   private static GatewayServer gateway;
+  // An upstream that thinks before it answers, for the reasoning scenario.
+  private static FakeOllamaUpstream thinker;
   // A replay buffer far shorter than the answer: a resume behind it gets a snapshot. Its own Vert.x: servers of one
   // Vert.x on port 0 share their port.
   private static Vertx compactingVertx;
@@ -34,8 +39,11 @@ class ClientJsTest {
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
+    thinker = FakeOllamaUpstream.start(vertx).await(10, TimeUnit.SECONDS);
+    thinker.defaultScript(Script.tokens("The ", "answer ", "is ", "4.").thinking("Two ", "and ", "two ", "make ", "four."));
     gateway = GatewayServer.start(vertx, """
       providers:
+        thinker: { type: ollama, config: { baseUrl: "%s" } }
         mock-fast:
           type: mock
           config: { tokensPerSecond: 0, length: 400 }
@@ -45,7 +53,8 @@ class ClientJsTest {
       models:
         mock-fast: { provider: mock-fast }
         mock-typewriter: { provider: mock-typewriter }
-      """);
+        thinker: { provider: thinker, model: "qwen3:8b" }
+      """.formatted(thinker.baseUrl()));
     compactingVertx = Vertx.vertx();
     compacting = GatewayServer.start(compactingVertx, """
       streams:
@@ -90,6 +99,16 @@ class ClientJsTest {
     assertEquals(websocket, check("stream-sse").getString("text"));
     assertEquals(websocket, check("stream-long-polling").getString("text"));
     assertTrue(websocket.length() > 100, websocket);
+  }
+
+  @Test
+  void reasoningIsKeptApartFromTheAnswerOnEveryTransport() throws Exception {
+    JsonObject runs = check("reasoning").getJsonObject("runs");
+    assertEquals(Set.of("websocket", "sse", "long-polling"), runs.fieldNames());
+    for (String transport : runs.fieldNames()) {
+      assertEquals("Two and two make four.", runs.getJsonObject(transport).getString("reasoning"), transport);
+      assertEquals("The answer is 4.", runs.getJsonObject(transport).getString("text"), transport);
+    }
   }
 
   @Test
