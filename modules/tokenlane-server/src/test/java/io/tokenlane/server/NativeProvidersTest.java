@@ -9,6 +9,7 @@ import io.tokenlane.testkit.anthropic.FakeAnthropicUpstream;
 import io.tokenlane.testkit.gemini.FakeGeminiUpstream;
 import io.tokenlane.testkit.gemini.GeminiScript;
 import io.tokenlane.testkit.ollama.FakeOllamaUpstream;
+import io.tokenlane.testkit.openai.FakeOpenAiUpstream;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -28,6 +29,7 @@ class NativeProvidersTest {
   static FakeAnthropicUpstream anthropic;
   static FakeGeminiUpstream gemini;
   static FakeOllamaUpstream ollama;
+  static FakeOpenAiUpstream deepseek;
   static GatewayServer gateway;
 
   @BeforeAll
@@ -36,16 +38,19 @@ class NativeProvidersTest {
     anthropic = FakeAnthropicUpstream.start(vertx).await(10, TimeUnit.SECONDS);
     gemini = FakeGeminiUpstream.start(vertx).await(10, TimeUnit.SECONDS);
     ollama = FakeOllamaUpstream.start(vertx).await(10, TimeUnit.SECONDS);
+    deepseek = FakeOpenAiUpstream.start(vertx).await(10, TimeUnit.SECONDS);
     gateway = GatewayServer.start(vertx, """
       providers:
         anthropic: { type: anthropic, config: { baseUrl: "%s", apiKey: sk-ant-test } }
         gemini: { type: gemini, config: { baseUrl: "%s", apiKey: gm-test } }
         ollama: { type: ollama, config: { baseUrl: "%s" } }
+        deepseek: { type: openai, config: { baseUrl: "%s" } }
       models:
         claude: { provider: anthropic, model: claude-sonnet-4-5 }
         flash: { provider: gemini, model: gemini-2.5-flash }
         llama: { provider: ollama, model: "llama3.2:3b" }
-      """.formatted(anthropic.baseUrl(), gemini.baseUrl(), ollama.baseUrl()));
+        reasoner: { provider: deepseek, model: deepseek-reasoner }
+      """.formatted(anthropic.baseUrl(), gemini.baseUrl(), ollama.baseUrl(), deepseek.baseUrl()));
   }
 
   @AfterAll
@@ -176,6 +181,31 @@ class NativeProvidersTest {
     ollama.enqueue(io.tokenlane.testkit.ollama.Script.tokens("ok"));
     JsonObject completion = gateway.post("/v1/chat/completions", GatewayServer.chat("llama", "hi")).json();
     assertEquals(1, completion.getJsonObject("usage").getInteger("completion_tokens"));
+  }
+
+  @Test
+  void anOpenAiCompatibleUpstreamsReasoningContentReachesNativeClientsAsReasoning() throws Exception {
+    // DeepSeek's and vLLM's shape: delta.reasoning_content before delta.content.
+    String head = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"deepseek-reasoner\","
+      + "\"choices\":[{\"index\":0,\"delta\":";
+    String tail = ",\"finish_reason\":null}]}\n\n";
+    deepseek.enqueue(io.tokenlane.testkit.openai.Script.raw(200, "text/event-stream",
+      head + "{\"role\":\"assistant\",\"content\":null,\"reasoning_content\":\"Think\"}" + tail
+        + head + "{\"reasoning_content\":\"ing.\"}" + tail
+        + head + "{\"content\":\"Answer\"}" + tail
+        + head + "{},\"finish_reason\":\"stop\"}]}\n\n"
+        + "data: [DONE]\n\n"));
+    try (NativeClient client = new NativeClient(vertx, gateway.port())) {
+      String token = client.session().getString("token");
+      String id = client.start(token, NativeClient.prompt("reasoner", "hi"));
+      List<JsonObject> events = client.pollToEnd(token, id, 0);
+      StringBuilder reasoning = new StringBuilder();
+      events.stream().filter(e -> "reasoning".equals(e.getString("type")))
+        .forEach(e -> reasoning.append(e.getString("text")));
+      assertEquals("Thinking.", reasoning.toString(), events.toString());
+      assertEquals("Answer", NativeClient.text(events));
+      assertEquals("stop", events.get(events.size() - 1).getString("reason"));
+    }
   }
 
   private static List<JsonObject> chunks(String body) {

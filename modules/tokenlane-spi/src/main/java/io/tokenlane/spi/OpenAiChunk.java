@@ -33,6 +33,8 @@ public final class OpenAiChunk {
   private static final byte[] FINISH_REASON = ascii("finish_reason");
   private static final byte[] CONTENT = ascii("content");
   private static final byte[] TOOL_CALLS = ascii("tool_calls");
+  private static final byte[] REASONING_CONTENT = ascii("reasoning_content");
+  private static final byte[] REASONING = ascii("reasoning");
   private static final byte[] ID_MEMBER = ascii("\"id\":");
   private static final byte[] MODEL_MEMBER = ascii("\"model\":");
 
@@ -49,6 +51,8 @@ public final class OpenAiChunk {
   private int contentEnd = -1;
   private int toolCallsStart = -1;
   private int toolCallsEnd = -1;
+  private int reasoningStart = -1;
+  private int reasoningEnd = -1;
   private int usageStart = -1;
   private int usageEnd = -1;
   private int errorStart = -1;
@@ -189,6 +193,8 @@ public final class OpenAiChunk {
         contentEnd = delta[1];
         toolCallsStart = delta[2];
         toolCallsEnd = delta[3];
+        reasoningStart = delta[4];
+        reasoningEnd = delta[5];
       }
       finishReason = finish == null || finish.isEmpty() ? null : finish;
     }
@@ -209,9 +215,9 @@ public final class OpenAiChunk {
     return Double.parseDouble(number) == 0;
   }
 
-  /** @return content start/end, tool_calls start/end */
+  /** @return content start/end, tool_calls start/end, reasoning start/end */
   private static int[] delta(JsonScanner in) {
-    int[] found = {-1, -1, -1, -1};
+    int[] found = {-1, -1, -1, -1, -1, -1};
     in.checkDepth(4);
     if (!in.open('{', '}')) {
       return found;
@@ -227,6 +233,12 @@ public final class OpenAiChunk {
         in.skipValue(4);
         found[2] = valueStart;
         found[3] = in.pos;
+      } else if ((in.keyIs(key, REASONING_CONTENT, "reasoning_content") || in.keyIs(key, REASONING, "reasoning"))
+        && in.peek() == '"') {
+        // DeepSeek's and vLLM's reasoning_content, OpenRouter's reasoning: the model's thinking, apart from content.
+        in.string();
+        found[4] = valueStart;
+        found[5] = in.pos;
       } else {
         in.skipValue(4);
       }
@@ -270,6 +282,36 @@ public final class OpenAiChunk {
    */
   public Buffer appendTextJson(Buffer out) {
     return contentStart < 0 ? out : out.appendBytes(json, contentStart + 1, contentEnd - contentStart - 2);
+  }
+
+  /**
+   * Choice 0's reasoning: {@code delta.reasoning_content} (DeepSeek, vLLM) or {@code delta.reasoning} (OpenRouter),
+   * escaped as it stands in the JSON, without its quotes, appended to {@code out}.
+   *
+   * @param out where to write
+   * @return {@code out}
+   * @since 1.2
+   */
+  public Buffer appendReasoningJson(Buffer out) {
+    return reasoningStart < 0 ? out : out.appendBytes(json, reasoningStart + 1, reasoningEnd - reasoningStart - 2);
+  }
+
+  /**
+   * Choice 0's reasoning, decoded.
+   *
+   * @return the reasoning text, or {@code null} when the chunk has none
+   * @since 1.2
+   */
+  public String reasoning() {
+    return reasoningStart < 0 ? null : JsonScanner.decode(json, reasoningStart + 1, reasoningEnd - 1);
+  }
+
+  /**
+   * @return whether choice 0 has reasoning text (an empty string counts as none)
+   * @since 1.2
+   */
+  public boolean hasReasoning() {
+    return reasoningStart >= 0 && reasoningEnd - reasoningStart > 2;
   }
 
   /** @return whether choice 0 has text (an empty string counts as none) */

@@ -27,13 +27,16 @@ public interface StreamSink {
    * an OpenAI-compatible upstream hands over each chunk instead of calling {@link #text}, {@link #toolCalls} and
    * {@link #usage} with what it found in it. The plugin still makes the terminal call itself.
    *
-   * <p>The default implementation, for sinks that predate it, makes those calls with choice 0's text, tool-call
-   * deltas and the chunk's usage.
+   * <p>The default implementation, for sinks that predate it, makes those calls with choice 0's reasoning, text,
+   * tool-call deltas and the chunk's usage.
    *
    * @param chunk the chunk
    * @since 1.1
    */
   default void chunk(OpenAiChunk chunk) {
+    if (chunk.hasReasoning()) {
+      reasoning(chunk.reasoning());
+    }
     if (chunk.hasText()) {
       text(chunk.text());
     }

@@ -213,4 +213,23 @@ class OpenAiChunkTest {
     sink.chunk(scan("{\"choices\":[{\"delta\":{\"content\":\"\"}}]}"));
     assertEquals("text:hi;tools:1;usage:3;", calls.toString());
   }
+
+  @Test
+  void reasoningIsFoundUnderEitherNameApartFromTheText() {
+    OpenAiChunk deepseek = OpenAiChunk.scan(Buffer.buffer("{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":"
+      + "{\"role\":\"assistant\",\"content\":null,\"reasoning_content\":\"Let me \\\"think\\\"\"}}]}"));
+    assertTrue(deepseek.hasReasoning());
+    assertEquals("Let me \"think\"", deepseek.reasoning());
+    assertEquals("Let me \\\"think\\\"", deepseek.appendReasoningJson(Buffer.buffer()).toString(), "as escaped");
+    assertFalse(deepseek.hasText());
+    OpenAiChunk openRouter = OpenAiChunk.scan(Buffer.buffer(
+      "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"A\",\"reasoning\":\"r\"}}]}"));
+    assertEquals("r", openRouter.reasoning());
+    assertEquals("A", openRouter.text());
+    OpenAiChunk plain = OpenAiChunk.scan(Buffer.buffer("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"A\"}}]}"));
+    assertFalse(plain.hasReasoning());
+    assertNull(plain.reasoning());
+    assertFalse(OpenAiChunk.scan(Buffer.buffer("{\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"\"}}]}"))
+      .hasReasoning(), "empty is none");
+  }
 }

@@ -193,7 +193,7 @@ public final class Admissions {
     public void onChunk(OpenAiChunk chunk) {
       if (chunk.hasUsage()) {
         usage = chunk.usage();
-      } else if (chunk.hasText()) {
+      } else if (chunk.hasText() || chunk.hasReasoning()) {
         // OpenAI-compatible servers send about one token per chunk.
         textChunks++;
       }

@@ -161,7 +161,8 @@ final class StreamBridge implements StreamSink, ActiveStream {
 
   @Override
   public void chunk(OpenAiChunk chunk) {
-    if (chunk != null && (forwardsChunks || chunk.hasText() || chunk.hasToolCalls() || chunk.hasUsage())) {
+    if (chunk != null && (forwardsChunks || chunk.hasText() || chunk.hasReasoning() || chunk.hasToolCalls()
+      || chunk.hasUsage())) {
       offer(chunk);
     }
   }
@@ -291,13 +292,14 @@ final class StreamBridge implements StreamSink, ActiveStream {
         text = text == null ? JsonText.escape(delta) : JsonText.appendEscaped(text, delta);
       } else if (isText) {
         OpenAiChunk chunk = (OpenAiChunk) item;
-        if (chunk.hasText()) {
+        if (chunk.hasText() || chunk.hasReasoning()) {
           meter.token();
           sentText = true;
         }
         text = unpack(chunk, text);
       } else {
-        if (item instanceof OpenAiChunk chunk && chunk.hasText() || item instanceof Reasoning) {
+        if (item instanceof OpenAiChunk chunk && (chunk.hasText() || chunk.hasReasoning())
+          || item instanceof Reasoning) {
           // Reasoning is generated text too: it counts as tokens and its first delta is the first token seen.
           meter.token();
           sentText = true;
@@ -334,6 +336,15 @@ final class StreamBridge implements StreamSink, ActiveStream {
   /** A chunk for an observer that takes no chunks: its text joins the run, its tool calls and usage follow. */
   private Buffer unpack(OpenAiChunk chunk, Buffer text) {
     Buffer run = text;
+    if (chunk.hasReasoning()) {
+      // Reasoning goes out apart, in its place: the text run so far first.
+      flushText(run);
+      run = null;
+      Buffer reasoning = chunk.appendReasoningJson(Buffer.buffer(64));
+      if (!ended) {
+        guarded(() -> observer.onReasoning(reasoning));
+      }
+    }
     if (chunk.hasText()) {
       run = chunk.appendTextJson(run == null ? Buffer.buffer(64) : run);
     }
@@ -365,7 +376,7 @@ final class StreamBridge implements StreamSink, ActiveStream {
   /** Text, tool calls or reasoning: once one reached the client, a failure is the client's to see. */
   private static boolean isOutput(Object item) {
     return item instanceof String || item instanceof ToolCalls || item instanceof Reasoning
-      || item instanceof OpenAiChunk chunk && (chunk.hasText() || chunk.hasToolCalls());
+      || item instanceof OpenAiChunk chunk && (chunk.hasText() || chunk.hasReasoning() || chunk.hasToolCalls());
   }
 
   private void deliver(Object item) {
