@@ -13,7 +13,8 @@ package io.tokenlane.spi;
  *
  * <p>1.1 added {@link StreamSink#chunk} with {@link OpenAiChunk}, {@link ProviderFactory#threadingModel()} and
  * {@link ChatRequest#adopt}/{@link ChatRequest#toBuffer}; plugins built for 1.0 load unchanged. 1.2 added
- * {@link StreamSink#reasoning} (and {@link OpenAiChunk#reasoning()}), {@link SseParser}, {@link Watchdog}, {@link ProviderError#OVERLOADED}, {@link ProviderError#retryAfterMs}, {@link Usage#estimated} and
+ * {@link StreamSink#reasoning} (and {@link OpenAiChunk#reasoning()}), {@link SseParser}, {@link Watchdog},
+ * {@link ProviderError#OVERLOADED}, {@link ProviderError#retryAfterMs}, {@link Usage#estimated} and
  * {@link ProviderError#isRetryable()}; plugins built for 1.0 and 1.1 load unchanged.
  *
  * @since 1.0
