@@ -1,12 +1,14 @@
 package io.tokenlane.transport.http;
 
+import io.tokenlane.core.auth.Admissions;
 import io.tokenlane.spi.Usage;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Token usage for APIs whose answers always carry it: the upstream's when it reported usage, else an estimate of
- * about four bytes of text a token, as the providers' own rules of thumb say (docs/apis.md says so too).
+ * Token usage for APIs whose answers always carry it: the upstream's when it reported usage (the gateway reports an
+ * estimate of its own before every end when the upstream did not), else the same estimate made here: the prompt as
+ * {@link Admissions#estimatePromptTokens} counts it, the output at about four bytes a token, marked estimated. What
+ * needs it before the end is Anthropic's {@code message_start}, which carries the prompt's count.
  */
 public final class Usages {
 
@@ -25,8 +27,8 @@ public final class Usages {
     if (reported != null) {
       return reported;
     }
-    JsonArray messages = chat.getJsonArray("messages", new JsonArray());
-    return new Usage(tokens(messages.encode().length()), tokens(outputBytes));
+    int prompt = (int) Math.min(Integer.MAX_VALUE, Admissions.estimatePromptTokens(chat));
+    return new Usage(prompt, tokens(outputBytes), true);
   }
 
   private static int tokens(int bytes) {
