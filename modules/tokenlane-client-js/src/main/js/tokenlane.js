@@ -706,6 +706,7 @@ export class TokenStream {
   #usage = null;
   #snapshotAdds = new WeakMap(); // snapshot envelope -> the text it adds to what the stream had (for the iterator)
   #gaps = [];
+  #restarts = 0;
   #events = [];
   #via = null; // transport that delivered the last event
   #detach = null; // aborts the current SSE read or poll
@@ -746,6 +747,11 @@ export class TokenStream {
   /** The model's reasoning ("thinking") so far, apart from the answer: reasoning events extend it, a snapshot replaces it. */
   get reasoning() {
     return this.#reasoning;
+  }
+
+  /** How many times the answer started over (a restart event: its gateway member was lost and another ran the prompt again). */
+  get restarts() {
+    return this.#restarts;
   }
 
   /** The tool calls so far, merged from their deltas by index: [{index, id, type, function: {name, arguments}}]. */
@@ -850,6 +856,14 @@ export class TokenStream {
       this.#toolCalls = mergeToolCalls([], env.toolCalls);
       this.#usage = env.usage ? { ...env.usage } : null;
       summary.text = text;
+    } else if (env.type === 'restart') {
+      // The gateway member that ran the generation was lost and another ran the prompt again: the answer starts over.
+      this.#text = '';
+      this.#reasoning = '';
+      this.#toolCalls = [];
+      this.#usage = null;
+      this.#restarts++;
+      summary.reason = env.reason;
     } else if (env.type === 'tool_calls') {
       mergeToolCalls(this.#toolCalls, env.toolCalls);
     } else if (env.type === 'usage') {
@@ -895,6 +909,7 @@ export class TokenStream {
       usage: this.#usage,
       transport: this.#via ?? this.transport,
       gaps: this.#gaps,
+      restarts: this.#restarts,
       events: this.#events,
     });
   }

@@ -3,7 +3,8 @@
 // Usage: node [--experimental-websocket] client-check.mjs SCENARIO BASE_URL [MODEL]
 //   BASE_URL is the API root, e.g. http://localhost:8080/v1/
 //   SCENARIO: stream-websocket | stream-sse | stream-long-polling | auto | abort | abort-in-flight | abort-burst |
-//             follow-up | resume | snapshot | moved-websocket | moved-sse | auth-headers | auth-refused | reasoning
+//             follow-up | resume | snapshot | moved-websocket | moved-sse | restarted-websocket |
+//             auth-headers | auth-refused | reasoning
 //   MODEL defaults to mock-fast for stream-* and auto, mock-typewriter for the others (snapshot: mock-compact, on a
 //   gateway with a small replay buffer).
 // Prints ONE JSON line on stdout: {"ok":true,"scenario":...,...} and exits 0 when every check passed, else
@@ -354,7 +355,43 @@ async function moved(transport) {
   }
 }
 
+/**
+ * The test kills the gateway member that runs the stream mid-answer; with cluster.reissue another member runs the
+ * prompt again. The client reconnects (through the balancer) and resumes, gets the restart, and the answer it holds
+ * is the new one only: result.text is exactly the tokens after the restart, one restart counted, no gap reported.
+ */
+async function restarted(transport) {
+  requireTransport(transport);
+  const c = client({ transports: [transport] });
+  try {
+    const stream = c.stream({ model: modelArg ?? 'fake', messages });
+    const types = [];
+    let restarted = false;
+    let textBeforeRestart = '';
+    let textAfterRestart = '';
+    for await (const ev of stream.events()) {
+      types.push(ev.type);
+      if (ev.type === 'restart') restarted = true;
+      else if (ev.type === 'token' && restarted) textAfterRestart += ev.text;
+      else if (ev.type === 'token') textBeforeRestart += ev.text;
+    }
+    const result = await stream.result;
+    expect(result.reason === 'stop', `end reason ${result.reason} (${result.code}: ${result.message})`);
+    expect(restarted, `no restart event: ${types.join(',')}`);
+    expect(textBeforeRestart.length > 0, 'nothing came before the member was lost');
+    expect(result.text === textAfterRestart && stream.text === textAfterRestart,
+      `result.text ${JSON.stringify(result.text)}: not the answer after the restart, ${JSON.stringify(textAfterRestart)}`);
+    expect(result.restarts === 1 && stream.restarts === 1, `restarts ${result.restarts}`);
+    expect(result.gaps.length === 0, `gaps ${JSON.stringify(result.gaps)}`);
+    expect(types.filter((t) => t === 'end').length === 1 && types[types.length - 1] === 'end', `events ${types.join(',')}`);
+    return { transport, text: result.text, textBeforeRestart, restarts: result.restarts, types };
+  } finally {
+    c.close();
+  }
+}
+
 const scenarios = {
+  'restarted-websocket': () => restarted('websocket'),
   'moved-websocket': () => moved('websocket'),
   'moved-sse': () => moved('sse'),
   'stream-websocket': () => forced('websocket'),

@@ -37,6 +37,7 @@ public final class ClusterOptions {
   private long memberTimeoutMs = DEFAULT_MEMBER_TIMEOUT_MS;
   private long rebalanceIntervalMs = DEFAULT_REBALANCE_INTERVAL_MS;
   private double rebalanceMargin = DEFAULT_REBALANCE_MARGIN;
+  private boolean reissue;
 
   /** Members compare their open connections every 2 s. */
   public static final long DEFAULT_REBALANCE_INTERVAL_MS = 2_000;
@@ -67,6 +68,16 @@ public final class ClusterOptions {
     memberTimeoutMs = json.getLong("memberTimeoutMs", memberTimeoutMs);
     rebalanceIntervalMs = json.getLong("rebalanceIntervalMs", rebalanceIntervalMs);
     rebalanceMargin = json.getDouble("rebalanceMargin", rebalanceMargin);
+    reissue = json.getBoolean("reissue", reissue);
+  }
+
+  /**
+   * @return whether another member runs the prompt of a stream again when its owner is lost before the end (the
+   *     stream goes on after a {@code restart} event; the upstream is paid twice for what it had generated), rather
+   *     than ending it with {@code owner_lost}
+   */
+  public boolean isReissue() {
+    return reissue;
   }
 
   /** @return how often members compare their open connections; 0: never rebalance */

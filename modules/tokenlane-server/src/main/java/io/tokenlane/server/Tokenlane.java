@@ -69,6 +69,8 @@ public final class Tokenlane {
     this.responses = ResponsesApi.create(vertx, gateway, config.transport(), access);
     this.messages = MessagesApi.create(vertx, gateway, config.transport(), access);
     this.hub = StreamHub.create(vertx, gateway, config.streams(), directory, meters);
+    // A prompt re-issued here after its member was lost counts against the same principal.
+    hub.readmitWith(access::readmit);
     this.streams = StreamsApi.create(vertx, hub,
       new SessionTokens(secret, config.sessionTtlMs(), config.urlTokenTtlMs(), System::currentTimeMillis),
       config.transport(), access);

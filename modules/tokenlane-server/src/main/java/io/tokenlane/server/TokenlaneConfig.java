@@ -180,7 +180,10 @@ public final class TokenlaneConfig {
     ConfigField.integer("rebalanceIntervalMs").defaultValue(ClusterOptions.DEFAULT_REBALANCE_INTERVAL_MS).min(0)
       .max(3_600_000).description("how often members compare open connections and the busiest shed some; 0: never"),
     ConfigField.number("rebalanceMargin").defaultValue(ClusterOptions.DEFAULT_REBALANCE_MARGIN).min(0).max(10)
-      .description("how far above the cluster's mean (0.1 = 10%) a member's connections go before it sheds some"));
+      .description("how far above the cluster's mean (0.1 = 10%) a member's connections go before it sheds some"),
+    ConfigField.bool("reissue").defaultValue(false)
+      .description("when a member is lost mid-stream, another runs the prompt again and the stream goes on after a"
+        + " restart event (the upstream is paid twice); false: the stream ends with owner_lost"));
   static final ConfigSchema BROWSER_SCHEMA = ConfigSchema.of(
     ConfigField.stringList("allowedOrigins").defaultValue(new JsonArray())
       .description("origins of web pages allowed to call the API besides the gateway's own, each"

@@ -361,9 +361,45 @@ public final class ClusterStreams implements HazelcastDirectory {
 
   @Override
   public Future<Void> register(Location location) {
+    return register(location, null);
+  }
+
+  @Override
+  public Future<Void> register(Location location, JsonObject prompt) {
     mapOperations.incrementAndGet();
     owned.put(location.streamId(), location);
-    return on(context(), registry.setAsync(location.streamId(), json(location), RUNNING_TTL_HOURS, TimeUnit.HOURS));
+    HazelcastJsonValue value = prompt == null ? json(location)
+      : new HazelcastJsonValue(new JsonObject(json(location).getValue()).put("prompt", prompt).encode());
+    return on(context(), registry.setAsync(location.streamId(), value, RUNNING_TTL_HOURS, TimeUnit.HOURS));
+  }
+
+  @Override
+  public boolean reissues() {
+    return options.isReissue();
+  }
+
+  /**
+   * Takes over a stream whose owner was lost, if no other member did first.
+   *
+   * @param location the stream, as this member knew it (its lost owner)
+   * @return the prompt to run again when this member won; else {@code null} (another member won, or the stream is
+   *     not in the registry); the registry's owner after the attempt is in {@code owner}
+   */
+  Future<JsonObject> takeOver(Location location) {
+    mapOperations.incrementAndGet();
+    return on(context(), registry.submitToKey(location.streamId(),
+        new TakeOver(location.owner(), memberId, TimeUnit.HOURS.toMillis(RUNNING_TTL_HOURS))))
+      .map(value -> {
+        if (value == null) {
+          return null;
+        }
+        JsonObject json = new JsonObject(value.getValue());
+        if (memberId.equals(json.getString("owner"))) {
+          owned.put(location.streamId(), new Location(location.streamId(), json.getString("sessionId"),
+            json.getString("requestId"), memberId));
+        }
+        return json;
+      });
   }
 
   @Override

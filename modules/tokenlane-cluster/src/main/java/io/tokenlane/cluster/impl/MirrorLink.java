@@ -5,11 +5,13 @@ import io.tokenlane.core.cluster.StreamDirectory;
 import io.tokenlane.core.stream.StreamEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * This member's link to a stream owned by another: subscribes to it for a mirror, receives its batches on the
@@ -19,12 +21,17 @@ import java.util.UUID;
 final class MirrorLink implements StreamDirectory.RemoteStream {
 
   private final ClusterStreams cluster;
-  private final StreamDirectory.Location location;
+  /** How many times a link tries to follow the member that took its stream over before that member has it. */
+  private static final int FOLLOW_ATTEMPTS = 40;
+  private static final long FOLLOW_RETRY_MS = 50;
+
+  private volatile StreamDirectory.Location location;
   private final String sub = UUID.randomUUID().toString();
   private Context context;
   private StreamDirectory.RemoteListener listener;
   private volatile boolean lost;
   private long lastSeq;
+  private boolean endSeen;
 
   MirrorLink(ClusterStreams cluster, StreamDirectory.Location location) {
     this.cluster = cluster;
@@ -37,9 +44,20 @@ final class MirrorLink implements StreamDirectory.RemoteStream {
 
   @Override
   public Future<Long> subscribe(StreamDirectory.RemoteListener listener) {
-    this.context = ClusterStreams.context();
+    if (context == null) {
+      this.context = ClusterStreams.context();
+    }
     this.listener = listener;
     cluster.links.put(sub, this);
+    return follow(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(cluster.options.getMemberTimeoutMs() + 2_000));
+  }
+
+  /**
+   * Asks the owner to send this member the stream. An owner that does not answer at all (killed, and the cluster
+   * does not know yet: a client that was on it often comes back faster than failure detection) is asked again until
+   * the cluster either drops it (then the loss is handled as such) or the failure detection's time is over.
+   */
+  private Future<Long> follow(long deadlineNanos) {
     if (!cluster.members().contains(location.owner())) {
       ownerLost();
       return Future.succeededFuture(0L);
@@ -48,7 +66,15 @@ final class MirrorLink implements StreamDirectory.RemoteStream {
     return cluster.vertx.eventBus().<JsonObject>request(ClusterStreams.address(location.owner()), request,
         cluster.delivery("follow"))
       .map(reply -> reply.body().getLong("lastSeq", 0L))
-      .recover(ReplyFailures::notFound);
+      .recover(failure -> {
+        boolean refused = failure instanceof ReplyException reply && reply.failureCode() == 404;
+        if (refused || System.nanoTime() > deadlineNanos) {
+          return ReplyFailures.notFound(failure);
+        }
+        Promise<Long> later = Promise.promise();
+        cluster.vertx.setTimer(FOLLOW_RETRY_MS, t -> follow(deadlineNanos).onComplete(later));
+        return later.future();
+      });
   }
 
   private JsonObject request() {
@@ -63,12 +89,18 @@ final class MirrorLink implements StreamDirectory.RemoteStream {
 
   private void deliver(List<StreamEvent> events) {
     if (!events.isEmpty()) {
-      lastSeq = Math.max(lastSeq, events.get(events.size() - 1).seq());
+      StreamEvent newest = events.get(events.size() - 1);
+      lastSeq = Math.max(lastSeq, newest.seq());
+      endSeen |= newest.isEnd();
       listener.events(events);
     }
   }
 
-  /** The owner left: what it backed up and this mirror lacks, then the loss. */
+  /**
+   * The owner left: what it backed up and this mirror lacks, then the loss. When the cluster re-issues prompts
+   * ({@code cluster.reissue}) and the stream had not ended, this member tries to take it over: if it wins, the
+   * stream is owned here from now on; if another member won, the mirror follows it there.
+   */
   void ownerLost() {
     if (lost) {
       return;
@@ -78,9 +110,46 @@ final class MirrorLink implements StreamDirectory.RemoteStream {
       if (backup.succeeded()) {
         deliver(backup.result().stream().filter(event -> event.seq() > lastSeq).toList());
       }
-      listener.ownerLost();
-      cluster.links.remove(sub);
+      if (backup.failed() || endSeen || !cluster.reissues()) {
+        lostForGood();
+        return;
+      }
+      StreamDirectory.Location was = location;
+      cluster.takeOver(was).onComplete(taken -> {
+        String owner = taken.succeeded() && taken.result() != null ? taken.result().getString("owner") : null;
+        if (cluster.memberId.equals(owner)) {
+          cluster.links.remove(sub);
+          listener.takenOver(taken.result().getJsonObject("prompt", new JsonObject()));
+        } else if (owner != null && !owner.equals(was.owner()) && cluster.members().contains(owner)) {
+          // Another member took it over: this mirror follows the stream there.
+          location = new StreamDirectory.Location(was.streamId(), was.sessionId(), was.requestId(), owner);
+          lost = false;
+          followNewOwner(1);
+        } else {
+          lostForGood();
+        }
+      });
     }));
+  }
+
+  private void lostForGood() {
+    listener.ownerLost();
+    cluster.links.remove(sub);
+  }
+
+  /** Follows the member that took the stream over, which may not hold it yet: tries again for a moment. */
+  private void followNewOwner(int attempt) {
+    subscribe(listener).onFailure(e -> {
+      if (lost) {
+        return;
+      }
+      if (attempt < FOLLOW_ATTEMPTS) {
+        cluster.vertx.setTimer(FOLLOW_RETRY_MS, t -> context.runOnContext(v -> followNewOwner(attempt + 1)));
+      } else {
+        lost = true;
+        lostForGood();
+      }
+    });
   }
 
   @Override

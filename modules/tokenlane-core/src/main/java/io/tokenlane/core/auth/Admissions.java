@@ -90,6 +90,27 @@ public final class Admissions {
   }
 
   /**
+   * Admits again, on this member, a prompt admitted on another one that was lost mid-stream: the re-issued
+   * generation counts against the same principal, with the limits it had (its model was allowed then).
+   *
+   * @param described what {@link Ticket#describe()} gave on the first member, or {@code null}
+   * @param body the prompt
+   * @return the ticket, or a failed future as {@link #admit}
+   */
+  public Future<Ticket> readmit(JsonObject described, JsonObject body) {
+    if (described == null || !(described.getValue("principal") instanceof String id)
+        || !(described.getValue("limits") instanceof JsonObject json)) {
+      return Future.succeededFuture(Ticket.NONE);
+    }
+    java.util.List<String> problems = new java.util.ArrayList<>();
+    Limits limits = Limits.fromJson(json, Limits.NONE, "limits", problems);
+    if (!problems.isEmpty()) {
+      return Future.failedFuture(new IllegalArgumentException("unreadable limits of a re-issued prompt: " + problems));
+    }
+    return admit(new Principal(id, null, java.util.Set.of(), limits, 0), body);
+  }
+
+  /**
    * Estimates a prompt's tokens from its text: four bytes a token, plus a few per message.
    *
    * @param body a chat-completions body
@@ -143,6 +164,11 @@ public final class Admissions {
     @Override
     public void abandon() {
       settle(0);
+    }
+
+    @Override
+    public JsonObject describe() {
+      return new JsonObject().put("principal", principal.id()).put("limits", principal.limits().toJson());
     }
 
     /** @param used tokens the stream used; 0 refunds the estimate */

@@ -30,4 +30,14 @@ public interface Ticket {
 
   /** No stream started (refused, failed to open, or an existing one was returned): refund what was counted. */
   void abandon();
+
+  /**
+   * What another gateway member needs to count a re-issued prompt against the same principal (see
+   * {@link Admissions#readmit}): its id and limits, never a credential.
+   *
+   * @return the principal's id and limits, or {@code null} when nothing is counted
+   */
+  default io.vertx.core.json.JsonObject describe() {
+    return null;
+  }
 }

@@ -106,6 +106,27 @@ public interface StreamDirectory {
   Future<Void> register(Location location);
 
   /**
+   * Makes a stream opened on this member findable by the others, with what another member needs to run its prompt
+   * again should this one be lost before the end (when {@link #reissues()}).
+   *
+   * @param location the stream, owned here
+   * @param prompt {@code {body, ticket, httpRequestId}}, or {@code null}
+   * @return completes once every member can find it
+   */
+  default Future<Void> register(Location location, io.vertx.core.json.JsonObject prompt) {
+    return register(location);
+  }
+
+  /**
+   * @return whether another member re-issues the prompt of a stream whose owner was lost before its end, the
+   *     stream going on with a {@code restart} event ({@code cluster.reissue}); else such a stream ends with
+   *     {@code owner_lost}
+   */
+  default boolean reissues() {
+    return false;
+  }
+
+  /**
    * The stream ended on this member, its owner: it stays findable for the resume window, then is forgotten.
    *
    * @param streamId the stream
@@ -230,5 +251,15 @@ public interface StreamDirectory {
 
     /** The owner is gone: every event it had backed up was delivered before this. */
     void ownerLost();
+
+    /**
+     * The owner is gone and this member took the stream over (every event it had backed up was delivered before
+     * this): the stream is owned here from now on and its prompt runs again. Called on the listener's context.
+     *
+     * @param prompt what {@link #register(Location, io.vertx.core.json.JsonObject)} was given on the lost owner
+     */
+    default void takenOver(io.vertx.core.json.JsonObject prompt) {
+      ownerLost();
+    }
   }
 }

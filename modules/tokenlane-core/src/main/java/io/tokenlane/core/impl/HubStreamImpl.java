@@ -67,7 +67,7 @@ final class HubStreamImpl implements HubStream, StreamObserver {
   private final ReplayBuffer replay;
   private final int capacity;
   private final byte[] envelopePrefix;
-  private final Consumer<HubStreamImpl> onEnded;
+  private Consumer<HubStreamImpl> onEnded;
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private ActiveStream active;
   private long nextSeq = 1;
@@ -127,8 +127,71 @@ final class HubStreamImpl implements HubStream, StreamObserver {
    * @return where the owner's events go
    */
   StreamDirectory.RemoteListener mirrorOf(StreamDirectory.RemoteStream owner) {
-    mirror = new MirrorFeed(this, owner);
+    return mirrorOf(owner, prompt -> ownerLost());
+  }
+
+  /**
+   * Makes this stream a mirror of a stream owned by another member, which this member may take over.
+   *
+   * @param owner how to reach it
+   * @param takeOver what runs, on the home context, when this member takes the stream over from its lost owner
+   * @return where the owner's events go
+   */
+  StreamDirectory.RemoteListener mirrorOf(StreamDirectory.RemoteStream owner, Consumer<JsonObject> takeOver) {
+    mirror = new MirrorFeed(this, owner, takeOver);
     return mirror;
+  }
+
+  /**
+   * How far a {@code restart} moves a stream's seq past the last event its lost owner had backed up: further than
+   * any event that owner can have sent a client without backing it up (a batch of a few hundred milliseconds), so
+   * that a client coming from the lost member with such a cursor still gets the restart.
+   */
+  static final long RESTART_SEQ_GAP = 1_000_000;
+
+  /**
+   * Makes this mirror the owned stream: its owner was lost and this member took it over. On the home context, with
+   * every event the lost owner had backed up already appended.
+   *
+   * <p>When the prompt runs again, the answer so far is dropped: the buffer continues from a snapshot that holds
+   * only the start's fields (an empty text) at seq {@code restart - 1}, then the {@code restart} event, whose seq
+   * is {@link #RESTART_SEQ_GAP} past the last backed-up event. Every reader behind it (any cursor, the lost
+   * member's unsaved events included) gets that snapshot, then the restart, then the new answer: never a silent
+   * splice of two generations.
+   *
+   * @param replicator what backs the events up from now on, or {@code null}
+   * @param onEnded what runs when the stream ends
+   * @param restart the {@code restart} event's fields when the prompt runs again, or {@code null} when the stream
+   *     only ends here
+   */
+  void promote(Consumer<StreamEvent> replicator, Consumer<HubStreamImpl> onEnded, JsonObject restart) {
+    mirror = null;
+    ownerLost = false;
+    this.replicator = replicator;
+    this.onEnded = onEnded;
+    nextSeq = replay.lastSeq() + 1;
+    if (restart != null && end == null) {
+      long restartSeq = replay.lastSeq() + RESTART_SEQ_GAP;
+      JsonObject emptied = startFields().put("upToSeq", restartSeq - 1).put("text", "");
+      replay.continueFrom(StreamEvent.of(id, restartSeq - 1, StreamEvent.Type.SNAPSHOT, emptied));
+      nextSeq = restartSeq;
+      append(StreamEvent.Type.RESTART, restart);
+    }
+  }
+
+  /** The start event's fields (model, createdAt, requestId), from the buffer or its snapshot. */
+  private JsonObject startFields() {
+    ReplayBuffer.Replay first = replay.read(0, 1);
+    JsonObject source = first.snapshot() != null ? first.snapshot().toJson()
+      : !first.events().isEmpty() && first.events().get(0).type() == StreamEvent.Type.START
+        ? first.events().get(0).toJson() : new JsonObject();
+    JsonObject fields = new JsonObject();
+    for (String field : new String[] {"model", "createdAt", "requestId"}) {
+      if (source.getValue(field) != null) {
+        fields.put(field, source.getValue(field));
+      }
+    }
+    return fields;
   }
 
   /**
@@ -138,7 +201,8 @@ final class HubStreamImpl implements HubStream, StreamObserver {
    * @return completes on the caller's context
    */
   Future<Void> caughtUpWith(long seq) {
-    return mirror.caughtUpWith(seq);
+    MirrorFeed feed = mirror;
+    return feed == null ? Future.succeededFuture() : feed.caughtUpWith(seq);
   }
 
   /** Appends an event the owner sent, on the home context; the end ends this mirror. */

@@ -3,6 +3,9 @@ package io.tokenlane.core.impl;
 import io.tokenlane.core.Gateway;
 import io.tokenlane.core.GatewayException;
 import io.tokenlane.core.auth.Ticket;
+import io.tokenlane.core.stream.StreamEnd;
+import io.tokenlane.spi.ProviderError;
+import java.util.function.BiFunction;
 import io.tokenlane.core.cluster.StreamDirectory;
 import io.tokenlane.core.metrics.Meters;
 import io.tokenlane.core.session.SessionTokens;
@@ -44,6 +47,8 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
   private final long mirrorLingerNanos;
   private final long timerId;
   private final Meters meters;
+  private volatile BiFunction<JsonObject, JsonObject, Future<Ticket>> readmission =
+    (described, body) -> Future.succeededFuture(Ticket.NONE);
 
   /**
    * Creates the hub.
@@ -136,7 +141,8 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
     }
     // Registered while the slot is taken (two round trips at once on a cluster); the id goes out once both are done.
     Future<Void> registered = directory.clustered()
-      ? directory.register(new StreamDirectory.Location(id, sessionId, requestId, directory.memberId()))
+      ? directory.register(new StreamDirectory.Location(id, sessionId, requestId, directory.memberId()),
+          directory.reissues() ? reissuable(body, ticket, prompt) : null)
       : Future.succeededFuture();
     return directory.reserve(sessionId, id, options.getMaxRunningPerSession()).compose(reserved -> {
       if (!reserved) {
@@ -154,6 +160,23 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
       }
       return registered.map(new Opened(stream, true));
     });
+  }
+
+  /** What another member needs to run this prompt again, should this member be lost mid-stream. */
+  private static JsonObject reissuable(JsonObject body, Ticket ticket, Prompt prompt) {
+    JsonObject json = new JsonObject().put("body", body);
+    if (ticket.describe() != null) {
+      json.put("ticket", ticket.describe());
+    }
+    if (prompt.httpRequestId() != null) {
+      json.put("httpRequestId", prompt.httpRequestId());
+    }
+    return json;
+  }
+
+  @Override
+  public void readmitWith(BiFunction<JsonObject, JsonObject, Future<Ticket>> readmission) {
+    this.readmission = readmission;
   }
 
   private HubStreamImpl startOwned(Context context, String sessionId, Prompt prompt, String id, JsonObject body,
@@ -221,7 +244,8 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
       replay, options.getReplayCapacity(), s -> { });
     mirror.maxReaders(options.getMaxReadersPerStream());
     mirror.meters(meters);
-    Future<HubStreamImpl> ready = remote.subscribe(mirror.mirrorOf(remote)).compose(mirror::caughtUpWith).map(mirror)
+    Future<HubStreamImpl> ready = remote.subscribe(mirror.mirrorOf(remote, prompt -> takeOver(mirror, prompt)))
+      .compose(mirror::caughtUpWith).map(mirror)
       .onFailure(e -> {
         remote.close();
         mirrors.remove(location.streamId());
@@ -229,6 +253,46 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
           + location.owner() + ": " + e.getMessage());
       });
     return ready.recover(e -> notFound());
+  }
+
+  /**
+   * This member took over a stream whose owner was lost before its end ({@code cluster.reissue}): on the mirror's
+   * home context, with every event the owner had backed up in it, the mirror becomes the owned stream, a
+   * {@code restart} event says the answer starts over, and the prompt runs again here, counted against the same
+   * principal. The mirror's readers stay attached and read on. When the prompt cannot run again (its principal is
+   * now over a limit), the stream ends with {@code owner_lost} as without re-issuing.
+   */
+  private void takeOver(HubStreamImpl stream, JsonObject prompt) {
+    String id = stream.id();
+    mirrors.remove(id);
+    streams.put(id, stream);
+    JsonObject body = prompt.getJsonObject("body");
+    Future<Ticket> admitted = body == null ? Future.failedFuture(new IllegalStateException("no prompt kept"))
+      : readmission.apply(prompt.getJsonObject("ticket"), body);
+    admitted.onComplete(ticket -> stream.runOnHome(() -> {
+      if (ticket.failed()) {
+        LOG.log(System.Logger.Level.WARNING, "stream " + id + " lost its member and cannot run again here: "
+          + ticket.cause().getMessage());
+        stream.promote(directory.replicator(id), this::ended, null);
+        stream.onEnd(StreamEnd.failed(new ProviderError("owner_lost", "the gateway member that ran this stream is "
+          + "gone, and its prompt could not run again: " + ticket.cause().getMessage(), 502)));
+        return;
+      }
+      LOG.log(System.Logger.Level.INFO, "stream " + id + " lost its member: its prompt runs again on this one");
+      directory.reserve(stream.sessionId(), id, Integer.MAX_VALUE);
+      stream.promote(directory.replicator(id), this::ended,
+        new JsonObject().put("reason", "owner_lost").put("message", "the gateway member that ran this stream is gone;"
+          + " the answer starts over from here"));
+      try {
+        stream.started(gateway.open(body, id, ticket.result().meter(stream), new Gateway.StreamLabels("native",
+          prompt.getString("httpRequestId"), stream.sessionId())));
+      } catch (RuntimeException e) {
+        ticket.result().abandon();
+        stream.onEnd(StreamEnd.failed(e instanceof GatewayException refused
+          ? new ProviderError(refused.code(), refused.getMessage(), refused.status())
+          : new ProviderError(ProviderError.UPSTREAM_ERROR, "the prompt could not run again: " + e.getMessage(), 502)));
+      }
+    }));
   }
 
   private ReplayBuffer replayBuffer() {

@@ -4,7 +4,9 @@ import io.tokenlane.core.cluster.StreamDirectory;
 import io.tokenlane.core.stream.StreamEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * What feeds a mirror: the events its owner sends (in seq order, some repeated), a snapshot or reset where the
@@ -17,12 +19,14 @@ final class MirrorFeed implements StreamDirectory.RemoteListener {
 
   private final HubStreamImpl mirror;
   private final StreamDirectory.RemoteStream owner;
+  private final Consumer<JsonObject> takeOver;
   private long caughtUpAt = -1;
   private Promise<Void> caughtUp;
 
-  MirrorFeed(HubStreamImpl mirror, StreamDirectory.RemoteStream owner) {
+  MirrorFeed(HubStreamImpl mirror, StreamDirectory.RemoteStream owner, Consumer<JsonObject> takeOver) {
     this.mirror = mirror;
     this.owner = owner;
+    this.takeOver = takeOver;
   }
 
   @Override
@@ -34,6 +38,18 @@ final class MirrorFeed implements StreamDirectory.RemoteListener {
   public void ownerLost() {
     mirror.ownerLost();
     caughtUp();
+  }
+
+  @Override
+  public void takenOver(JsonObject prompt) {
+    takeOver.accept(prompt);
+    // Owned here now: nothing more to catch up with, whoever waited.
+    if (caughtUp != null) {
+      Promise<Void> done = caughtUp;
+      caughtUp = null;
+      caughtUpAt = -1;
+      done.complete();
+    }
   }
 
   private void receive(StreamEvent event) {

@@ -32,7 +32,12 @@ public final class StreamEvent {
     /** A resume cannot be served from the replay buffer. */
     RESET("reset"),
     /** The events a resume can no longer get one by one, folded into one: the answer up to its seq. */
-    SNAPSHOT("snapshot");
+    SNAPSHOT("snapshot"),
+    /**
+     * The generation started over (its gateway member was lost and another re-issued the prompt): the answer so far
+     * is dropped, and the events after this one are the new answer.
+     */
+    RESTART("restart");
 
     private final String wireName;
 

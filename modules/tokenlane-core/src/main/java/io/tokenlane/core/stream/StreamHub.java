@@ -121,6 +121,17 @@ public interface StreamHub {
    */
   Future<HubStream> get(String sessionId, String streamId);
 
+  /**
+   * How a prompt is admitted again when this member re-issues it for a member that was lost mid-stream
+   * ({@code cluster.reissue}). Without it the re-issued generation counts against no limit.
+   *
+   * @param readmission the first ticket's {@link io.tokenlane.core.auth.Ticket#describe()} (or {@code null}) and
+   *     the prompt, to a ticket
+   */
+  default void readmitWith(java.util.function.BiFunction<JsonObject, JsonObject,
+      Future<io.tokenlane.core.auth.Ticket>> readmission) {
+  }
+
   /** @return the options */
   StreamHubOptions options();
 

@@ -21,8 +21,8 @@ final class StreamSnapshot {
   private byte[] envelopePrefix;
   private long upToSeq;
   private JsonObject start;
-  private final Buffer text = Buffer.buffer();
-  private final Buffer reasoning = Buffer.buffer();
+  private Buffer text = Buffer.buffer();
+  private Buffer reasoning = Buffer.buffer();
   private final Map<Integer, ToolCall> toolCalls = new TreeMap<>();
   private long toolCallBytes;
   private JsonObject usage;
@@ -98,6 +98,14 @@ final class StreamSnapshot {
       case START -> start = event.toJson();
       case USAGE -> usage = event.toJson();
       case TOOL_CALLS -> foldToolCalls(event);
+      case RESTART -> {
+        // The answer started over: what a reader gets from here on is the new one only.
+        text = Buffer.buffer();
+        reasoning = Buffer.buffer();
+        toolCalls.clear();
+        toolCallBytes = 0;
+        usage = null;
+      }
       default -> {
         // end is never evicted; reset and snapshot are written to readers, never appended
       }

@@ -218,4 +218,27 @@ class ReplayBufferSnapshotTest {
     assertNull(replay.snapshot());
     assertEquals(List.of(2L, 3L), seqs(replay));
   }
+
+  @Test
+  void aRestartFoldedInDropsTheAnswerBeforeItAndTheSnapshotHoldsOnlyTheNewOne() {
+    ReplayBuffer buffer = buffer(2, 1 << 20);
+    buffer.append(start());
+    buffer.append(token(2, "lost "));
+    buffer.append(toolCalls(3, new JsonObject().put("index", 0).put("id", "call_1")
+      .put("function", new JsonObject().put("name", "lookup").put("arguments", "{"))));
+    buffer.append(usage(4, 3, 2));
+    buffer.append(StreamEvent.of(ID, 5, StreamEvent.Type.RESTART, new JsonObject().put("reason", "owner_lost")));
+    buffer.append(token(6, "new "));
+    buffer.append(token(7, "answer"));
+    buffer.append(end(8));
+
+    ReplayBuffer.Replay replay = buffer.read(0, 10);
+    JsonObject snapshot = replay.snapshot().toJson();
+    assertEquals(6, snapshot.getLong("upToSeq"));
+    assertEquals("new ", snapshot.getString("text"), "nothing of the answer before the restart");
+    assertNull(snapshot.getJsonArray("toolCalls"));
+    assertNull(snapshot.getJsonObject("usage"));
+    assertEquals("m", snapshot.getString("model"), "the start's fields stay");
+    assertEquals(List.of(7L, 8L), seqs(replay));
+  }
 }

@@ -133,6 +133,18 @@ public final class Access implements AutoCloseable {
   }
 
   /**
+   * Admits a prompt re-issued on this member after the member that ran it was lost (see
+   * {@link io.tokenlane.core.stream.StreamHub#readmitWith}).
+   *
+   * @param described the first ticket's {@link Ticket#describe()}, or {@code null}
+   * @param body the prompt
+   * @return the ticket, or a failed future when the principal is now over a limit
+   */
+  public Future<Ticket> readmit(JsonObject described, JsonObject body) {
+    return admissions.readmit(described, body);
+  }
+
+  /**
    * @param request a request
    * @return the credential it presents, or {@code null}
    */
