@@ -12,6 +12,9 @@ import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -102,12 +105,12 @@ public final class Admissions {
         || !(described.getValue("limits") instanceof JsonObject json)) {
       return Future.succeededFuture(Ticket.NONE);
     }
-    java.util.List<String> problems = new java.util.ArrayList<>();
+    List<String> problems = new ArrayList<>();
     Limits limits = Limits.fromJson(json, Limits.NONE, "limits", problems);
     if (!problems.isEmpty()) {
       return Future.failedFuture(new IllegalArgumentException("unreadable limits of a re-issued prompt: " + problems));
     }
-    return admit(new Principal(id, null, java.util.Set.of(), limits, 0), body);
+    return admit(new Principal(id, null, Set.of(), limits, 0), body);
   }
 
   /**

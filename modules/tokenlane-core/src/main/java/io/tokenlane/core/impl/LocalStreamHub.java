@@ -3,16 +3,15 @@ package io.tokenlane.core.impl;
 import io.tokenlane.core.Gateway;
 import io.tokenlane.core.GatewayException;
 import io.tokenlane.core.auth.Ticket;
-import io.tokenlane.core.stream.StreamEnd;
-import io.tokenlane.spi.ProviderError;
-import java.util.function.BiFunction;
 import io.tokenlane.core.cluster.StreamDirectory;
 import io.tokenlane.core.metrics.Meters;
 import io.tokenlane.core.session.SessionTokens;
 import io.tokenlane.core.stream.HubStream;
 import io.tokenlane.core.stream.ReplayBuffer;
+import io.tokenlane.core.stream.StreamEnd;
 import io.tokenlane.core.stream.StreamHub;
 import io.tokenlane.core.stream.StreamHubOptions;
+import io.tokenlane.spi.ProviderError;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -21,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 
 /**
  * The hub of one gateway member. The streams it owns live here, in memory, on the event loop that opened them;
@@ -271,11 +271,11 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
       : readmission.apply(prompt.getJsonObject("ticket"), body);
     admitted.onComplete(ticket -> stream.runOnHome(() -> {
       if (ticket.failed()) {
+        // Owned here, ended as without re-issuing: a reader past what the backup held still gets its own end.
         LOG.log(System.Logger.Level.WARNING, "stream " + id + " lost its member and cannot run again here: "
           + ticket.cause().getMessage());
-        stream.promote(directory.replicator(id), this::ended, null);
-        stream.onEnd(StreamEnd.failed(new ProviderError("owner_lost", "the gateway member that ran this stream is "
-          + "gone, and its prompt could not run again: " + ticket.cause().getMessage(), 502)));
+        stream.ownerLost();
+        directory.ended(id);
         return;
       }
       LOG.log(System.Logger.Level.INFO, "stream " + id + " lost its member: its prompt runs again on this one");
