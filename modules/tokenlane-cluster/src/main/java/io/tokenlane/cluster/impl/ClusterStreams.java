@@ -438,10 +438,10 @@ public final class ClusterStreams implements HazelcastDirectory {
     public CompletionStage<Void> write(Map<String, byte[]> batches) {
       // Hazelcast sends a putAll to each member that owns some of the keys: that is the count of writes.
       PartitionService partitions = hazelcast.getPartitionService();
-      Set<Object> owners = new HashSet<>();
+      Set<UUID> owners = new HashSet<>();
       for (String key : batches.keySet()) {
         Member owner = partitions.getPartition(key).getOwner();
-        owners.add(owner == null ? key : owner.getUuid());
+        owners.add(owner == null ? null : owner.getUuid()); // a partition migrating counts as one more member
       }
       backupWrites.addAndGet(owners.size());
       return events.putAllAsync(batches);
