@@ -16,10 +16,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * The cluster traffic of the streams owned on one event loop, gathered across streams: at each flush, every stream
  * with events due contributes one batch, and all of them go to the backup in one write; once it completes, the
- * batches now backed up go to the members that follow those streams in one message per member. A flush runs every
- * {@code batchMs} while some stream has events waiting (no timer when none has), and sooner for an urgent event (a
- * first token or an end that another member waits for): at the end of the turn, but no sooner than
- * {@code urgentMs} after the previous write, so that urgent events that come close together share one write.
+ * batches now backed up go to the members that follow those streams in one message per member. A regular flush
+ * runs every {@code batchMs} while some stream has events waiting (no timer when none has). An urgent event (a
+ * first token or an end that another member waits for) gets a flush of its own, of the streams that have one: at
+ * the end of the turn, but no sooner than {@code urgentMs} after the previous write, so that urgent events that
+ * come close together share one write, and small (a few keys, often one member), so that it comes back soon.
  * Confined to its event loop: every method but {@link #drain} is called there.
  */
 final class Journal {
@@ -43,6 +44,16 @@ final class Journal {
     void send(String member, Buffer message);
   }
 
+  /** Which streams a flush takes. */
+  enum Flush {
+    /** The streams with an event another member waits for. */
+    URGENT,
+    /** Those, and the streams whose pace says so. */
+    REGULAR,
+    /** Every stream with events waiting. */
+    ALL
+  }
+
   private static final System.Logger LOG = System.getLogger(Journal.class.getName());
 
   private final ContextInternal context;
@@ -55,6 +66,7 @@ final class Journal {
   private final Map<String, Buffer> outboxes = new LinkedHashMap<>();
   private final List<Promise<Void>> drains = new ArrayList<>();
   private long lastWriteNanos = Long.MIN_VALUE / 2;
+  private long lastRegularNanos = Long.MIN_VALUE / 2;
   private long timerId = -1;
   private boolean urgent;
   private boolean sendQueued;
@@ -92,21 +104,18 @@ final class Journal {
   }
 
   private void schedule() {
-    long delayNanos = lastWriteNanos + batchNanos - System.nanoTime();
+    long delayNanos = lastRegularNanos + batchNanos - System.nanoTime();
     timerId = context.setTimer(Math.max(1, ceilMillis(delayNanos)), id -> {
       timerId = -1;
-      if (lastWriteNanos + batchNanos - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(1)) {
-        schedule(); // an urgent flush went in between: the interval runs from it
-        return;
-      }
-      flush(false);
+      lastRegularNanos = System.nanoTime();
+      flush(Flush.REGULAR);
       if (!waiting.isEmpty()) {
         schedule();
       }
     });
   }
 
-  /** Some stream has an event that another member waits for: a flush soon, shared with any others due. */
+  /** Some stream has an event that another member waits for: a flush soon, shared with any other such stream. */
   void urgent() {
     if (urgent) {
       return;
@@ -122,19 +131,15 @@ final class Journal {
 
   private void urgentFlush() {
     urgent = false;
-    flush(false);
+    flush(Flush.URGENT);
   }
 
   private static long ceilMillis(long nanos) {
     return (nanos + 999_999) / 1_000_000;
   }
 
-  /**
-   * Writes the batch of every stream that has one due (all of them when {@code all}) in one call.
-   *
-   * @param all whether streams no other member follows go too, whatever their pace
-   */
-  private void flush(boolean all) {
+  /** Writes the batch of every stream that has one due for this flush, in one call. */
+  private void flush(Flush flush) {
     if (waiting.isEmpty()) {
       return;
     }
@@ -143,7 +148,7 @@ final class Journal {
     List<Replication> written = new ArrayList<>();
     List<Long> numbers = new ArrayList<>();
     for (Replication replication : waiting) {
-      long number = replication.take(batches, now, all);
+      long number = replication.take(batches, now, flush);
       if (number < 0) {
         notDue.add(replication);
       } else {
@@ -221,7 +226,7 @@ final class Journal {
   Future<Void> drain() {
     Promise<Void> drained = Promise.promise();
     context.runOnContext(v -> {
-      flush(true);
+      flush(Flush.ALL);
       if (writing == 0) {
         drained.complete();
       } else {

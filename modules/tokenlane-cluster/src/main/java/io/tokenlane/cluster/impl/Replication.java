@@ -28,6 +28,7 @@ final class Replication implements Consumer<StreamEvent> {
   private final TreeMap<Long, long[]> inFlight = new TreeMap<>();
   private Buffer pending;
   private boolean endPending;
+  private boolean urgent;
   private boolean firstTokenSeen;
   private long lastTakenNanos = Long.MIN_VALUE / 2;
   private long nextBatch;
@@ -56,21 +57,32 @@ final class Replication implements Consumer<StreamEvent> {
     endPending |= event.isEnd();
     if ((firstToken || event.isEnd()) && !watchers.isEmpty()) {
       // Time to first token on another member waits for this batch; an end comes once per stream.
-      journal.urgent();
+      urgent();
     }
   }
 
+  private void urgent() {
+    urgent = true;
+    journal.urgent();
+  }
+
   /**
-   * Hands over the stream's batch if one is due: always while another member follows the stream or once its end
-   * is in, otherwise once the backup interval has passed.
+   * Hands over the stream's batch if one is due: in an urgent flush, when it holds an event another member waits
+   * for; in a regular one, also while another member follows the stream, once its end is in, or once the backup
+   * interval has passed; when draining, always.
    *
    * @param batches where the batch goes, under its backup key
-   * @param all whether the batch goes whatever the pace
+   * @param flush which flush asks
    * @return the batch's number, or -1 when none went
    */
-  long take(Map<String, byte[]> batches, long nowNanos, boolean all) {
-    if (pending == null || !(all || endPending || !watchers.isEmpty()
-        || nowNanos - lastTakenNanos >= journal.backupNanos())) {
+  long take(Map<String, byte[]> batches, long nowNanos, Journal.Flush flush) {
+    boolean due = switch (flush) {
+      case URGENT -> urgent;
+      case REGULAR -> urgent || endPending || !watchers.isEmpty()
+        || nowNanos - lastTakenNanos >= journal.backupNanos();
+      case ALL -> true;
+    };
+    if (pending == null || !due) {
       return -1;
     }
     long number = nextBatch++;
@@ -79,6 +91,7 @@ final class Replication implements Consumer<StreamEvent> {
     batches.put(ClusterStreams.backupKey(streamId, number), pending.getBytes());
     pending = null;
     endPending = false;
+    urgent = false;
     lastTakenNanos = nowNanos;
     return number;
   }
@@ -111,7 +124,7 @@ final class Replication implements Consumer<StreamEvent> {
     watchers.add(watcher);
     if (pending != null) {
       // What is waiting (a first token, maybe) no longer waits for the pace of a stream nobody follows elsewhere.
-      journal.urgent();
+      urgent();
     }
   }
 
