@@ -3,6 +3,7 @@ package io.tokenlane.cluster;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
+import io.tokenlane.core.stream.StreamHubOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
@@ -17,10 +18,12 @@ public final class ClusterOptions {
 
   /** Hazelcast's default port. */
   public static final int DEFAULT_PORT = 5701;
-  /** Events of one stream cross the cluster at most every 50 ms (the first one at once). */
+  /** Each event loop's streams cross the cluster together, at most every 50 ms. */
   public static final long DEFAULT_BATCH_MS = 50;
-  /** A stream no other member follows is backed up every 250 ms (its end at once). */
+  /** A stream no other member follows is backed up every 250 ms (its end with the next batch). */
   public static final long DEFAULT_BACKUP_MS = 250;
+  /** A first token that another member waits for goes within 2 ms of the previous write, with any others due. */
+  public static final long DEFAULT_URGENT_MS = 2;
   /** A member silent for 5 s is dropped, and its streams end with {@code owner_lost}. */
   public static final long DEFAULT_MEMBER_TIMEOUT_MS = 5_000;
 
@@ -34,6 +37,7 @@ public final class ClusterOptions {
   private int eventBusPort;
   private long batchMs = DEFAULT_BATCH_MS;
   private long backupMs = DEFAULT_BACKUP_MS;
+  private long urgentMs = DEFAULT_URGENT_MS;
   private long memberTimeoutMs = DEFAULT_MEMBER_TIMEOUT_MS;
   private long rebalanceIntervalMs = DEFAULT_REBALANCE_INTERVAL_MS;
   private double rebalanceMargin = DEFAULT_REBALANCE_MARGIN;
@@ -65,6 +69,7 @@ public final class ClusterOptions {
     eventBusPort = json.getInteger("eventBusPort", eventBusPort);
     batchMs = json.getLong("batchMs", batchMs);
     backupMs = json.getLong("backupMs", backupMs);
+    urgentMs = json.getLong("urgentMs", urgentMs);
     memberTimeoutMs = json.getLong("memberTimeoutMs", memberTimeoutMs);
     rebalanceIntervalMs = json.getLong("rebalanceIntervalMs", rebalanceIntervalMs);
     rebalanceMargin = json.getDouble("rebalanceMargin", rebalanceMargin);
@@ -130,9 +135,17 @@ public final class ClusterOptions {
     return eventBusPort;
   }
 
-  /** @return the longest a stream's events wait to cross the cluster together */
+  /** @return the longest a stream's events wait to cross the cluster together with those of its event loop */
   public long getBatchMs() {
     return batchMs;
+  }
+
+  /**
+   * @return the shortest time between an event loop's previous cluster write and one that carries a first token
+   *     (or an end) another member waits for: urgent events that come close together share one write
+   */
+  public long getUrgentMs() {
+    return urgentMs;
   }
 
   /**
@@ -149,12 +162,24 @@ public final class ClusterOptions {
   }
 
   /**
+   * Hazelcast's configuration for the default resume window.
+   *
+   * @return a new configuration
+   * @see #hazelcastConfig(long)
+   */
+  public Config hazelcastConfig() {
+    return hazelcastConfig(StreamHubOptions.DEFAULT_RESUME_WINDOW_MS);
+  }
+
+  /**
    * Hazelcast's configuration: Vert.x's own (its subscription and node maps), then this member's address and
    * discovery, failure detection in seconds rather than a minute, and backups of the gateway's maps.
    *
+   * @param resumeWindowMs the streams' resume window: how long backed-up events live (they are written many
+   *     streams at a time, where Hazelcast takes no time to live per entry)
    * @return a new configuration
    */
-  public Config hazelcastConfig() {
+  public Config hazelcastConfig(long resumeWindowMs) {
     Config config = ConfigUtil.loadConfig();
     config.setClusterName(name);
     config.setProperty("hazelcast.logging.type", "jdk");
@@ -182,6 +207,8 @@ public final class ClusterOptions {
       join.getTcpIpConfig().setEnabled(true).setMembers(members.isEmpty() ? List.of(host + ":" + port) : members);
     }
     config.addMapConfig(new MapConfig("tokenlane.*").setBackupCount(1));
+    config.addMapConfig(new MapConfig("tokenlane.events").setBackupCount(1)
+      .setTimeToLiveSeconds((int) Math.max(1, Math.min(Integer.MAX_VALUE, (resumeWindowMs + 999) / 1000))));
     return config;
   }
 }

@@ -43,6 +43,17 @@ class ClusterOptionsTest {
   }
 
   @Test
+  void backedUpEventsLiveForTheResumeWindowAndUrgentWritesDefaultToTwoMillis() {
+    ClusterOptions options = new ClusterOptions(new JsonObject());
+    assertEquals(ClusterOptions.DEFAULT_URGENT_MS, options.getUrgentMs());
+    assertEquals(7, new ClusterOptions(new JsonObject().put("urgentMs", 7)).getUrgentMs());
+    Config config = options.hazelcastConfig(90_500);
+    assertEquals(91, config.getMapConfig("tokenlane.events").getTimeToLiveSeconds());
+    assertEquals(1, config.getMapConfig("tokenlane.events").getBackupCount());
+    assertEquals(0, config.getMapConfig("tokenlane.streams").getTimeToLiveSeconds());
+  }
+
+  @Test
   void aSilentMemberIsDroppedWithinTheConfiguredTimeout() {
     Config config = new ClusterOptions(new JsonObject().put("memberTimeoutMs", 3000)).hazelcastConfig();
     assertEquals("3", config.getProperty("hazelcast.max.no.heartbeat.seconds"));

@@ -202,7 +202,8 @@ public final class Main {
       options.getEventBusOptions().setClusterPublicHost(cluster.getPublicHost());
     }
     options.getEventBusOptions().setPort(cluster.getEventBusPort());
-    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(cluster.hazelcastConfig()))
+    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(
+        cluster.hazelcastConfig(config.streams().getResumeWindowMs())))
       .buildClustered().await(120, TimeUnit.SECONDS);
   }
 

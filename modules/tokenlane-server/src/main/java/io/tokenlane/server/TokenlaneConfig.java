@@ -172,9 +172,14 @@ public final class TokenlaneConfig {
       .description("port of the event bus between members; 0: any free one"),
     ConfigField.string("name").defaultValue("tokenlane").description("cluster name: members of other clusters are refused"),
     ConfigField.integer("batchMs").defaultValue(ClusterOptions.DEFAULT_BATCH_MS).min(0).max(1000)
-      .description("longest a stream's events wait to cross to another member together (the first goes at once)"),
+      .description("longest a stream's events wait to cross to another member, with those of the other streams on"
+        + " its event loop"),
     ConfigField.integer("backupMs").defaultValue(ClusterOptions.DEFAULT_BACKUP_MS).min(0).max(10_000)
-      .description("how often the events of a stream no other member follows are backed up (its end at once)"),
+      .description("how often the events of a stream no other member follows are backed up (its end with the"
+        + " next batch)"),
+    ConfigField.integer("urgentMs").defaultValue(ClusterOptions.DEFAULT_URGENT_MS).min(0).max(1000)
+      .description("shortest time between an event loop's cluster writes when one carries a first token (or an end)"
+        + " another member waits for"),
     ConfigField.integer("memberTimeoutMs").defaultValue(ClusterOptions.DEFAULT_MEMBER_TIMEOUT_MS).min(2000)
       .max(300_000).description("a member silent this long is dropped, and its streams end with owner_lost"),
     ConfigField.integer("rebalanceIntervalMs").defaultValue(ClusterOptions.DEFAULT_REBALANCE_INTERVAL_MS).min(0)

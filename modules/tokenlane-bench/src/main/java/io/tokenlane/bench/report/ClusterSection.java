@@ -88,6 +88,10 @@ final class ClusterSection {
     rows.add(List.of("**all**", Fmt.count(ops.counts().values().stream().mapToLong(Long::longValue).sum()),
       String.format(Locale.ROOT, "**%.3f**", ops.perToken())));
     md.table(List.of("cluster operation (both members)", "in the window", "per delivered token"), rows);
+    md.paragraph("Batches go across streams: each event loop's journal writes the batches of all its streams in one "
+      + "`putAll` (`backupWrites` counts one per member owning some of its keys) and sends each following member "
+      + "one message for all its mirrors (`batchesSent` counts messages); `requests` are follow, unfollow and cancel "
+      + "requests; `registryOperations` the stream registry, request ids, session slots and quotas.");
   }
 
   private static void memory(Md md, ClusterReport.Memory memory) {

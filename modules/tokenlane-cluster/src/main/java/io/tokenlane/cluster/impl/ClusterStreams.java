@@ -6,6 +6,8 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastJsonValue;
 import com.hazelcast.map.IMap;
+import com.hazelcast.partition.PartitionService;
+import io.netty.channel.EventLoop;
 import io.tokenlane.cluster.ClusterOptions;
 import io.tokenlane.cluster.HazelcastDirectory;
 import io.tokenlane.core.session.SessionTokens;
@@ -22,6 +24,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.ArrayList;
@@ -36,7 +40,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -48,17 +51,21 @@ import java.util.function.Consumer;
  *   <li>{@code tokenlane.requests}: session + request id -> stream id, claimed with {@code putIfAbsent};</li>
  *   <li>{@code tokenlane.running}: session -> its running streams and their owners, changed by entry processors;</li>
  *   <li>{@code tokenlane.events}: stream id + batch number -> a batch of the stream's events, the backup that
- *       serves its followers when the owner is lost;</li>
+ *       serves its followers when the owner is lost. Written by each event loop's {@link Journal}, the batches of
+ *       all of its streams in one {@code putAll} per interval; they live for the resume window (the map's
+ *       time to live);</li>
  *   <li>{@code tokenlane.cluster}: the shared session-token secret;</li>
  *   <li>{@code tokenlane.load}: each member's open connections, for rebalancing.</li>
  * </ul>
  * Each member has one event-bus address, {@code tokenlane.member.<id>}: other members send it follow, unfollow
- * and cancel requests for the streams it owns, and batches of events for the mirrors it holds.
+ * and cancel requests for the streams it owns, and batches of events for the mirrors it holds: one message per
+ * owner's event loop and backup write, with a batch for each of this member's mirrors of that loop's streams.
  */
 public final class ClusterStreams implements HazelcastDirectory {
 
   static final String ADDRESS_PREFIX = "tokenlane.member.";
   static final String OP = "op";
+  private static final DeliveryOptions BATCHES = new DeliveryOptions().addHeader(OP, "batches");
   private static final String NODE_ID_ATTRIBUTE = "__vertx.nodeId";
   private static final int TAG_LENGTH = 8;
   private static final long RUNNING_TTL_HOURS = 24;
@@ -83,9 +90,11 @@ public final class ClusterStreams implements HazelcastDirectory {
   private volatile Map<String, Integer> lastLoads = Map.of();
   private final Map<String, Location> owned = new ConcurrentHashMap<>();
   private final Map<String, Replication> replications = new ConcurrentHashMap<>();
+  /** One journal per event loop that owns streams, keyed by that loop. */
+  private final Map<EventLoop, Journal> journals = new ConcurrentHashMap<>();
+  private final Journal.Outlet outlet = new Outlet();
   final Map<String, MirrorLink> links = new ConcurrentHashMap<>();
   private final OwnerSide ownerSide;
-  private final AtomicInteger pendingBackups = new AtomicInteger();
   // Cluster operations this member started, for the status and the benchmark: per token they should stay well
   // under one (batches, not events, cross the cluster).
   private final AtomicLong backupWrites = new AtomicLong();
@@ -447,22 +456,38 @@ public final class ClusterStreams implements HazelcastDirectory {
 
   @Override
   public Consumer<StreamEvent> replicator(String streamId) {
-    Replication replication = new Replication(vertx, options.getBatchMs(), options.getBackupMs(),
-        (number, batch, done) -> {
-      pendingBackups.incrementAndGet();
-      backupWrites.incrementAndGet();
-      events.setAsync(backupKey(streamId, number), batch.getBytes(), resumeWindowMs, TimeUnit.MILLISECONDS)
-        .whenCompleteAsync((ok, failure) -> {
-          pendingBackups.decrementAndGet();
-          if (failure != null) {
-            // Followers elsewhere must not wait for a backup that will not come: they get the events unsaved.
-            LOG.log(System.Logger.Level.WARNING, "cannot back up events of stream " + streamId + ": " + failure);
-          }
-          done.run();
-        }, DIRECT);
-    });
+    Replication replication = new Replication(streamId, journal());
     replications.put(streamId, replication);
     return replication;
+  }
+
+  /** The journal of the calling event loop, made on first use with a context of its own on that loop. */
+  Journal journal() {
+    EventLoop loop = ((ContextInternal) vertx.getOrCreateContext()).nettyEventLoop();
+    return journals.computeIfAbsent(loop, key -> new Journal(((VertxInternal) vertx).contextBuilder()
+      .withEventLoop(key).build(), options.getBatchMs(), options.getBackupMs(), options.getUrgentMs(), outlet));
+  }
+
+  /** The journals' writes to {@code tokenlane.events} and messages to other members. */
+  private final class Outlet implements Journal.Outlet {
+    @Override
+    public CompletionStage<Void> write(Map<String, byte[]> batches) {
+      // Hazelcast sends a putAll to each member that owns some of the keys: that is the count of writes.
+      PartitionService partitions = hazelcast.getPartitionService();
+      Set<UUID> owners = new HashSet<>();
+      for (String key : batches.keySet()) {
+        Member owner = partitions.getPartition(key).getOwner();
+        owners.add(owner == null ? null : owner.getUuid()); // a partition migrating counts as one more member
+      }
+      backupWrites.addAndGet(owners.size());
+      return events.putAllAsync(batches);
+    }
+
+    @Override
+    public void send(String member, Buffer message) {
+      batchesSent.incrementAndGet();
+      vertx.eventBus().send(address(member), message, BATCHES);
+    }
   }
 
   /** The replication of a stream owned here, or {@code null}. */
@@ -517,15 +542,28 @@ public final class ClusterStreams implements HazelcastDirectory {
 
   private void received(Message<Object> message) {
     String op = message.headers().get(OP);
-    if ("batch".equals(op)) {
-      MirrorLink link = links.get(message.headers().get("sub"));
-      if (link != null && message.body() instanceof Buffer batch) {
-        link.delivered(batch);
+    if ("batches".equals(op)) {
+      if (message.body() instanceof Buffer batches) {
+        delivered(batches);
       }
     } else if (message.body() instanceof JsonObject request) {
       ownerSide.handle(op, request, message);
     } else {
       message.fail(400, "unknown request");
+    }
+  }
+
+  /** Each batch of a message to its mirror; a mirror closed meanwhile is skipped. */
+  private void delivered(Buffer batches) {
+    try {
+      MirrorBatches.forEach(batches, (sub, batch) -> {
+        MirrorLink link = links.get(sub);
+        if (link != null) {
+          link.delivered(batch);
+        }
+      });
+    } catch (IllegalArgumentException e) {
+      LOG.log(System.Logger.Level.WARNING, "a message of event batches was refused: " + e.getMessage());
     }
   }
 
@@ -536,16 +574,11 @@ public final class ClusterStreams implements HazelcastDirectory {
 
   @Override
   public Future<Void> close() {
-    // The last batches (a stream's end among them) are on their way to the backup: wait for them, a little.
-    Promise<Void> flushed = Promise.promise();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-    vertx.setPeriodic(1, 10, timer -> {
-      if (pendingBackups.get() == 0 || System.nanoTime() > deadline) {
-        vertx.cancelTimer(timer);
-        flushed.complete();
-      }
-    });
-    return flushed.future().andThen(v -> stop());
+    // The last events (streams' ends among them) go to the backup now, whatever their pace: wait for them, a little.
+    List<Future<Void>> drained = new ArrayList<>();
+    journals.values().forEach(journal -> drained.add(journal.drain()));
+    return Future.join(drained).<Void>mapEmpty().timeout(2, TimeUnit.SECONDS).otherwiseEmpty()
+      .andThen(v -> stop());
   }
 
   private void stop() {

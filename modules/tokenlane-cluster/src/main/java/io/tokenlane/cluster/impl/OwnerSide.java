@@ -7,7 +7,6 @@ import io.tokenlane.core.session.SessionTokens;
 import io.tokenlane.core.stream.HubStream;
 import io.tokenlane.core.stream.StreamEvent;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
@@ -98,14 +97,15 @@ final class OwnerSide {
   }
 
   /**
-   * Sends one mirror its events once a backup holds them (see {@link Replication}): each backup batch confirmed
-   * becomes one message to that member.
+   * Sends one mirror its events once a backup holds them (see {@link Replication}): the events each backup write
+   * confirms go into the journal's outbox for that member, which carries all of its mirrors of the journal's
+   * streams in one message.
    */
   private final class RemoteSink implements EventSink, Replication.Watcher {
     private final String sub;
-    private final String address;
-    private final DeliveryOptions delivery;
+    private final String member;
     private final Replication replication;
+    private final Journal journal;
     private final ArrayDeque<StreamEvent> held = new ArrayDeque<>();
     private boolean scheduled;
     private boolean ended;
@@ -113,9 +113,9 @@ final class OwnerSide {
 
     RemoteSink(String sub, String member, Replication replication) {
       this.sub = sub;
-      this.address = ClusterStreams.address(member);
-      this.delivery = new DeliveryOptions().addHeader(ClusterStreams.OP, "batch").addHeader("sub", sub);
+      this.member = member;
       this.replication = replication;
+      this.journal = replication != null ? replication.journal() : cluster.journal();
       if (replication != null) {
         replication.watch(this);
       }
@@ -135,9 +135,9 @@ final class OwnerSide {
         served.remove(sub);
       }
       if (!scheduled && (replication == null || event.seq() <= replication.backedUp())) {
-        // Already backed up (the backlog of a new follower): out at the end of this turn, in one message.
+        // Already backed up (the backlog of a new follower): out at the end of this turn.
         scheduled = true;
-        cluster.vertx.getOrCreateContext().runOnContext(v -> {
+        journal.context().runOnContext(v -> {
           scheduled = false;
           backedUpTo(replication == null ? Long.MAX_VALUE : replication.backedUp());
         });
@@ -149,14 +149,15 @@ final class OwnerSide {
       if (held.isEmpty() || held.peekFirst().seq() > seq) {
         return;
       }
-      Buffer batch = Buffer.buffer(256);
+      Buffer outbox = journal.outbox(member);
+      int part = MirrorBatches.begin(outbox, sub);
       while (!held.isEmpty() && held.peekFirst().seq() <= seq) {
         StreamEvent event = held.pollFirst();
-        EventBatch.append(batch, event);
+        EventBatch.append(outbox, event);
         ended |= event.isEnd();
       }
-      cluster.batchesSent.incrementAndGet();
-      cluster.vertx.eventBus().send(address, batch, delivery);
+      MirrorBatches.end(outbox, part);
+      journal.posted();
       if (ended) {
         stop();
       }
