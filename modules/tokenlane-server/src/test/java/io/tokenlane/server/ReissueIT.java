@@ -23,10 +23,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * {@code cluster.reissue: true}: three gateway JVMs, and the owner of two running streams killed with SIGKILL.
- * Another member runs each prompt again, and the stream goes on after a {@code restart} event: one stream through
- * the mirror that a reader on another member already had, the other when its reader, who was on the dead member,
- * comes back through a member that knew nothing of it.
+ * {@code cluster.reissue: true}: five gateway JVMs, members killed with SIGKILL one after the other while their
+ * streams run. Another member runs each prompt again, and the stream goes on after a {@code restart} event: through
+ * the mirror that a reader on another member already had, when a reader who was on the dead member comes back
+ * through a member that knew nothing of the stream, again when the member that took a stream over is lost too, and
+ * for the JS client. Members 0 and 4 live to the end.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReissueIT {
@@ -49,7 +50,7 @@ class ReissueIT {
     cluster = GatewayCluster.start(vertx, dir, ClusterScenarios.config(upstream, """
       cluster:
         reissue: true
-      """), 3, 0);
+      """), 5, 0);
   }
 
   @AfterAll
@@ -107,18 +108,54 @@ class ReissueIT {
   }
 
   /**
+   * A stream taken over is taken over again when its new owner is lost too: the second member's backup continues
+   * the first's, and a reader gets one restart per lost generation, then the last answer.
+   */
+  @Test
+  @Order(2)
+  void aStreamTakenOverIsTakenOverAgainWhenItsNewOwnerIsLostToo() throws Exception {
+    upstream.enqueue(Script.tokens(LOST).delay(Duration.ofMillis(20)).stallAfter(2))
+      .enqueue(Script.tokens(LOST).delay(Duration.ofMillis(20)).stallAfter(2))
+      .enqueue(Script.tokens(AGAIN).delay(Duration.ofMillis(20)));
+    int asked = upstream.requestCount();
+    String token = cluster.client(0).session().getString("token");
+    String id = cluster.client(3).start(token, NativeClient.prompt("fake", "question three"));
+    NativeClient.Sse onOne = cluster.client(1).sse(token, id, null);
+    onOne.awaitEvents(events -> tokens(events) >= 2);
+
+    cluster.processes.get(3).kill();
+    // Member 1, which had the mirror, runs the prompt again; it stalls after two tokens.
+    onOne.awaitEvents(events -> indexOfRestart(events) > 0 && tokens(events.subList(indexOfRestart(events),
+      events.size())) >= 2);
+    NativeClient.Sse onZero = cluster.client(0).sse(token, id, null);
+    onZero.awaitEvents(events -> tokens(events) >= 2);
+
+    cluster.processes.get(1).kill();
+    // Member 0 had a mirror of member 1's stream: it takes the stream over in turn.
+    List<JsonObject> events = onZero.awaitEnd();
+    assertEquals(2, events.stream().filter(e -> "restart".equals(e.getString("type"))).count(), events::toString);
+    assertEquals(SECOND, answer(events));
+    assertEquals("stop", events.get(events.size() - 1).getString("reason"));
+    assertEquals(asked + 3, upstream.requestCount(), "the prompt ran three times");
+    // From the start: the last answer, after the snapshot that drops the lost ones.
+    List<JsonObject> polled = cluster.client(0).pollToEnd(token, id, 0);
+    assertEquals(SECOND, answer(polled));
+    assertEquals("end", polled.get(polled.size() - 1).getString("type"));
+  }
+
+  /**
    * The JS client in Node, through a round-robin balancer over the two members left: the member holding its
    * WebSocket (and so running its stream) is killed; the client reconnects to the other, which runs the prompt
    * again, and the client shows only the new answer.
    */
   @Test
-  @Order(2)
+  @Order(3)
   void theJsClientShowsOnlyTheNewAnswerAfterARestart() throws Exception {
     // Three tokens, then the upstream says nothing more: the member is killed while it waits.
     upstream.enqueue(Script.tokens(LOST).delay(Duration.ofMillis(20)).stallAfter(3))
       .enqueue(Script.tokens(AGAIN).delay(Duration.ofMillis(20)));
     int asked = upstream.requestCount();
-    List<Integer> alive = List.of(0, 1);
+    List<Integer> alive = List.of(0, 4);
     RoundRobinBalancer balancer = RoundRobinBalancer.start(vertx, alive.stream().map(cluster.httpPorts::get).toList());
     Process node = new ProcessBuilder("node", "--experimental-websocket", "src/test/js/client-check.mjs",
       "restarted-websocket", "http://127.0.0.1:" + balancer.port() + "/v1/", "fake").directory(CLIENT_DIR.toFile())

@@ -90,6 +90,8 @@ public final class ClusterStreams implements HazelcastDirectory {
   private volatile Map<String, Integer> lastLoads = Map.of();
   private final Map<String, Location> owned = new ConcurrentHashMap<>();
   private final Map<String, Replication> replications = new ConcurrentHashMap<>();
+  /** Streams taken over here: the number of batches their lost owner had backed up. */
+  private final Map<String, Long> continuedBackups = new ConcurrentHashMap<>();
   /** One journal per event loop that owns streams, keyed by that loop. */
   private final Map<EventLoop, Journal> journals = new ConcurrentHashMap<>();
   private final Journal.Outlet outlet = new Outlet();
@@ -456,7 +458,8 @@ public final class ClusterStreams implements HazelcastDirectory {
 
   @Override
   public Consumer<StreamEvent> replicator(String streamId) {
-    Replication replication = new Replication(streamId, journal());
+    Long continued = continuedBackups.remove(streamId);
+    Replication replication = new Replication(streamId, journal(), continued == null ? 0 : continued);
     replications.put(streamId, replication);
     return replication;
   }
@@ -500,12 +503,21 @@ public final class ClusterStreams implements HazelcastDirectory {
   }
 
   /**
+   * What the backup holds of a stream whose owner is gone.
+   *
+   * @param events its events, in order
+   * @param batches how many batches held them: a member that takes the stream over writes its own after these
+   */
+  record Backup(List<StreamEvent> events, long batches) {
+  }
+
+  /**
    * The backed-up events of a stream whose owner is gone, read batch by batch until the first missing one.
    *
    * @param streamId the stream
-   * @return its events, in order
+   * @return its events, in order, and the number of batches
    */
-  Future<List<StreamEvent>> backup(String streamId) {
+  Future<Backup> backup(String streamId) {
     return vertx.executeBlocking(() -> {
       List<StreamEvent> found = new ArrayList<>();
       for (long first = 0; ; first += 32) {
@@ -517,12 +529,23 @@ public final class ClusterStreams implements HazelcastDirectory {
         for (long batch = first; batch < first + 32; batch++) {
           byte[] bytes = batches.get(backupKey(streamId, batch));
           if (bytes == null) {
-            return found;
+            return new Backup(found, batch);
           }
           found.addAll(EventBatch.decode(Buffer.buffer(bytes)));
         }
       }
     }, false);
+  }
+
+  /**
+   * This member took a stream over: its backup goes on after the lost owner's batches instead of overwriting them,
+   * so that a member that takes it over next finds both generations.
+   *
+   * @param streamId the stream
+   * @param batches how many batches the lost owner had written
+   */
+  void continueBackup(String streamId, long batches) {
+    continuedBackups.put(streamId, batches);
   }
 
   @Override

@@ -108,7 +108,7 @@ final class MirrorLink implements StreamDirectory.RemoteStream {
     lost = true;
     context.runOnContext(v -> cluster.backup(location.streamId()).onComplete(backup -> {
       if (backup.succeeded()) {
-        deliver(backup.result().stream().filter(event -> event.seq() > lastSeq).toList());
+        deliver(backup.result().events().stream().filter(event -> event.seq() > lastSeq).toList());
       }
       if (backup.failed() || endSeen || !cluster.reissues()) {
         lostForGood();
@@ -119,6 +119,7 @@ final class MirrorLink implements StreamDirectory.RemoteStream {
         String owner = taken.succeeded() && taken.result() != null ? taken.result().getString("owner") : null;
         if (cluster.memberId.equals(owner)) {
           cluster.links.remove(sub);
+          cluster.continueBackup(was.streamId(), backup.result().batches());
           listener.takenOver(taken.result().getJsonObject("prompt", new JsonObject()));
         } else if (owner != null && !owner.equals(was.owner()) && cluster.members().contains(owner)) {
           // Another member took it over: this mirror follows the stream there.

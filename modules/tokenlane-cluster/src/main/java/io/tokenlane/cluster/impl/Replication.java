@@ -35,9 +35,15 @@ final class Replication implements Consumer<StreamEvent> {
   private long lastAdded;
   private volatile long backedUp;
 
-  Replication(String streamId, Journal journal) {
+  /**
+   * @param streamId the stream
+   * @param journal its event loop's journal
+   * @param firstBatch the number of its first batch: 0, or after the batches of the owner it took over from
+   */
+  Replication(String streamId, Journal journal, long firstBatch) {
     this.streamId = streamId;
     this.journal = journal;
+    this.nextBatch = firstBatch;
   }
 
   Journal journal() {

@@ -135,7 +135,7 @@ class JournalTest {
     BlockingQueue<Long> seen = new LinkedBlockingQueue<>();
     onLoop(() -> {
       for (String id : List.of("st-1", "st-2", "st-3")) {
-        Replication replication = new Replication(id, journal);
+        Replication replication = new Replication(id, journal, 0);
         if (!id.equals("st-3")) {
           replication.watch(mirror(journal, "sub-" + id, seen));
         }
@@ -159,8 +159,8 @@ class JournalTest {
   @Test
   void aFirstTokenAnotherMemberWaitsForGoesAtOnceInAWriteOfItsOwnTheOthersAtTheInterval() throws Exception {
     Journal journal = journal(1000, 1000);
-    Replication waited = new Replication("st-4", journal);
-    Replication other = new Replication("st-5", journal);
+    Replication waited = new Replication("st-4", journal, 0);
+    Replication other = new Replication("st-5", journal, 0);
     onLoop(() -> {
       waited.accept(start("st-4"));
       other.accept(start("st-5"));
@@ -188,7 +188,7 @@ class JournalTest {
   @Test
   void aStreamNobodyFollowsElsewhereIsBackedUpAtItsOwnPaceAndItsEndWithTheNextFlush() throws Exception {
     Journal journal = journal(10, 300);
-    Replication replication = new Replication("st-8", journal);
+    Replication replication = new Replication("st-8", journal, 0);
     onLoop(() -> {
       replication.accept(start("st-8"));
       return null;
@@ -212,7 +212,7 @@ class JournalTest {
   @Test
   void drainWritesWhatWaitsWhateverItsPaceAndWaitsForTheBackup() throws Exception {
     Journal journal = journal(10, 10_000);
-    Replication replication = new Replication("st-6", journal);
+    Replication replication = new Replication("st-6", journal, 0);
     onLoop(() -> {
       replication.accept(start("st-6"));
       return null;

@@ -173,7 +173,12 @@ final class HubStreamImpl implements HubStream, StreamObserver {
     if (restart != null && end == null) {
       long restartSeq = replay.lastSeq() + RESTART_SEQ_GAP;
       JsonObject emptied = startFields().put("upToSeq", restartSeq - 1).put("text", "");
-      replay.continueFrom(StreamEvent.of(id, restartSeq - 1, StreamEvent.Type.SNAPSHOT, emptied));
+      StreamEvent snapshot = StreamEvent.of(id, restartSeq - 1, StreamEvent.Type.SNAPSHOT, emptied);
+      replay.continueFrom(snapshot);
+      if (replicator != null) {
+        // Backed up too: a member that takes the stream over next continues from it, as the readers here do.
+        replicator.accept(snapshot);
+      }
       nextSeq = restartSeq;
       append(StreamEvent.Type.RESTART, restart);
     }
