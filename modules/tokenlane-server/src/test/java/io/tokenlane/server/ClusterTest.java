@@ -60,6 +60,8 @@ class ClusterTest {
       NativeClient.Reply ready = cluster.client(member).request(HttpMethod.GET, "/readyz", null, null);
       assertEquals(200, ready.status(), ready.body());
       assertEquals(3, ready.json().getJsonObject("cluster").getInteger("members"), ready.body());
+      assertEquals(3, ready.json().getJsonObject("cluster").getInteger("named"), ready.body());
+      assertEquals(false, ready.json().getJsonObject("cluster").getBoolean("partial"), ready.body());
       NativeClient.Reply metrics = cluster.client(member).request(HttpMethod.GET, "/metrics", null, null);
       assertEquals(200, metrics.status(), metrics.body());
       assertEquals(3.0, MetricsTest.parse(metrics.body()).get("tokenlane_cluster_members"), metrics.body());

@@ -181,6 +181,13 @@ class ReissueIT {
       assertEquals(SECOND, result.getString("text"), output);
       assertEquals(1, result.getInteger("restarts"), output);
       assertEquals(asked + 2, upstream.requestCount(), "the prompt ran twice");
+      // The one member left sees fewer members than named, and says so.
+      int survivor = alive.stream().filter(m -> m != holder[0]).findFirst().orElseThrow();
+      JsonObject status = cluster.client(survivor).request(HttpMethod.GET, "/readyz", null, null).json()
+        .getJsonObject("cluster");
+      assertEquals(1, status.getInteger("members"), status.encode());
+      assertEquals(5, status.getInteger("named"), status.encode());
+      assertTrue(status.getBoolean("partial"), status.encode());
     } finally {
       node.destroyForcibly();
       balancer.close();

@@ -49,6 +49,10 @@ public final class ClusterPhase {
         report.memory = ClusterMemory.run(ctx);
         part = "followers";
         FollowerRun.run(ctx, report);
+        if (plan.pacedIntervalMs() > 0) {
+          part = "paced followers";
+          FollowerRun.runPaced(ctx, report);
+        }
         part = "cancel";
         report.cancel = CrossCancel.run(ctx);
         part = "owner lost";

@@ -97,6 +97,7 @@ public final class ClusterReport {
 
   private final ClusterPlan plan;
   Followers followers;
+  Followers paced;
   Operations operations;
   CancelFigures cancel;
   Memory memory;
@@ -123,6 +124,11 @@ public final class ClusterReport {
   /** @return the follower run, or {@code null} */
   public Followers followers() {
     return followers;
+  }
+
+  /** @return the paced follower run (tokens every {@link ClusterPlan#pacedIntervalMs()}), or {@code null} */
+  public Followers paced() {
+    return paced;
   }
 
   /** @return the cluster operations in the follower run's window, or {@code null} */

@@ -23,25 +23,40 @@ final class FollowerRun {
   }
 
   static void run(ClusterContext ctx, ClusterReport report) throws IOException {
+    Window window = measure(ctx, ctx.plan.intervalMs());
+    report.followers = window.followers;
+    report.operations = new ClusterReport.Operations(window.operations(),
+      window.followers.local().tokens() + window.followers.cross().tokens());
+    ctx.step("ttft p99 local %.2f ms, cross-member %.2f ms (+%.2f ms); %,.0f + %,.0f tokens/s; %.3f cluster "
+        + "operations per token %s", report.followers.local().ttft().p99(), report.followers.cross().ttft().p99(),
+      report.followers.addedTtftP99(), report.followers.local().tokensPerSecond(),
+      report.followers.cross().tokensPerSecond(), report.operations.perToken(), report.operations.counts());
+  }
+
+  /** The same run at a large model's pace ({@link ClusterPlan#pacedIntervalMs()}), for the hop's time alone. */
+  static void runPaced(ClusterContext ctx, ClusterReport report) throws IOException {
+    report.paced = measure(ctx, ctx.plan.pacedIntervalMs()).followers;
+    ctx.step("paced at %d ms: ttft p99 local %.2f ms, cross-member %.2f ms (+%.2f ms); p50 %.2f against %.2f ms; "
+        + "%,.0f + %,.0f tokens/s", ctx.plan.pacedIntervalMs(), report.paced.local().ttft().p99(),
+      report.paced.cross().ttft().p99(), report.paced.addedTtftP99(), report.paced.cross().ttft().p50(),
+      report.paced.local().ttft().p50(), report.paced.local().tokensPerSecond(), report.paced.cross().tokensPerSecond());
+  }
+
+  private static Window measure(ClusterContext ctx, long intervalMs) throws IOException {
     ClusterPlan plan = ctx.plan;
-    ctx.upstream.script(new ScriptSpec(plan.tokens(), plan.intervalMs(), -1));
+    ctx.upstream.script(new ScriptSpec(plan.tokens(), intervalMs, -1));
     List<Clients> groups = List.of(ctx.local(), ctx.cross());
     int perGroup = Math.max(1, plan.level() / 2);
-    long delayNanos = plan.intervalMs() * 1_000_000L;
-    ctx.step("warm-up %d s at %d streams (%d local, %d cross-member)", plan.warmup().toSeconds(), perGroup * 2,
-      perGroup, perGroup);
-    ctx.load.closedLoop(groups, perGroup, plan.ramp(), plan.warmup(), delayNanos, edge -> { });
+    long delayNanos = intervalMs * 1_000_000L;
+    ctx.step("warm-up %d s at %d streams (%d local, %d cross-member), %d ms between tokens",
+      plan.warmup().toSeconds(), perGroup * 2, perGroup, perGroup, intervalMs);
+    ctx.load.closedLoop(groups, perGroup, plan.ramp(intervalMs), plan.warmup(), delayNanos, edge -> { });
     Window window = new Window(ctx);
-    List<LoadResult> results = ctx.load.closedLoop(groups, perGroup, plan.ramp(), plan.window(), delayNanos,
-      edge -> window.edge());
-    ClusterReport.Group local = group(results.get(0));
-    ClusterReport.Group cross = group(results.get(1));
-    report.followers = new ClusterReport.Followers(perGroup, local, cross, window.cores(0), window.cores(1),
-      window.otherWork());
-    report.operations = new ClusterReport.Operations(window.operations(), local.tokens() + cross.tokens());
-    ctx.step("ttft p99 local %.2f ms, cross-member %.2f ms (+%.2f ms); %,.0f + %,.0f tokens/s; %.3f cluster "
-        + "operations per token %s", local.ttft().p99(), cross.ttft().p99(), report.followers.addedTtftP99(),
-      local.tokensPerSecond(), cross.tokensPerSecond(), report.operations.perToken(), report.operations.counts());
+    List<LoadResult> results = ctx.load.closedLoop(groups, perGroup, plan.ramp(intervalMs), plan.window(),
+      delayNanos, edge -> window.edge());
+    window.followers = new ClusterReport.Followers(perGroup, group(results.get(0)), group(results.get(1)),
+      window.cores(0), window.cores(1), window.otherWork());
+    return window;
   }
 
   private static ClusterReport.Group group(LoadResult result) {
@@ -60,6 +75,7 @@ final class FollowerRun {
     private double[] cpuAfter;
     private long startNanos;
     private long endNanos;
+    ClusterReport.Followers followers;
 
     Window(ClusterContext ctx) {
       this.ctx = ctx;

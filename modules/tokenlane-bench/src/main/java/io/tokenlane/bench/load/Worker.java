@@ -28,8 +28,11 @@ final class Worker {
 
   Worker(Vertx vertx, Context context, int maxConnections) {
     this.context = context;
+    // A pooled connection is dropped after 5 s unused, as the OpenAI SDK's HTTP client (httpx) does: servers close
+    // idle keep-alive connections (the gateway after http.headerTimeoutMs, 10 s; nginx after 75 s), and a request
+    // sent on a connection the server is closing fails with "Connection was closed".
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
-        .setKeepAliveTimeout(600).setIdleTimeout(0),
+        .setKeepAliveTimeout(5).setIdleTimeout(0),
       new PoolOptions().setHttp1MaxSize(maxConnections).setMaxWaitQueueSize(-1));
     this.followers = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setTcpNoDelay(true)
         .setIdleTimeout(0),

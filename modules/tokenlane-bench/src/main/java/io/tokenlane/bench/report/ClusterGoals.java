@@ -54,16 +54,22 @@ final class ClusterGoals {
       : "A cancel sent to B goes to the owner A over the event bus before A closes the upstream request.");
   }
 
+  /**
+   * Judged on the paced run when there is one (a large model's pace, which leaves the members room to show the hop),
+   * else on the 10 ms run.
+   */
   private static Goals.Goal addedTtft(ClusterReport cluster) {
-    ClusterReport.Followers f = cluster.followers();
+    boolean paced = cluster.paced() != null;
+    ClusterReport.Followers f = paced ? cluster.paced() : cluster.followers();
+    long intervalMs = paced ? cluster.plan().pacedIntervalMs() : cluster.plan().intervalMs();
     int streams = cluster.plan().level();
     String target = String.format(Locale.ROOT, "Added TTFT p99 of a cross-member follower against a local one under "
-      + "%s, %d streams at once, %d ms between tokens", Fmt.ms(ADDED_TTFT_P99_MS), streams, cluster.plan().intervalMs());
+      + "%s, %d streams at once, %d ms between tokens", Fmt.ms(ADDED_TTFT_P99_MS), streams, intervalMs);
     if (f == null || !f.cross().ttft().present() || !f.local().ttft().present()) {
       return notMeasured(target);
     }
     double added = f.addedTtftP99();
-    double offered = streams * 1000.0 / Math.max(1, cluster.plan().intervalMs());
+    double offered = streams * 1000.0 / Math.max(1, intervalMs);
     double delivered = f.local().tokensPerSecond() + f.cross().tokensPerSecond();
     String standing = String.format(Locale.ROOT, "cross-member p99 %s, local p99 %s: %s (p50 %s against %s)",
       Fmt.ms(f.cross().ttft().p99()), Fmt.ms(f.local().ttft().p99()), Fmt.addedMs(added),
@@ -77,12 +83,13 @@ final class ClusterGoals {
         Fmt.cores(f.otherWork())));
     }
     return new Goals.Goal(target, standing, added < ADDED_TTFT_P99_MS ? Goals.Verdict.MET : Goals.Verdict.MISSED,
-      added < ADDED_TTFT_P99_MS ? "" : String.format(Locale.ROOT, "A cross-member follower's first token waits for "
-        + "A's next backup write to Hazelcast (its event loop's journal writes a first token that another member "
-        + "waits for at the end of the turn, at most every `cluster.urgentMs`) and one event-bus message to B before "
-        + "B's mirror serves it; the members used "
-        + "%s and %s cores and other work %s cores in the window.", Fmt.cores(f.ownerCores()),
-        Fmt.cores(f.otherCores()), Fmt.cores(f.otherWork())));
+      added < ADDED_TTFT_P99_MS ? "" : String.format(Locale.ROOT, "A cross-member follower's first token takes one "
+        + "event-bus message from A to B (sent at the end of A's event-loop turn, with its backup write rather than "
+        + "after it) before B's mirror serves it; at p50 that adds %s. The p99 is the tail of a machine whose two "
+        + "cores run both members, the upstream and the load generator: the members used %s and %s cores and other "
+        + "work %s cores in the window, and the local followers' own p99 was %s above their p50.",
+        Fmt.addedMs(f.cross().ttft().p50() - f.local().ttft().p50()), Fmt.cores(f.ownerCores()),
+        Fmt.cores(f.otherCores()), Fmt.cores(f.otherWork()), Fmt.ms(f.local().ttft().p99() - f.local().ttft().p50())));
   }
 
   private static Goals.Goal operations(ClusterReport.Operations ops, long intervalMs) {

@@ -55,13 +55,23 @@ final class ClusterSection {
   }
 
   private static void followers(Md md, ClusterReport cluster) {
-    ClusterReport.Followers f = cluster.followers();
+    followers(md, cluster, cluster.followers(), cluster.plan().intervalMs());
+    if (cluster.paced() != null) {
+      md.paragraph(String.format(Locale.ROOT, "The same closed loop again, the upstream pacing tokens %d ms apart "
+        + "(a large model's 20 tokens a second; %,d tokens a second offered at %d streams), so that the members "
+        + "have room and the times show the cross-member hop rather than a queue:", cluster.plan().pacedIntervalMs(),
+        cluster.plan().level() * 1000 / cluster.plan().pacedIntervalMs(), cluster.plan().level()));
+      followers(md, cluster, cluster.paced(), cluster.plan().pacedIntervalMs());
+    }
+  }
+
+  private static void followers(Md md, ClusterReport cluster, ClusterReport.Followers f, long intervalMs) {
     if (f == null) {
       return;
     }
     List<List<String>> rows = new ArrayList<>();
-    rows.add(row("local (reads on A)", f.local()));
-    rows.add(row("cross-member (reads on B)", f.cross()));
+    rows.add(row("local (reads on A), " + intervalMs + " ms", f.local()));
+    rows.add(row("cross-member (reads on B), " + intervalMs + " ms", f.cross()));
     md.table(List.of("followers", "streams", "failed", "TTFT p50", "p90", "p99", "max", "tokens/s"), rows);
     md.paragraph(String.format(Locale.ROOT, "CPU in the window: member A %s cores, member B %s, other work on the "
         + "machine %s; both members together %s per delivered token.", Fmt.cores(f.ownerCores()),

@@ -241,8 +241,14 @@ public final class ClusterStreams implements HazelcastDirectory {
   public JsonObject status() {
     JsonObject connections = new JsonObject();
     lastLoads.forEach(connections::put);
-    return new JsonObject().put("memberId", memberId).put("members", hazelcast.getCluster().getMembers().size())
-      .put("connections", connections)
+    int members = hazelcast.getCluster().getMembers().size();
+    JsonObject status = new JsonObject().put("memberId", memberId).put("members", members);
+    if (options.getKubernetesServiceDns().isEmpty() && !options.getMembers().isEmpty()) {
+      // Fewer members seen than named: some cannot be reached (a member that cannot join, or a split).
+      int named = new HashSet<>(options.getMembers()).size();
+      status.put("named", named).put("partial", members < named);
+    }
+    return status.put("connections", connections)
       .put("operations", new JsonObject().put("backupWrites", backupWrites.get())
         .put("batchesSent", batchesSent.get()).put("requests", eventBusRequests.get())
         .put("registryOperations", mapOperations.get()));

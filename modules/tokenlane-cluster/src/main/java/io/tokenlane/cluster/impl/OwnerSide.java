@@ -110,6 +110,7 @@ final class OwnerSide {
     private boolean scheduled;
     private boolean ended;
     private boolean endWritten;
+    private boolean firstTokenSent;
 
     RemoteSink(String sub, String member, Replication replication) {
       this.sub = sub;
@@ -133,6 +134,13 @@ final class OwnerSide {
       if (event.isEnd()) {
         endWritten = true;
         served.remove(sub);
+      }
+      if (!firstTokenSent && event.type() == StreamEvent.Type.TOKEN) {
+        // Time to first token on the other member: the first token goes now, with its backup write rather than
+        // after it. Should this member die within that write, the other members end the stream right before it.
+        firstTokenSent = true;
+        backedUpTo(event.seq());
+        return;
       }
       if (!scheduled && (replication == null || event.seq() <= replication.backedUp())) {
         // Already backed up (the backlog of a new follower): out at the end of this turn.
