@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -21,8 +17,6 @@ import org.junit.jupiter.api.Test;
  * through another member, on the same transport, whole.
  */
 class ClientJsClusterTest {
-
-  private static final Path CLIENT_DIR = Path.of(System.getProperty("tokenlane.client.dir", "../tokenlane-client-js"));
 
   private static ClusterMembers cluster;
   private static Vertx vertx;
@@ -60,25 +54,20 @@ class ClientJsClusterTest {
   }
 
   private static void assertMovedAndWhole(String transport) throws Exception {
-    Process node = new ProcessBuilder("node", "--experimental-websocket", "src/test/js/client-check.mjs",
-      "moved-" + transport, "http://127.0.0.1:" + balancer.port() + "/v1/").directory(CLIENT_DIR.toFile())
-      .redirectErrorStream(true).start();
+    Process node = ClientCheck.start("moved-" + transport, "http://127.0.0.1:" + balancer.port() + "/v1/");
     try {
       int[] holder = {-1};
       NativeClient.await("the client's connection on a member", () -> {
-        holder[0] = IntStream.range(0, cluster.members.size()).filter(m -> openConnections(m) > 0).findFirst().orElse(-1);
+        holder[0] = IntStream.range(0, cluster.members.size()).filter(m -> cluster.client(m).openConnections() > 0)
+          .findFirst().orElse(-1);
         return holder[0] >= 0;
       });
       // As Kubernetes does: the draining member leaves the balancer (its readiness fails), then drains.
       balancer.removeBackend(cluster.members.get(holder[0]).port());
       cluster.members.get(holder[0]).verticle.shutdown();
 
-      String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      assertTrue(node.waitFor(60, TimeUnit.SECONDS), "node did not finish");
-      assertEquals(0, node.exitValue(), output);
-      List<String> lines = output.lines().filter(l -> l.startsWith("{")).toList();
-      JsonObject result = new JsonObject(lines.get(lines.size() - 1));
-      assertTrue(result.getBoolean("ok"), output);
+      JsonObject result = ClientCheck.result(node);
+      String output = result.encode();
       assertEquals(transport, result.getString("transport"));
       assertEquals("stop", result.getString("reason"), "the generation finished on the draining member");
       assertTrue(result.getInteger("connections") >= 2, "the client reconnected: " + output);
@@ -87,12 +76,4 @@ class ClientJsClusterTest {
     }
   }
 
-  private static int openConnections(int member) {
-    try {
-      NativeClient.Reply ready = cluster.client(member).request(HttpMethod.GET, "/readyz", null, null);
-      return ready.status() == 200 ? ready.json().getInteger("openConnections") : 0;
-    } catch (Exception e) {
-      return 0;
-    }
-  }
 }

@@ -7,8 +7,6 @@ import io.tokenlane.testkit.ollama.FakeOllamaUpstream;
 import io.tokenlane.testkit.ollama.Script;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -24,8 +22,6 @@ import org.junit.jupiter.api.Test;
  * The scenarios are in {@code modules/tokenlane-client-js/src/test/js/client-check.mjs}.
  */
 class ClientJsTest {
-
-  private static final Path CLIENT_DIR = Path.of(System.getProperty("tokenlane.client.dir", "../tokenlane-client-js"));
 
   private static Vertx vertx;
   private static GatewayServer gateway;
@@ -81,17 +77,9 @@ class ClientJsTest {
   }
 
   private static JsonObject check(String scenario, GatewayServer gateway) throws Exception {
-    // Node 20 has a WebSocket global only behind this flag (Node 22 has it by default and accepts the flag).
-    Process node = new ProcessBuilder("node", "--experimental-websocket", "src/test/js/client-check.mjs", scenario,
-      gateway.baseUrl() + "/").directory(CLIENT_DIR.toFile()).redirectErrorStream(true).start();
-    String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    assertTrue(node.waitFor(60, TimeUnit.SECONDS), "node did not finish");
-    assertEquals(0, node.exitValue(), output);
-    List<String> lines = output.lines().filter(l -> l.startsWith("{")).toList();
-    JsonObject result = new JsonObject(lines.get(lines.size() - 1));
-    assertTrue(result.getBoolean("ok"), output);
-    return result;
+    return ClientCheck.result(ClientCheck.start(scenario, gateway.baseUrl() + "/"));
   }
+
 
   @Test
   void eachTransportDeliversTheSameWholeText() throws Exception {

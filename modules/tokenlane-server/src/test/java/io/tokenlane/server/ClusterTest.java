@@ -146,9 +146,9 @@ class ClusterTest {
       NativeClient.Sse forgedSse = client.sse(forgedToken, streamId, null);
       NativeClient.await("an answer", () -> forgedSse.status != 0);
       assertEquals(401, forgedSse.status, "a forged token on SSE on member " + member);
-      NativeClient.Ws forgedWs = client.ws(forgedToken);
-      forgedWs.awaitClose();
-      assertEquals((short) 4401, forgedWs.closeCode, "a forged token on a WebSocket on member " + member);
+      RawWebSocket.Frame forgedWs = RawWebSocket.connect(cluster.vertxes.get(member), cluster.members.get(member).port(),
+        forgedToken, 0).awaitCloseFrame();
+      assertEquals(4401, forgedWs.closeCode(), "a forged token on a WebSocket on member " + member);
     }
     NativeClient.Reply stillRunning = cluster.client(2).poll(owner, streamId, 0, 0);
     assertEquals(200, stillRunning.status(), stillRunning.body());

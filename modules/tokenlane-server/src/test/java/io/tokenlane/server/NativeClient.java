@@ -105,6 +105,16 @@ final class NativeClient implements AutoCloseable {
       .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", text)));
   }
 
+  /** @return the open WebSocket and SSE connections this member's {@code /readyz} reports, 0 when it does not answer */
+  int openConnections() {
+    try {
+      Reply ready = request(HttpMethod.GET, "/readyz", null, null);
+      return ready.status() == 200 ? ready.json().getInteger("openConnections") : 0;
+    } catch (Exception e) {
+      return 0;
+    }
+  }
+
   /** POST /v1/streams; asserts 201 and returns the stream id. */
   String start(String token, JsonObject prompt) throws Exception {
     Reply reply = request(HttpMethod.POST, "/v1/streams", token, prompt.encode());

@@ -190,11 +190,13 @@ class NativeProtocolErrorsTest extends NativeTestBase {
 
   @Test
   void aWebSocketWithoutAValidTokenIsClosedWith4401() throws Exception {
+    // Read raw: the server closes right after the handshake, before a client library may have set its handlers.
     for (String bad : new String[] {null, token + "x"}) {
-      NativeClient.Ws ws = client.ws(bad);
-      ws.awaitClose();
-      assertEquals((short) 4401, ws.closeCode);
-      assertTrue(ws.messages().isEmpty(), "no ready for an unauthenticated socket");
+      RawWebSocket ws = RawWebSocket.open(vertx, gateway.port(), "/v1/ws", 0,
+        bad == null ? "" : "Authorization: Bearer " + bad + "\r\n");
+      RawWebSocket.Frame close = ws.awaitCloseFrame();
+      assertEquals(4401, close.closeCode(), close.closeReason());
+      assertTrue(ws.frames().stream().noneMatch(f -> f.opcode() == 1), "no ready for an unauthenticated socket");
     }
   }
 

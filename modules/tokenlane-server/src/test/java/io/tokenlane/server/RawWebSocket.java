@@ -41,13 +41,21 @@ final class RawWebSocket {
   /** @param headers more request headers, each ending with CRLF */
   static RawWebSocket connect(Vertx vertx, int port, String token, int receiveBufferSize, String headers)
     throws Exception {
+    return open(vertx, port, "/v1/ws", receiveBufferSize, "Authorization: Bearer " + token + "\r\n" + headers);
+  }
+
+  /**
+   * Opens a WebSocket at a URI of the client's choice (a browser's token in the query), reading every frame from
+   * the first byte: a close the server sends right after the handshake is never lost.
+   */
+  static RawWebSocket open(Vertx vertx, int port, String uri, int receiveBufferSize, String headers) throws Exception {
     NetClientOptions options = new NetClientOptions();
     if (receiveBufferSize > 0) {
       options.setReceiveBufferSize(receiveBufferSize);
     }
     NetSocket socket = vertx.createNetClient(options).connect(port, "127.0.0.1").await(5, TimeUnit.SECONDS);
     RawWebSocket ws = new RawWebSocket(socket);
-    socket.write("GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token + "\r\nUpgrade: websocket\r\n"
+    socket.write("GET " + uri + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
       + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
       + headers + "\r\n");
     return ws;
@@ -103,6 +111,16 @@ final class RawWebSocket {
     }
     int at = text.indexOf("\r\n\r\n");
     return at < 0 ? "" : text.substring(0, at);
+  }
+
+  /**
+   * Waits for the server's close frame.
+   *
+   * @return it
+   */
+  Frame awaitCloseFrame() {
+    NativeClient.await("a close frame", () -> frames().stream().anyMatch(f -> f.opcode() == 8));
+    return frames().stream().filter(f -> f.opcode() == 8).findFirst().orElseThrow();
   }
 
   /** @return whether the server closed the TCP connection */

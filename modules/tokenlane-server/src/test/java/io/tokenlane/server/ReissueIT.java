@@ -9,7 +9,6 @@ import io.tokenlane.testkit.openai.Script;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,8 +30,6 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReissueIT {
-
-  private static final Path CLIENT_DIR = Path.of(System.getProperty("tokenlane.client.dir", "../tokenlane-client-js"));
 
   private static final String[] LOST = {"This ", "answer ", "is ", "lost ", "with ", "its ", "member."};
   private static final String[] AGAIN = {"The ", "prompt ", "ran ", "again."};
@@ -157,14 +154,12 @@ class ReissueIT {
     int asked = upstream.requestCount();
     List<Integer> alive = List.of(0, 4);
     RoundRobinBalancer balancer = RoundRobinBalancer.start(vertx, alive.stream().map(cluster.httpPorts::get).toList());
-    Process node = new ProcessBuilder("node", "--experimental-websocket", "src/test/js/client-check.mjs",
-      "restarted-websocket", "http://127.0.0.1:" + balancer.port() + "/v1/", "fake").directory(CLIENT_DIR.toFile())
-      .redirectErrorStream(true).start();
+    Process node = ClientCheck.start("restarted-websocket", "http://127.0.0.1:" + balancer.port() + "/v1/", "fake");
     try {
       upstream.awaitRequest(asked + 1).await(30, TimeUnit.SECONDS);
       int[] holder = {-1};
       NativeClient.await("the client's connection on a member", () -> {
-        holder[0] = alive.stream().filter(m -> openConnections(m) > 0).findFirst().orElse(-1);
+        holder[0] = alive.stream().filter(m -> cluster.client(m).openConnections() > 0).findFirst().orElse(-1);
         return holder[0] >= 0;
       });
       // Two gaps between tokens measured: the third token reached the member, the first two went on to the client.
@@ -172,12 +167,8 @@ class ReissueIT {
       balancer.removeBackend(cluster.httpPorts.get(holder[0]));
       cluster.processes.get(holder[0]).kill();
 
-      String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      assertTrue(node.waitFor(60, TimeUnit.SECONDS), "node did not finish");
-      assertEquals(0, node.exitValue(), output);
-      List<String> lines = output.lines().filter(l -> l.startsWith("{")).toList();
-      JsonObject result = new JsonObject(lines.get(lines.size() - 1));
-      assertTrue(result.getBoolean("ok"), output);
+      JsonObject result = ClientCheck.result(node);
+      String output = result.encode();
       assertEquals(SECOND, result.getString("text"), output);
       assertEquals(1, result.getInteger("restarts"), output);
       assertEquals(asked + 2, upstream.requestCount(), "the prompt ran twice");
@@ -200,15 +191,6 @@ class ReissueIT {
       NativeClient.Reply reply = cluster.client(member).request(HttpMethod.GET, "/metrics", null, null);
       return reply.body().lines().filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
         .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
-    } catch (Exception e) {
-      return 0;
-    }
-  }
-
-  private static int openConnections(int member) {
-    try {
-      NativeClient.Reply ready = cluster.client(member).request(HttpMethod.GET, "/readyz", null, null);
-      return ready.status() == 200 ? ready.json().getInteger("openConnections") : 0;
     } catch (Exception e) {
       return 0;
     }
