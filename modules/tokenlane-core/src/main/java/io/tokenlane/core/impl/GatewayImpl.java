@@ -295,8 +295,10 @@ public final class GatewayImpl implements Gateway {
       }
     });
     if (directory.clustered() && !leastBusy.isEmpty()) {
-      // A member that stops publishing (gone, or partitioned away) stops counting after three periods.
-      routeLoadTimer = vertx.setPeriodic(periodMs, timer -> exchangeRouteLoad(directory, leastBusy, 3 * periodMs));
+      // A member that left stops counting at once (only live members are read); one alive that stops publishing
+      // (stuck, or partitioned away) after ten periods. Fewer let a busy member's counts lapse between two of its
+      // publications when its event loop runs late, and the others would route to the target it keeps busy.
+      routeLoadTimer = vertx.setPeriodic(periodMs, timer -> exchangeRouteLoad(directory, leastBusy, 10 * periodMs));
     }
   }
 
