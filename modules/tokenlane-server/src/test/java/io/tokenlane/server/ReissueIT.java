@@ -20,6 +20,9 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * {@code cluster.reissue: true}: five gateway JVMs, members killed with SIGKILL one after the other while their
@@ -38,6 +41,17 @@ class ReissueIT {
   private static Vertx vertx;
   private static FakeOpenAiUpstream upstream;
   private static GatewayCluster cluster;
+
+  /** The members' logs, when a test fails: what each did when it lost a member. */
+  @RegisterExtension
+  static final TestWatcher LOGS = new TestWatcher() {
+    @Override
+    public void testFailed(ExtensionContext context, Throwable cause) {
+      if (cluster != null) {
+        System.out.println(cluster.output());
+      }
+    }
+  };
 
   @BeforeAll
   static void startCluster() throws Exception {
@@ -118,7 +132,14 @@ class ReissueIT {
     String token = cluster.client(0).session().getString("token");
     String id = cluster.client(3).start(token, NativeClient.prompt("fake", "question three"));
     NativeClient.Sse onOne = cluster.client(1).sse(token, id, null);
-    onOne.awaitEvents(events -> tokens(events) >= 2);
+    try {
+      // Another member is sent events once a backup holds them. Right after test 1's kill, Hazelcast may still be
+      // migrating partitions, and with the machine's cores busy a backup write then waits tens of seconds.
+      NativeClient.await("two tokens on member 1", () -> tokens(onOne.events()) >= 2, 90_000);
+    } catch (AssertionError e) {
+      throw new AssertionError("SSE status " + onOne.status + ", upstream requests " + upstream.requestCount()
+        + " (asked " + asked + "), received: " + onOne.raw(), e);
+    }
 
     cluster.processes.get(3).kill();
     // Member 1, which had the mirror, runs the prompt again; it stalls after two tokens.
@@ -153,6 +174,8 @@ class ReissueIT {
       .enqueue(Script.tokens(AGAIN).delay(Duration.ofMillis(20)));
     int asked = upstream.requestCount();
     List<Integer> alive = List.of(0, 4);
+    String firstTokens = "tokenlane_time_to_first_token_seconds_count";
+    double[] before = {metric(0, firstTokens), metric(4, firstTokens)};
     RoundRobinBalancer balancer = RoundRobinBalancer.start(vertx, alive.stream().map(cluster.httpPorts::get).toList());
     Process node = ClientCheck.start("restarted-websocket", "http://127.0.0.1:" + balancer.port() + "/v1/", "fake");
     try {
@@ -162,8 +185,10 @@ class ReissueIT {
         holder[0] = alive.stream().filter(m -> cluster.client(m).openConnections() > 0).findFirst().orElse(-1);
         return holder[0] >= 0;
       });
-      // Two gaps between tokens measured: the third token reached the member, the first two went on to the client.
-      NativeClient.await("three tokens on the member", () -> metric(holder[0], "tokenlane_inter_token_gap_seconds_count") >= 2);
+      // The first token reached the member (its time to first token is recorded as it goes on to the client; gaps
+      // between tokens are not counted, since tokens read together are delivered together).
+      NativeClient.await("a token on the member",
+        () -> metric(holder[0], firstTokens) > before[alive.indexOf(holder[0])]);
       balancer.removeBackend(cluster.httpPorts.get(holder[0]));
       cluster.processes.get(holder[0]).kill();
 
@@ -176,7 +201,8 @@ class ReissueIT {
       int survivor = alive.stream().filter(m -> m != holder[0]).findFirst().orElseThrow();
       JsonObject status = cluster.client(survivor).request(HttpMethod.GET, "/readyz", null, null).json()
         .getJsonObject("cluster");
-      assertEquals(1, status.getInteger("members"), status.encode());
+      long running = cluster.processes.stream().filter(GatewayProcess::isAlive).count();
+      assertEquals(running, status.getInteger("members").longValue(), status.encode());
       assertEquals(5, status.getInteger("named"), status.encode());
       assertTrue(status.getBoolean("partial"), status.encode());
     } finally {
