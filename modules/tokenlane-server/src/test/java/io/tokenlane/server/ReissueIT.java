@@ -138,7 +138,8 @@ class ReissueIT {
       NativeClient.await("two tokens on member 1", () -> tokens(onOne.events()) >= 2, 90_000);
     } catch (AssertionError e) {
       throw new AssertionError("SSE status " + onOne.status + ", upstream requests " + upstream.requestCount()
-        + " (asked " + asked + "), received: " + onOne.raw(), e);
+        + " (asked " + asked + "), received: " + onOne.raw().replace('\n', '|') + "; on the owner: "
+        + cluster.client(3).poll(token, id, 0, 0).body(), e);
     }
 
     cluster.processes.get(3).kill();

@@ -69,7 +69,7 @@ class FakeAnthropicUpstreamTest {
 
   private Answer post(JsonObject body, MultiMap headers) {
     List<Buffer> pieces = new ArrayList<>();
-    HttpClientResponse response = await(client.request(new RequestOptions().setMethod(HttpMethod.POST)
+    HttpClientResponse response = onLoop(() -> client.request(new RequestOptions().setMethod(HttpMethod.POST)
         .setHost("127.0.0.1").setPort(upstream.port()).setURI("/v1/messages").setHeaders(headers))
       .compose(request -> request.send(body.toBuffer()))
       .compose(received -> {
@@ -181,6 +181,16 @@ class FakeAnthropicUpstreamTest {
     assertEquals("sk-ant-test", upstream.lastRequest().header("X-Api-Key"));
     assertEquals(body(), upstream.lastRequest().body());
     assertNull(upstream.lastRequest().header("anthropic-beta"));
+  }
+
+  /**
+   * Builds an exchange on an event loop: chained from the test's thread, a response that comes at once could end
+   * before its handlers are set (Vert.x then refuses them), since those callbacks would run on the test's thread.
+   */
+  private <T> T onLoop(java.util.function.Supplier<Future<T>> exchange) {
+    io.vertx.core.Promise<T> result = io.vertx.core.Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> exchange.get().onComplete(result));
+    return await(result.future());
   }
 
   private static <T> T await(Future<T> future) {

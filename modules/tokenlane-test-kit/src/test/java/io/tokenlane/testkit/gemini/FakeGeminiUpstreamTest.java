@@ -67,7 +67,7 @@ class FakeGeminiUpstreamTest {
 
   private Exchange post(String uri, Buffer body) {
     List<Buffer> pieces = new ArrayList<>();
-    HttpClientResponse response = await(client.request(new RequestOptions().setMethod(HttpMethod.POST)
+    HttpClientResponse response = onLoop(() -> client.request(new RequestOptions().setMethod(HttpMethod.POST)
         .setHost("127.0.0.1").setPort(upstream.port()).setURI(uri).putHeader("x-goog-api-key", "AIza-fake-key"))
       .compose(request -> request.send(body))
       .compose(received -> {
@@ -191,6 +191,16 @@ class FakeGeminiUpstreamTest {
     assertEquals(2, ((JsonArray) Json.decodeValue(array.body())).size());
     assertEquals(404, unknown.response().statusCode());
     assertEquals("NOT_FOUND", new JsonObject(unknown.body()).getJsonObject("error").getString("status"));
+  }
+
+  /**
+   * Builds an exchange on an event loop: chained from the test's thread, a response that comes at once could end
+   * before its handlers are set (Vert.x then refuses them), since those callbacks would run on the test's thread.
+   */
+  private <T> T onLoop(java.util.function.Supplier<Future<T>> exchange) {
+    io.vertx.core.Promise<T> result = io.vertx.core.Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> exchange.get().onComplete(result));
+    return await(result.future());
   }
 
   private static <T> T await(Future<T> future) {

@@ -202,7 +202,7 @@ class FakeOllamaUpstreamTest {
   @Test
   void aClientThatHangsUpMidStreamIsCounted() {
     upstream.enqueue(Script.tokens("a", "b").stallAfter(1));
-    HttpClientResponse response = await(client.request(new RequestOptions().setMethod(HttpMethod.POST)
+    HttpClientResponse response = onLoop(() -> client.request(new RequestOptions().setMethod(HttpMethod.POST)
         .setHost("127.0.0.1").setPort(upstream.port()).setURI("/api/chat"))
       .compose(request -> request.send(chatBody().toBuffer())));
 

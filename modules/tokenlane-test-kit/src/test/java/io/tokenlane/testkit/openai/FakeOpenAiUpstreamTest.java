@@ -70,7 +70,7 @@ class FakeOpenAiUpstreamTest {
 
   private Exchange call(HttpMethod method, String path, Buffer body) {
     List<Buffer> pieces = new ArrayList<>();
-    HttpClientResponse response = await(client.request(new RequestOptions().setMethod(method)
+    HttpClientResponse response = onLoop(() -> client.request(new RequestOptions().setMethod(method)
         .setHost("127.0.0.1").setPort(upstream.port()).setURI(path))
       .compose(request -> request.send(body))
       .compose(received -> {
@@ -166,7 +166,7 @@ class FakeOpenAiUpstreamTest {
     Buffer body = chatBody(true, false).toBuffer();
     String key = "sk-abcdefghijklmnopWXYZ";
 
-    JsonObject answer = await(client.request(new RequestOptions().setMethod(HttpMethod.POST)
+    JsonObject answer = onLoop(() -> client.request(new RequestOptions().setMethod(HttpMethod.POST)
         .setHost("127.0.0.1").setPort(upstream.port()).setURI("/v1/chat/completions")
         .putHeader("Authorization", "Bearer " + key))
       .compose(request -> request.send(body))
@@ -216,7 +216,7 @@ class FakeOpenAiUpstreamTest {
   void aClientThatClosesDuringAStallIsCountedButAFinishedResponseIsNot() {
     post(chatBody(true, false));
     upstream.enqueue(Script.stall());
-    HttpClientResponse response = await(client.request(new RequestOptions().setMethod(HttpMethod.POST)
+    HttpClientResponse response = onLoop(() -> client.request(new RequestOptions().setMethod(HttpMethod.POST)
         .setHost("127.0.0.1").setPort(upstream.port()).setURI("/v1/chat/completions"))
       .compose(request -> request.send(chatBody(true, false).toBuffer())));
 
@@ -225,6 +225,16 @@ class FakeOpenAiUpstreamTest {
     await(upstream.awaitClientClosed());
 
     assertEquals(1, upstream.clientClosedCount());
+  }
+
+  /**
+   * Builds an exchange on an event loop: chained from the test's thread, a response that comes at once could end
+   * before its handlers are set (Vert.x then refuses them), since those callbacks would run on the test's thread.
+   */
+  private <T> T onLoop(java.util.function.Supplier<Future<T>> exchange) {
+    io.vertx.core.Promise<T> result = io.vertx.core.Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> exchange.get().onComplete(result));
+    return await(result.future());
   }
 
   private static <T> T await(Future<T> future) {
