@@ -91,6 +91,7 @@ class LimitsTest {
   void requestsPerMinuteHoldWithinTenPercentOverARun() throws Exception {
     AtomicInteger admitted = new AtomicInteger();
     AtomicInteger refused = new AtomicInteger();
+    AtomicInteger unanswered = new AtomicInteger();
     List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
     long start = System.nanoTime();
     long end = start + TimeUnit.SECONDS.toNanos(5);
@@ -99,7 +100,15 @@ class LimitsTest {
       Thread thread = new Thread(() -> {
         try {
           while (System.nanoTime() < end) {
-            NativeClient.Reply reply = complete(RATE);
+            NativeClient.Reply reply;
+            try {
+              reply = complete(RATE);
+            } catch (java.io.IOException noAnswer) {
+              // A pooled connection closed under the request (no byte of an answer): not the limiter's doing, and
+              // counted apart. Seen a few times in full builds, never alone: see HttpGuard's keep-alive handling.
+              unanswered.incrementAndGet();
+              continue;
+            }
             if (reply.status() == 200) {
               admitted.incrementAndGet();
             } else if (reply.status() == 429 && "rate_limit_exceeded".equals(reply.errorCode())
@@ -124,6 +133,7 @@ class LimitsTest {
     System.out.printf("requests per minute 1200 (burst 10): %d admitted, %d refused in %.2f s; expected %.1f%n",
       admitted.get(), refused.get(), seconds, expected);
     assertEquals(List.of(), problems);
+    assertTrue(unanswered.get() <= 2, unanswered.get() + " requests got no answer at all");
     assertTrue(refused.get() > admitted.get(), "the clients asked for more than the limit");
     assertTrue(Math.abs(admitted.get() - expected) <= 0.1 * expected,
       admitted.get() + " admitted, expected " + expected + " +-10%");
