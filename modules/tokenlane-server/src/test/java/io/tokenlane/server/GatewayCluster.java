@@ -88,6 +88,43 @@ final class GatewayCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until every running member sees all the others and says its partitions have their backups in sync
+   * ({@code /readyz} {@code cluster.safe}): the state in which losing any one member loses nothing. Each map keeps
+   * one backup, so a test that kills members one after the other waits for this before each kill, as an operator
+   * waits before taking the next member down.
+   */
+  void awaitSafe() {
+    long running = processes.stream().filter(GatewayProcess::isAlive).count();
+    StringBuilder seen = new StringBuilder();
+    try {
+      NativeClient.await("every member safe", () -> {
+        seen.setLength(0);
+        boolean all = true;
+        for (int i = 0; i < processes.size(); i++) {
+          if (!processes.get(i).isAlive()) {
+            continue;
+          }
+          io.vertx.core.json.JsonObject status = clusterStatus(clients.get(i));
+          seen.append(i).append(": ").append(status == null ? "no answer" : status.encode()).append("; ");
+          all &= status != null && status.getInteger("members") == running && status.getBoolean("safe", false);
+        }
+        return all;
+      }, 60_000);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + ": " + seen, e);
+    }
+  }
+
+  private static io.vertx.core.json.JsonObject clusterStatus(NativeClient client) {
+    try {
+      NativeClient.Reply ready = client.request(io.vertx.core.http.HttpMethod.GET, "/readyz", null, null);
+      return ready.status() == 200 ? ready.json().getJsonObject("cluster") : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
   String output() {
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < processes.size(); i++) {

@@ -310,7 +310,11 @@ final class NativeClient implements AutoCloseable {
     }
 
     List<JsonObject> awaitEvents(Predicate<List<JsonObject>> condition) {
-      await("SSE events", () -> condition.test(events()));
+      try {
+        await("SSE events", () -> condition.test(events()));
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + "; status " + status + ", received: " + raw().replace('\n', '|'), e);
+      }
       return events();
     }
 

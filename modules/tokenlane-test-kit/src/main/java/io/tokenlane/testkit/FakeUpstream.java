@@ -111,6 +111,18 @@ public abstract class FakeUpstream<S, R> {
   }
 
   /**
+   * Drops the scripts queued and not used yet, so that a test sharing this fake with others starts from the default
+   * answer whatever an earlier test left queued.
+   *
+   * @return how many were dropped
+   */
+  public final synchronized int discardQueued() {
+    int dropped = scripts.size();
+    scripts.clear();
+    return dropped;
+  }
+
+  /**
    * Replaces the answer when no script is queued.
    *
    * @param script the answer; copied

@@ -105,6 +105,7 @@ public final class ClusterStreams implements HazelcastDirectory {
   private final AtomicLong mapOperations = new AtomicLong();
   private MessageConsumer<Object> consumer;
   private UUID membershipListener;
+  private final Safety safety;
 
   private ClusterStreams(Vertx vertx, HazelcastClusterManager clusterManager, ClusterOptions options,
                          StreamHubOptions streams) {
@@ -123,6 +124,7 @@ public final class ClusterStreams implements HazelcastDirectory {
     this.loads = hazelcast.getMap("tokenlane.load");
     this.routeLoads = hazelcast.getMap("tokenlane.route-load");
     this.ownerSide = new OwnerSide(this);
+    this.safety = new Safety(vertx, hazelcast.getPartitionService());
   }
 
   /**
@@ -137,12 +139,14 @@ public final class ClusterStreams implements HazelcastDirectory {
     directory.membershipListener = directory.hazelcast.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
+        directory.safety.changed();
         LOG.log(System.Logger.Level.INFO, "cluster member joined: " + event.getMember() + "; "
           + event.getMembers().size() + " members");
       }
 
       @Override
       public void memberRemoved(MembershipEvent event) {
+        directory.safety.changed();
         LOG.log(System.Logger.Level.WARNING, "cluster member left: " + event.getMember() + "; "
           + event.getMembers().size() + " members");
         String lost = nodeId(event.getMember());
@@ -154,6 +158,7 @@ public final class ClusterStreams implements HazelcastDirectory {
         }
       }
     });
+    directory.safety.changed();
     return directory.consumer.completion().map(directory).onSuccess(ClusterStreams::reportAlone);
   }
 
@@ -242,7 +247,8 @@ public final class ClusterStreams implements HazelcastDirectory {
     JsonObject connections = new JsonObject();
     lastLoads.forEach(connections::put);
     int members = hazelcast.getCluster().getMembers().size();
-    JsonObject status = new JsonObject().put("memberId", memberId).put("members", members);
+    JsonObject status = new JsonObject().put("memberId", memberId).put("members", members)
+      .put("safe", safety.safe());
     if (options.getKubernetesServiceDns().isEmpty() && !options.getMembers().isEmpty()) {
       // Fewer members seen than named: some cannot be reached (a member that cannot join, or a split).
       int named = new HashSet<>(options.getMembers()).size();
@@ -611,6 +617,7 @@ public final class ClusterStreams implements HazelcastDirectory {
   }
 
   private void stop() {
+    safety.close();
     if (consumer != null) {
       consumer.unregister();
     }

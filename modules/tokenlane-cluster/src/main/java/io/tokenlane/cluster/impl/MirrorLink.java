@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class MirrorLink implements StreamDirectory.RemoteStream {
 
+  private static final System.Logger LOG = System.getLogger(MirrorLink.class.getName());
   private final ClusterStreams cluster;
   /** How many times a link tries to follow the member that took its stream over before that member has it. */
   private static final int FOLLOW_ATTEMPTS = 40;
@@ -111,7 +112,7 @@ final class MirrorLink implements StreamDirectory.RemoteStream {
         deliver(backup.result().events().stream().filter(event -> event.seq() > lastSeq).toList());
       }
       if (backup.failed() || endSeen || !cluster.reissues()) {
-        lostForGood();
+        lostForGood(backup.failed() ? "its backup could not be read: " + backup.cause().getMessage() : null);
         return;
       }
       StreamDirectory.Location was = location;
@@ -127,13 +128,19 @@ final class MirrorLink implements StreamDirectory.RemoteStream {
           lost = false;
           followNewOwner(1);
         } else {
-          lostForGood();
+          lostForGood(taken.failed() ? "it could not be taken over: " + taken.cause().getMessage()
+            : taken.result() == null ? "the registry lost its entry (its copies were on members lost together)"
+            : "it could not be taken over from member " + was.owner() + ", now " + owner);
         }
       });
     }));
   }
 
-  private void lostForGood() {
+  /** @param why why a re-issuing cluster does not run the prompt again, logged; {@code null} when it should not */
+  private void lostForGood(String why) {
+    if (why != null) {
+      LOG.log(System.Logger.Level.WARNING, "stream " + location.streamId() + " ends with owner_lost: " + why);
+    }
     listener.ownerLost();
     cluster.links.remove(sub);
   }
@@ -148,7 +155,7 @@ final class MirrorLink implements StreamDirectory.RemoteStream {
         cluster.vertx.setTimer(FOLLOW_RETRY_MS, t -> context.runOnContext(v -> followNewOwner(attempt + 1)));
       } else {
         lost = true;
-        lostForGood();
+        lostForGood("member " + location.owner() + ", which took it over, does not serve it");
       }
     });
   }
