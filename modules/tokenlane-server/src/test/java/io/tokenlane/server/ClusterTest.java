@@ -62,6 +62,16 @@ class ClusterTest {
       assertEquals(3, ready.json().getJsonObject("cluster").getInteger("members"), ready.body());
       assertEquals(3, ready.json().getJsonObject("cluster").getInteger("named"), ready.body());
       assertEquals(false, ready.json().getJsonObject("cluster").getBoolean("partial"), ready.body());
+      // Once the partitions are assigned and their backups made, the member may be lost without losing data.
+      int m = member;
+      NativeClient.await("member " + m + " safe", () -> {
+        try {
+          return cluster.client(m).request(HttpMethod.GET, "/readyz", null, null).json().getJsonObject("cluster")
+            .getBoolean("safe");
+        } catch (Exception e) {
+          return false;
+        }
+      });
       NativeClient.Reply metrics = cluster.client(member).request(HttpMethod.GET, "/metrics", null, null);
       assertEquals(200, metrics.status(), metrics.body());
       assertEquals(3.0, MetricsTest.parse(metrics.body()).get("tokenlane_cluster_members"), metrics.body());
