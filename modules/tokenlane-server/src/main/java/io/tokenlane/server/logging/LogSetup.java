@@ -16,8 +16,9 @@ public final class LogSetup {
   /**
    * Replaces the root logger's handlers with an {@link AsyncLogHandler} writing to standard error.
    *
-   * @param json one JSON object per line ({@link JsonLogFormatter}); else the text format of
-   *     {@code java.util.logging.SimpleFormatter.format}
+   * @param json one JSON object per line ({@link JsonLogFormatter}); else text lines ({@link TextLogFormatter}), or
+   *     {@link SimpleFormatter}'s when the system property {@code java.util.logging.SimpleFormatter.format} sets
+   *     another layout
    * @return the handler
    */
   public static AsyncLogHandler install(boolean json) {
@@ -26,7 +27,9 @@ public final class LogSetup {
       root.removeHandler(handler);
       handler.close();
     }
-    AsyncLogHandler handler = new AsyncLogHandler(System.err, json ? new JsonLogFormatter() : new SimpleFormatter());
+    AsyncLogHandler handler = new AsyncLogHandler(System.err, json ? new JsonLogFormatter()
+      : System.getProperty("java.util.logging.SimpleFormatter.format") != null ? new SimpleFormatter()
+      : new TextLogFormatter());
     root.addHandler(handler);
     // Each HTTP server instance registers Vert.x's vertx.http.server.active.connections gauge again, and Micrometer
     // warns at the second (vertx-micrometer-metrics#259). Harmless: Vert.x keeps one counter per meter id, shared

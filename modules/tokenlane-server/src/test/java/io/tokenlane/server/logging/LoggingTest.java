@@ -17,6 +17,46 @@ import org.junit.jupiter.api.Test;
 /** JSON log lines, and a log handler that never makes its caller wait. */
 class LoggingTest {
 
+  /**
+   * The text lines are SimpleFormatter's with the layout the server always had, byte for byte: times before and
+   * after the second turns, milliseconds under 100 and 10, every level's padding, parameters and a stack trace.
+   */
+  @Test
+  void textLinesAreWhatSimpleFormatterPrintedWithTheServersLayout() {
+    String property = "java.util.logging.SimpleFormatter.format";
+    String was = System.getProperty(property);
+    SimpleFormatter reference;
+    System.setProperty(property, "%1$tFT%1$tT.%1$tL %4$-7s [%3$s] %5$s%6$s%n");
+    try {
+      reference = new SimpleFormatter();
+    } finally {
+      if (was == null) {
+        System.clearProperty(property);
+      } else {
+        System.setProperty(property, was);
+      }
+    }
+    TextLogFormatter text = new TextLogFormatter();
+    long base = 1_796_208_051_000L;
+    long[] times = {base, base + 7, base + 42, base + 999, base + 1_000, base + 61_005, 0L, base - 86_400_000L * 200};
+    Level[] levels = {Level.SEVERE, Level.WARNING, Level.INFO, Level.CONFIG, Level.FINE, Level.FINEST};
+    int checked = 0;
+    for (long time : times) {
+      for (Level level : levels) {
+        LogRecord record = new LogRecord(level, "stream {0} ended: {1}");
+        record.setParameters(new Object[] {"st-1", "stop"});
+        record.setLoggerName("io.tokenlane.streams");
+        record.setInstant(java.time.Instant.ofEpochMilli(time));
+        if (level == Level.SEVERE) {
+          record.setThrown(new IllegalStateException("boom"));
+        }
+        assertEquals(reference.format(record), text.format(record));
+        checked++;
+      }
+    }
+    assertEquals(times.length * levels.length, checked);
+  }
+
   @Test
   void everyRecordIsOneValidJsonLineEvenWithNewlinesAndAStackTrace() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
