@@ -29,6 +29,9 @@ import java.util.concurrent.TimeUnit;
  *   reads its body.</li>
  *   <li>A body with broken framing (a chunk size that is not hexadecimal) gets 400 and close, instead of the
  *   decoder's exception reaching the application.</li>
+ *   <li>A connection that neither read nor wrote a byte for {@code idleTimeoutMs} is closed. Reads are seen here;
+ *   writes through the response's byte count at each check, so that the write path (every token) carries no idle
+ *   handler, no timestamp and no listener per write, and a connection no timer of its own.</li>
  * </ul>
  *
  * <p>Once the connection is upgraded (a WebSocket), the guard leaves the pipeline: the WebSocket transport has its
@@ -63,6 +66,12 @@ final class HttpGuard extends ChannelInboundHandlerAdapter {
   private int heads;
   private int handed;
   private HttpServerRequest current;
+  /** When a byte was last seen going either way, as of the last check. */
+  private long activeAt = since;
+  /** Bytes arrived since the last check. */
+  private boolean read;
+  /** The current response's byte count at the last check: a change is output. */
+  private long written = -1;
 
   HttpGuard(HttpGuards guards, ContextInternal context) {
     this.guards = guards;
@@ -81,6 +90,7 @@ final class HttpGuard extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    read = true;
     if (state == State.DONE) {
       ReferenceCountUtil.release(msg);
     } else if (msg instanceof HttpRequest head && unsupported(head.protocolVersion())) {
@@ -160,6 +170,10 @@ final class HttpGuard extends ChannelInboundHandlerAdapter {
       return;
     }
     HttpLimits limits = guards.limits();
+    if (idle(now, limits.idleTimeoutMs())) {
+      close();
+      return;
+    }
     switch (state) {
       case RESPONSE -> {
         if (handed == heads && current.response().ended()) {
@@ -185,6 +199,21 @@ final class HttpGuard extends ChannelInboundHandlerAdapter {
       default -> {
       }
     }
+  }
+
+  /**
+   * Whether the connection passed {@code idleTimeoutMs} without a byte either way: input since the last check, or a
+   * change in the current response's byte count, is activity.
+   */
+  private boolean idle(long now, long idleTimeoutMs) {
+    long bytes = current == null ? -1 : current.response().bytesWritten();
+    if (read || bytes != written) {
+      read = false;
+      written = bytes;
+      activeAt = now;
+      return false;
+    }
+    return idleTimeoutMs > 0 && now - activeAt > idleTimeoutMs * 1_000_000L;
   }
 
   /**

@@ -24,7 +24,7 @@ record HttpLimits(long headerTimeoutMs, long bodyTimeoutMs, long idleTimeoutMs, 
   /** @return how often the deadlines are checked: a quarter of the shortest timeout, from 20 ms to 2.5 s */
   long checkIntervalMs() {
     long shortest = Long.MAX_VALUE;
-    for (long timeout : new long[] {headerTimeoutMs, bodyTimeoutMs}) {
+    for (long timeout : new long[] {headerTimeoutMs, bodyTimeoutMs, idleTimeoutMs}) {
       if (timeout > 0) {
         shortest = Math.min(shortest, timeout);
       }

@@ -7,7 +7,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -91,10 +90,9 @@ public final class TokenlaneVerticle extends VerticleBase {
    * HTTP/2, so a client that sends nothing (or a byte at a time) would hold a connection no guard watches.
    */
   private static HttpServerOptions hardened(TokenlaneConfig config, HttpServerOptions options) {
-    HttpLimits limits = config.httpLimits();
     options.setHttp2ClearTextEnabled(false);
-    options.setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-      .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, limits.idleTimeoutMs()));
+    // No Vert.x idle timeout: HttpGuard keeps http.idleTimeoutMs on the guards' timer, without a handler that
+    // stamps every write and a timer per connection; a WebSocket's heartbeats watch it once upgraded.
     if (config.tlsCertPath() != null) {
       options.setSsl(true).setKeyCertOptions(pem(config));
     }

@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -184,6 +186,38 @@ class HttpHardeningTest {
       client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         + "Content-Length: " + body.length() + "\r\n\r\n" + body);
       assertTrue(client.closedByServer());
+    }
+  }
+
+  /**
+   * Output is activity too: a streamed completion whose provider is silent for a minute keeps writing keep-alive
+   * comments, so its connection outlives the idle timeout (2.5 s here) by far, while the same silence without them
+   * (above) is closed.
+   */
+  @Test
+  void aStreamThatKeepsWritingOutlivesTheIdleTimeout() throws Exception {
+    NetClient net = vertx.createNetClient();
+    try {
+      NetSocket socket = net.connect(gateway.port(), "127.0.0.1").await(5, TimeUnit.SECONDS);
+      AtomicBoolean closed = new AtomicBoolean();
+      AtomicInteger comments = new AtomicInteger();
+      StringBuilder received = new StringBuilder();
+      socket.closeHandler(v -> closed.set(true));
+      socket.handler(bytes -> {
+        synchronized (received) {
+          received.append(bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
+          comments.set(received.toString().split(": keep-alive", -1).length - 1);
+        }
+      });
+      String body = streamingChat("mute", "hello").encode();
+      socket.write("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+      // Ten comments 500 ms apart: twice the idle timeout with nothing read, only written.
+      NativeClient.await("ten keep-alive comments", () -> comments.get() >= 10 || closed.get(), 30_000);
+      assertFalse(closed.get(), "closed after " + comments.get() + " comments: " + received);
+      assertTrue(received.toString().startsWith("HTTP/1.1 200"), received.toString());
+    } finally {
+      net.close();
     }
   }
 
