@@ -46,7 +46,7 @@ public final class AccessLog implements Handler<RoutingContext> {
     if (enabled && LOG.isLoggable(System.Logger.Level.INFO)) {
       long start = System.nanoTime();
       ctx.put(ENABLED_KEY, start);
-      // Not called for a request upgraded to a WebSocket: the transport logs those (upgraded, connectionEnded).
+      // Not called for a request upgraded to a WebSocket: the transport logs those (upgraded, connectionEnd).
       ctx.addEndHandler(done -> LOG.log(System.Logger.Level.INFO, () -> line(ctx, requestId, start)));
     }
     ctx.next();
@@ -61,15 +61,23 @@ public final class AccessLog implements Handler<RoutingContext> {
   }
 
   /**
-   * Logs the end of a connection that outlived its request (a WebSocket), when the access log is on for it.
+   * The access line of a connection that outlives its request (a WebSocket), taken while the request is at hand:
+   * what it returns keeps the request id and whether the access log is on for it, not the request's routing context
+   * (a few hundred bytes per open connection).
    *
-   * @param ctx the request that opened the connection
-   * @param line what to log after the request id
+   * @param ctx the request that opens the connection
+   * @return logs the connection's end: what to log, then the request id
    */
-  public static void connectionEnded(RoutingContext ctx, java.util.function.Supplier<String> line) {
-    if (ctx.get(ENABLED_KEY) != null && LOG.isLoggable(System.Logger.Level.INFO)) {
-      LOG.log(System.Logger.Level.INFO, () -> line.get() + " requestId=" + requestId(ctx));
+  public static java.util.function.Consumer<java.util.function.Supplier<String>> connectionEnd(RoutingContext ctx) {
+    if (ctx.get(ENABLED_KEY) == null) {
+      return line -> { };
     }
+    String requestId = requestId(ctx);
+    return line -> {
+      if (LOG.isLoggable(System.Logger.Level.INFO)) {
+        LOG.log(System.Logger.Level.INFO, () -> line.get() + " requestId=" + requestId);
+      }
+    };
   }
 
   /**

@@ -78,10 +78,11 @@ final class WebSocketTransport {
         return;
       }
       long openedNanos = System.nanoTime();
-      // The access line of the connection's end (its handshake logged the 101).
-      new Connection(ws, session, AccessLog.requestId(ctx), () -> AccessLog.connectionEnded(ctx, () -> "WebSocket "
-        + ClientValues.bounded(ctx.request().path()) + " closed code="
-        + (ws.closeStatusCode() == null ? "-" : ws.closeStatusCode()) + " "
+      // The access line of the connection's end (its handshake logged the 101); the routing context is not kept.
+      var ended = AccessLog.connectionEnd(ctx);
+      String path = ClientValues.bounded(ctx.request().path());
+      new Connection(ws, session, AccessLog.requestId(ctx), () -> ended.accept(() -> "WebSocket " + path
+        + " closed code=" + (ws.closeStatusCode() == null ? "-" : ws.closeStatusCode()) + " "
         + (System.nanoTime() - openedNanos) / 1_000_000 + "ms session=" + session.sessionId())).open();
     }).onFailure(e -> LOG.log(System.Logger.Level.DEBUG, "WebSocket upgrade failed: " + e.getMessage()));
   }
