@@ -1,6 +1,8 @@
 package io.tokenlane.server;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,12 +82,8 @@ final class GatewayCluster implements AutoCloseable {
 
   /** The cluster size a member reports on /readyz (0 when it does not answer). */
   int members(NativeClient client) {
-    try {
-      NativeClient.Reply ready = client.request(io.vertx.core.http.HttpMethod.GET, "/readyz", null, null);
-      return ready.status() == 200 ? ready.json().getJsonObject("cluster").getInteger("members") : 0;
-    } catch (Exception e) {
-      return 0;
-    }
+    JsonObject status = clusterStatus(client);
+    return status == null ? 0 : status.getInteger("members");
   }
 
   /**
@@ -105,7 +103,7 @@ final class GatewayCluster implements AutoCloseable {
           if (!processes.get(i).isAlive()) {
             continue;
           }
-          io.vertx.core.json.JsonObject status = clusterStatus(clients.get(i));
+          JsonObject status = clusterStatus(clients.get(i));
           seen.append(i).append(": ").append(status == null ? "no answer" : status.encode()).append("; ");
           all &= status != null && status.getInteger("members") == running && status.getBoolean("safe", false);
         }
@@ -116,9 +114,9 @@ final class GatewayCluster implements AutoCloseable {
     }
   }
 
-  private static io.vertx.core.json.JsonObject clusterStatus(NativeClient client) {
+  private static JsonObject clusterStatus(NativeClient client) {
     try {
-      NativeClient.Reply ready = client.request(io.vertx.core.http.HttpMethod.GET, "/readyz", null, null);
+      NativeClient.Reply ready = client.request(HttpMethod.GET, "/readyz", null, null);
       return ready.status() == 200 ? ready.json().getJsonObject("cluster") : null;
     } catch (Exception e) {
       return null;

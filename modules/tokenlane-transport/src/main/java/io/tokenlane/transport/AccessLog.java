@@ -62,8 +62,7 @@ public final class AccessLog implements Handler<RoutingContext> {
 
   /**
    * The access line of a connection that outlives its request (a WebSocket), taken while the request is at hand:
-   * what it returns keeps the request id and whether the access log is on for it, not the request's routing context
-   * (a few hundred bytes per open connection).
+   * what it returns keeps the request id and whether the access log is on for it, not the request's routing context.
    *
    * @param ctx the request that opens the connection
    * @return logs the connection's end: what to log, then the request id

@@ -78,7 +78,7 @@ final class WebSocketTransport {
         return;
       }
       long openedNanos = System.nanoTime();
-      // The access line of the connection's end (its handshake logged the 101); the routing context is not kept.
+      // The access line of the connection's end (its handshake logged the 101); this closure keeps no routing context.
       var ended = AccessLog.connectionEnd(ctx);
       String path = ClientValues.bounded(ctx.request().path());
       new Connection(ws, session, AccessLog.requestId(ctx), () -> ended.accept(() -> "WebSocket " + path
