@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tokenlane.cluster.HazelcastDirectory;
 import io.tokenlane.core.Gateway;
 import io.tokenlane.core.cluster.StreamDirectory;
+import io.tokenlane.core.metrics.EventLoopDelay;
 import io.tokenlane.core.metrics.Meters;
 import io.tokenlane.core.plugin.PluginCatalog;
 import io.tokenlane.core.session.SessionTokens;
@@ -55,6 +56,8 @@ public final class Tokenlane {
   private final Rebalancer rebalancer;
   private final Access access;
   private final Meters meters;
+  /** The event loops' delay, while metrics are on; else {@code null}. */
+  private final EventLoopDelay loopDelay;
 
   private Tokenlane(Vertx vertx, TokenlaneConfig config, Gateway gateway, PluginCatalog catalog,
                     StreamDirectory directory, byte[] secret, Meters meters) {
@@ -87,6 +90,8 @@ public final class Tokenlane {
     meters.connections(Meters.MESSAGES_SSE, messages::openConnections);
     meters.gauge(Meters.CLUSTER_MEMBERS, () -> directory instanceof HazelcastDirectory cluster
       ? cluster.status().getInteger("members", 1) : 1);
+    this.loopDelay = config.metricsEnabled()
+      ? new EventLoopDelay(vertx, meters, EventLoopDelay.DEFAULT_PERIOD) : null;
   }
 
   /**
@@ -256,6 +261,9 @@ public final class Tokenlane {
       return directory.close();
     }).eventually(() -> {
       catalog.close();
+      if (loopDelay != null) {
+        loopDelay.close();
+      }
       meters.close();
       return Future.succeededFuture();
     });

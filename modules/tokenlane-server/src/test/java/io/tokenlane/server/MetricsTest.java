@@ -180,6 +180,9 @@ class MetricsTest {
     assertTrue(reply.body().contains("# TYPE tokenlane_streams_started_total counter"), reply.body());
     assertTrue(reply.body().contains("# TYPE tokenlane_time_to_first_token_seconds histogram"), reply.body());
     assertTrue(reply.body().contains("# TYPE tokenlane_connections_open gauge"), reply.body());
+    // The event loops' delay: probed on every loop from the start, so samples are there by the first scrape.
+    assertTrue(reply.body().contains("# TYPE tokenlane_event_loop_delay_seconds histogram"), reply.body());
+    assertTrue(reply.body().contains("tokenlane_event_loop_delay_seconds_bucket{le=\"0.005\"}"), reply.body());
   }
 
   @Test

@@ -211,6 +211,10 @@ public final class OpenAiChunk {
       throw in.malformed("an index that is not a number");
     }
     in.number();
+    if (in.pos - start == 1) {
+      // The index every chunk of a single-choice stream carries: no String, no parse.
+      return in.bytes[start] == '0';
+    }
     String number = new String(in.bytes, start, in.pos - start, StandardCharsets.US_ASCII);
     return Double.parseDouble(number) == 0;
   }

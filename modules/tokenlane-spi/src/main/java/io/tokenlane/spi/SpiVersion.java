@@ -15,14 +15,15 @@ package io.tokenlane.spi;
  * {@link ChatRequest#adopt}/{@link ChatRequest#toBuffer}; plugins built for 1.0 load unchanged. 1.2 added
  * {@link StreamSink#reasoning} (and {@link OpenAiChunk#reasoning()}), {@link SseParser}, {@link Watchdog},
  * {@link ProviderError#OVERLOADED}, {@link ProviderError#retryAfterMs}, {@link Usage#estimated} and
- * {@link ProviderError#isRetryable()}; plugins built for 1.0 and 1.1 load unchanged.
+ * {@link ProviderError#isRetryable()}; plugins built for 1.0 and 1.1 load unchanged. 1.3 added
+ * {@link SseParser#feedOwned}; plugins built for 1.0 to 1.2 load unchanged.
  *
  * @since 1.0
  */
 public final class SpiVersion {
 
   /** The SPI version of this jar, {@code major.minor}. */
-  public static final String CURRENT = "1.2";
+  public static final String CURRENT = "1.3";
 
   private SpiVersion() {
   }

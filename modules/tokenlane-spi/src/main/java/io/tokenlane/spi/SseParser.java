@@ -1,6 +1,8 @@
 package io.tokenlane.spi;
 
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -79,16 +81,39 @@ public final class SseParser {
    */
   public void feed(Buffer chunk) {
     byte[] bytes = chunk.getBytes();
-    int length = bytes.length;
-    int lineStart = skipStreamPrefix(bytes);
-    for (int i = lineStart; i < length; i++) {
+    feed(bytes, 0, bytes.length);
+  }
+
+  /**
+   * {@link #feed(Buffer)} for a buffer the caller hands over: it never changes the buffer's bytes again, so the
+   * parser, and the listener it gives events to, may keep ranges of them instead of a copy. A buffer a Vert.x
+   * {@code HttpClientResponse} handler received qualifies: each is a fresh one. Saves a copy of every network read.
+   *
+   * @param chunk bytes as they came off the network, cut anywhere; no longer the caller's
+   * @since 1.3
+   */
+  public void feedOwned(Buffer chunk) {
+    if (chunk instanceof BufferInternal internal) {
+      ByteBuf buf = internal.getByteBuf();
+      if (buf.hasArray()) {
+        int start = buf.arrayOffset() + buf.readerIndex();
+        feed(buf.array(), start, start + buf.readableBytes());
+        return;
+      }
+    }
+    feed(chunk);
+  }
+
+  private void feed(byte[] bytes, int from, int to) {
+    int lineStart = skipStreamPrefix(bytes, from, to);
+    for (int i = lineStart; i < to; i++) {
       byte b = bytes[i];
       if (b != LF && b != CR) {
         continue;
       }
       completeLine(bytes, lineStart, i);
       if (b == CR) {
-        if (i + 1 == length) {
+        if (i + 1 == to) {
           lastBufferEndedWithCr = true;
         } else if (bytes[i + 1] == LF) {
           i++;
@@ -96,8 +121,8 @@ public final class SseParser {
       }
       lineStart = i + 1;
     }
-    if (lineStart < length) {
-      keepPartialLine(bytes, lineStart, length);
+    if (lineStart < to) {
+      keepPartialLine(bytes, lineStart, to);
     }
   }
 
@@ -132,19 +157,13 @@ public final class SseParser {
     return data == null ? size : size + dataTo - dataFrom;
   }
 
-  /** Skips the LF of a CRLF cut between two buffers, and a byte-order mark at the very start. */
-  private int skipStreamPrefix(byte[] bytes) {
-    int start = 0;
-    if (lastBufferEndedWithCr && bytes.length > 0) {
+  /** Skips the LF of a CRLF cut between two buffers. */
+  private int skipStreamPrefix(byte[] bytes, int from, int to) {
+    int start = from;
+    if (lastBufferEndedWithCr && to > from) {
       lastBufferEndedWithCr = false;
-      if (bytes[0] == LF) {
-        start = 1;
-      }
-    }
-    if (atStreamStart && bytes.length > 0) {
-      atStreamStart = false;
-      if (startsWith(bytes, 0, bytes.length, BOM)) {
-        start = BOM.length;
+      if (bytes[from] == LF) {
+        start = from + 1;
       }
     }
     return start;
@@ -167,7 +186,15 @@ public final class SseParser {
     line(whole, 0, whole.length);
   }
 
-  private void line(byte[] bytes, int from, int to) {
+  private void line(byte[] bytes, int start, int to) {
+    int from = start;
+    if (atStreamStart) {
+      // A byte-order mark may open the stream; checked on the first whole line, so a mark cut by TCP is seen too.
+      atStreamStart = false;
+      if (startsWith(bytes, from, to, BOM)) {
+        from += BOM.length;
+      }
+    }
     if (from == to) {
       dispatch();
       return;

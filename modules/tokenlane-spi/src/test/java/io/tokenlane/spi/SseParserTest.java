@@ -147,4 +147,35 @@ class SseParserTest {
     feed("\n\n");
     assertEquals(0, parser.bufferedSize());
   }
+
+  @Test
+  void ownedBuffersCutAnywhereGiveTheSameEventsAsCopiedOnes() {
+    String stream = "\uFEFFdata: {\"content\":\"héllo 🌍\"}\r\n\r\n: ping\n\nevent: x\ndata: a\ndata: b\r\rdata: [DONE]\r";
+    byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+    List<String> expected = List.of("message|{\"content\":\"héllo 🌍\"}", "x|a\nb", "message|[DONE]");
+    for (int cut = 0; cut <= bytes.length; cut++) {
+      for (int second = cut; second <= bytes.length; second += 7) {
+        List<String> seen = new ArrayList<>();
+        SseParser owned = new SseParser((type, data, from, to) ->
+          seen.add(type + "|" + new String(data, from, to - from, StandardCharsets.UTF_8)));
+        // Slices of one larger buffer: each starts inside its backing array, as a network buffer can.
+        Buffer whole = Buffer.buffer("xx").appendBytes(bytes).appendString("yy");
+        owned.feedOwned(whole.slice(2, 2 + cut));
+        owned.feedOwned(whole.slice(2 + cut, 2 + second));
+        owned.feedOwned(whole.slice(2 + second, 2 + bytes.length));
+        owned.end();
+        assertEquals(expected, seen, "cut at " + cut + " and " + second);
+      }
+    }
+  }
+
+  @Test
+  void anEventKeptAcrossOwnedBuffersIsNotCopiedUntilItEnds() {
+    byte[][] kept = new byte[1][];
+    SseParser owned = new SseParser((type, data, from, to) -> kept[0] = data);
+    byte[] first = "data: {\"a\":1}\n".getBytes(StandardCharsets.UTF_8);
+    owned.feedOwned(Buffer.buffer(first));
+    owned.feedOwned(Buffer.buffer("\n"));
+    assertEquals(first.length, kept[0].length, "the data line is a range of the first buffer's own bytes");
+  }
 }

@@ -18,10 +18,12 @@ import java.util.Map;
  * @param pollEvents events per long-poll answer (long-poll only)
  * @param cpu cores busy in the window
  * @param errors failure kinds and counts
+ * @param loopDelay how late the gateway's event loops ran due tasks in the window (Tokenlane only)
  */
 public record LoadFigures(int concurrency, long intervalMs, long streams, long failed, long tokens,
                           double tokensPerSecond, Quantiles ttft, Quantiles gap, Quantiles lateness,
-                          Quantiles pollEvents, CpuUse cpu, Map<String, Integer> errors) {
+                          Quantiles pollEvents, CpuUse cpu, Map<String, Integer> errors,
+                          LoopDelay loopDelay) {
 
   /** @return the target's CPU time per token delivered in the window, µs; NaN without a target or tokens */
   public double cpuMicrosPerToken() {

@@ -2,6 +2,7 @@ package io.tokenlane.bench.phase;
 
 import io.tokenlane.bench.load.LoadResult;
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 
 /**
@@ -25,6 +26,8 @@ final class LoadPhase {
   private static LoadFigures measure(PhaseContext ctx, int concurrency, long intervalMs) throws IOException {
     ctx.upstream.script(ctx.plan.script(intervalMs));
     CpuMeter meter = CpuMeter.of(ctx);
+    LoopDelay.Meter loops = loopDelayMeter(ctx);
+    LoopDelay[] delay = {LoopDelay.NONE};
     CpuUse[] cpu = {CpuUse.NONE};
     boolean[] started = {false};
     LoadResult result = ctx.load.closedLoop(ctx.path, ctx.endpoint, concurrency, ramp(ctx, intervalMs),
@@ -32,18 +35,28 @@ final class LoadPhase {
         if (!started[0]) {
           started[0] = true;
           meter.start();
+          loops.start();
         } else {
           cpu[0] = meter.stop();
+          delay[0] = loops.stop();
         }
       });
     LoadFigures figures = new LoadFigures(concurrency, intervalMs, result.ttftMicros().getTotalCount(), result.failed(),
       result.tokens(), result.tokensPerSecond(), Quantiles.millis(result.ttftMicros()),
       Quantiles.millis(result.gapMicros()), Quantiles.millis(result.latenessMicros()),
-      Quantiles.counts(result.pollEvents()), cpu[0], result.errors());
-    ctx.step("c=%-5d %2d ms  streams=%-6d failed=%-3d ttft p50=%.2f p99=%.2f ms  %,.0f tokens/s  %.1f µs/token  cpu %s",
+      Quantiles.counts(result.pollEvents()), cpu[0], result.errors(), delay[0]);
+    ctx.step("c=%-5d %2d ms  streams=%-6d failed=%-3d ttft p50=%.2f p99=%.2f ms  %,.0f tokens/s  %.1f µs/token  cpu %s%s",
       concurrency, intervalMs, figures.streams(), figures.failed(), figures.ttft().p50(), figures.ttft().p99(),
-      figures.tokensPerSecond(), figures.cpuMicrosPerToken(), cpu[0]);
+      figures.tokensPerSecond(), figures.cpuMicrosPerToken(), cpu[0], delay[0].measured()
+        ? String.format("  loop delay p99 <= %.0f ms, %.2f%% over 10 ms", delay[0].p99Ms(), 100 * delay[0].over10msShare())
+        : "");
     return figures;
+  }
+
+  /** Reads the gateway's event-loop delay at a window's edges; for other targets, reads nothing. */
+  static LoopDelay.Meter loopDelayMeter(PhaseContext ctx) {
+    return new LoopDelay.Meter(ctx.path.isTokenlane()
+      ? URI.create("http://" + ctx.endpoint.host() + ":" + ctx.endpoint.port() + "/metrics") : null);
   }
 
   /**

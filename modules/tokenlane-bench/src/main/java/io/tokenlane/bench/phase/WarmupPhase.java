@@ -29,6 +29,9 @@ final class WarmupPhase {
     long minTokens = ctx.coldJvm ? ctx.plan.warmup().minTokens() : 0;
     List<Long> intervals = ctx.plan.intervalsMs();
     JitMeter jit = JitMeter.of(ctx);
+    // The measured windows scrape the gateway's metrics at their edges: the rounds do too, so that the code serving
+    // a scrape is compiled here and not in a measured window.
+    LoopDelay.Meter loops = LoadPhase.loopDelayMeter(ctx);
     List<List<JitMeter.Share>> recent = new ArrayList<>();
     long streams = 0;
     long tokens = 0;
@@ -39,7 +42,19 @@ final class WarmupPhase {
       ctx.upstream.script(ctx.plan.script(interval));
       jit.start();
       LoadResult result = ctx.load.closedLoop(ctx.path, ctx.endpoint, clients(ctx, interval), Duration.ofMillis(50),
-        ctx.plan.warmup().round(), interval * 1_000_000L, edge -> { });
+        ctx.plan.warmup().round(), interval * 1_000_000L, new java.util.function.LongConsumer() {
+          private boolean started;
+
+          @Override
+          public void accept(long edge) {
+            if (!started) {
+              started = true;
+              loops.start();
+            } else {
+              loops.stop();
+            }
+          }
+        });
       recent.add(jit.stop());
       if (recent.size() > intervals.size()) {
         recent.remove(0);

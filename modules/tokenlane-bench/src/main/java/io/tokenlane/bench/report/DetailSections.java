@@ -5,6 +5,7 @@ import io.tokenlane.bench.phase.CancelFigures;
 import io.tokenlane.bench.phase.CpuUse;
 import io.tokenlane.bench.phase.HeapAfterLoad;
 import io.tokenlane.bench.phase.LoadFigures;
+import io.tokenlane.bench.phase.LoopDelay;
 import io.tokenlane.bench.phase.MemoryFigures;
 import io.tokenlane.bench.phase.PathReport;
 import io.tokenlane.bench.target.TokenlaneTarget;
@@ -55,11 +56,27 @@ final class DetailSections {
           interval == 0 ? "" : Fmt.ms(f.gap().p99()), Fmt.rate(f.tokensPerSecond()),
           direct ? "" : Fmt.ratio(run.tokensOfDirect(report.path(), level, interval)),
           Fmt.micros(f.cpuMicrosPerToken()), report.path().isTokenlane() ? Fmt.percentOne(f.cpu().targetJitShare()) : "",
-          cpuCell(f.cpu())));
+          loopDelayCell(f), cpuCell(f.cpu())));
       }
     }
     md.table(List.of("path", "streams at once", "measured", "failed", "TTFT p50", "p99", "added p99", "gap p99",
-      "tokens/s", "÷ direct", "CPU per token", "gateway JIT share", "CPU target / upstream / bench / other"), rows);
+      "tokens/s", "÷ direct", "CPU per token", "gateway JIT share", "gateway loop delay p99",
+      "CPU target / upstream / bench / other"), rows);
+    if (rows.stream().anyMatch(row -> !row.get(12).isEmpty())) {
+      md.paragraph("*Gateway loop delay*: how late the gateway's event loops ran what was due in the window, from "
+        + "its `tokenlane_event_loop_delay_seconds` histogram (a probe every 20 ms per loop; bucket bounds 1, 2, 5, "
+        + "10, 20, 50 ms...): the bound under which 99% of the probes ran, and the share more than 10 ms late. Every "
+        + "stream on a loop waits as long as its loop.");
+    }
+  }
+
+  private static String loopDelayCell(LoadFigures f) {
+    LoopDelay delay = f.loopDelay();
+    if (delay == null || !delay.measured()) {
+      return "";
+    }
+    return (Double.isInfinite(delay.p99Ms()) ? "> 5 s" : "≤ " + Fmt.ms(delay.p99Ms())) + " ("
+      + Fmt.percentOne(delay.over10msShare()) + " > 10 ms)";
   }
 
   private static void memory(Md md, RunResult run) {

@@ -3,6 +3,7 @@ package io.tokenlane.bench.report;
 import io.tokenlane.bench.BenchPath;
 import io.tokenlane.bench.phase.CpuUse;
 import io.tokenlane.bench.phase.LoadFigures;
+import io.tokenlane.bench.phase.LoopDelay;
 import io.tokenlane.bench.phase.MemoryFigures;
 import io.tokenlane.bench.phase.PathReport;
 import io.tokenlane.bench.proc.HeapHistogram;
@@ -53,7 +54,28 @@ final class GoalText {
         + "upstream %.2f, load generator %.2f, other processes %.2f; the direct path's own p99 is %s over its "
         + "median there.", RunResult.cell(level, interval), cpu.machine(), run.machine().cores(), cpu.target(),
       cpu.upstream(), cpu.bench(), cpu.other(),
-      Fmt.ms(run.figure(BenchPath.DIRECT, level, interval, f -> f.ttft().p99() - f.ttft().p50())));
+      Fmt.ms(run.figure(BenchPath.DIRECT, level, interval, f -> f.ttft().p99() - f.ttft().p50())))
+      + loopDelayWhy(run, level, interval);
+  }
+
+  /**
+   * How late the gateway's event loops ran due tasks at {@code level} and {@code interval}, per Tokenlane path:
+   * a stream waits as long as its loop, so this is the gateway's own part of a slow first token.
+   */
+  static String loopDelayWhy(RunResult run, int level, long interval) {
+    List<String> parts = new ArrayList<>();
+    for (BenchPath path : BenchPath.values()) {
+      LoadFigures figures = path.isTokenlane() ? run.load(path, level, interval) : null;
+      if (figures != null && figures.loopDelay() != null && figures.loopDelay().measured()) {
+        LoopDelay delay = figures.loopDelay();
+        parts.add(String.format(Locale.ROOT, "%s %s at p99 (%s of probes over 10 ms)", shortName(path),
+          Double.isInfinite(delay.p99Ms()) ? "over 5 s" : "at most " + Fmt.ms(delay.p99Ms()),
+          Fmt.percentOne(delay.over10msShare())));
+      }
+    }
+    return parts.isEmpty() ? "" : " The gateway's event loops ran what was due late by: " + String.join("; ", parts)
+      + " (`tokenlane_event_loop_delay_seconds`, probed every 20 ms per loop: garbage-collection pauses, and"
+      + " waits for a CPU while the machine's other processes hold both cores).";
   }
 
   /**

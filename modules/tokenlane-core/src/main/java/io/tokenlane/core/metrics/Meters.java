@@ -141,7 +141,7 @@ public final class Meters {
     return new UpstreamMeters(this, model, provider);
   }
 
-  private <T extends Meter> T track(T meter) {
+  <T extends Meter> T track(T meter) {
     registered.add(meter);
     return meter;
   }
@@ -186,7 +186,7 @@ public final class Meters {
     resets.increment();
   }
 
-  private static Duration[] seconds(double... values) {
+  static Duration[] seconds(double... values) {
     Duration[] durations = new Duration[values.length];
     for (int i = 0; i < values.length; i++) {
       durations[i] = Duration.ofNanos((long) (values[i] * 1e9));

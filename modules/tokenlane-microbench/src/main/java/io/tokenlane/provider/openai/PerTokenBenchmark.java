@@ -121,7 +121,7 @@ public class PerTokenBenchmark {
   }
 
   private OpenAiChunk read() {
-    parser.feed(UPSTREAM_READ);
+    parser.feedOwned(UPSTREAM_READ);
     return sink.chunk;
   }
 

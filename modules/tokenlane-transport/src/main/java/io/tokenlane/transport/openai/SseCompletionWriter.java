@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Writes a stream as OpenAI's {@code chat.completion.chunk} server-sent events.
@@ -30,6 +31,8 @@ final class SseCompletionWriter implements StreamObserver, KeepAlives.Member {
   private static final Buffer KEEP_ALIVE = Buffer.buffer(": keep-alive\n\n");
   private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] EVENT_END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CONTENT = "\"content\":\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] REASONING = "\"reasoning_content\":\"".getBytes(StandardCharsets.US_ASCII);
 
   private final HttpServerResponse response;
   private final Context context;
@@ -41,7 +44,8 @@ final class SseCompletionWriter implements StreamObserver, KeepAlives.Member {
   private final byte[] idJson;
   private final byte[] modelJson;
   private final byte[] textPrefix;
-  private final byte[] reasoningPrefix;
+  /** Made at the first reasoning delta: most streams have none, and an open stream's every byte counts. */
+  private byte[] reasoningPrefix;
   private final byte[] textSuffix;
   private volatile long lastWriteNanos = System.nanoTime();
   private Buffer pending;
@@ -67,8 +71,7 @@ final class SseCompletionWriter implements StreamObserver, KeepAlives.Member {
       .appendString(",\"object\":\"chat.completion.chunk\",\"created\":").appendString(Long.toString(created))
       .appendString(",\"model\":").appendBytes(modelJson)
       .appendString(",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":{");
-    this.textPrefix = head.copy().appendString("\"content\":\"").getBytes();
-    this.reasoningPrefix = head.appendString("\"reasoning_content\":\"").getBytes();
+    this.textPrefix = head.appendBytes(CONTENT).getBytes();
     this.textSuffix = ("\"},\"logprobs\":null,\"finish_reason\":null}]" + (includeUsage ? ",\"usage\":null" : "") + "}\n\n")
       .getBytes(StandardCharsets.UTF_8);
     keepAlives.add(this);
@@ -118,6 +121,11 @@ final class SseCompletionWriter implements StreamObserver, KeepAlives.Member {
   public void onReasoning(Buffer text) {
     ensureRole();
     // As DeepSeek and vLLM send it: the field OpenAI-compatible clients read reasoning from.
+    if (reasoningPrefix == null) {
+      int head = textPrefix.length - CONTENT.length;
+      reasoningPrefix = Arrays.copyOf(textPrefix, head + REASONING.length);
+      System.arraycopy(REASONING, 0, reasoningPrefix, head, REASONING.length);
+    }
     pending(reasoningPrefix.length + text.length() + textSuffix.length)
       .appendBytes(reasoningPrefix).appendBuffer(text).appendBytes(textSuffix);
   }

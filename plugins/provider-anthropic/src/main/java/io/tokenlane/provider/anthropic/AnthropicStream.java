@@ -124,7 +124,8 @@ final class AnthropicStream implements ProviderStream, SseParser.Listener {
       return;
     }
     watchdog.activity();
-    parser.feed(chunk);
+    // Each buffer a response handler gets is a fresh one, never written again: no copy of it is needed.
+    parser.feedOwned(chunk);
     if (!done && parser.bufferedSize() > EVENT_LIMIT) {
       finish(Outcome.fail(ProviderError.badResponse("upstream sent more than " + EVENT_LIMIT
         + " bytes without ending an event")));

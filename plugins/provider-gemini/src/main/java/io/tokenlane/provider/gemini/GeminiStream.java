@@ -123,7 +123,8 @@ final class GeminiStream implements ProviderStream, SseParser.Listener {
       return;
     }
     watchdog.activity();
-    parser.feed(chunk);
+    // Each buffer a response handler gets is a fresh one, never written again: no copy of it is needed.
+    parser.feedOwned(chunk);
     if (!done && parser.bufferedSize() > config.maxEventBytes()) {
       finish(Outcome.fail(tooLarge()));
     }
