@@ -137,7 +137,9 @@ public final class SseParser {
     partialLine = null;
     if (last != null && last.length() > 0) {
       byte[] bytes = last.getBytes();
-      if (!startsWith(bytes, 0, bytes.length, DATA)) {
+      // A cut-off data line is dropped, not dispatched half; a byte-order mark before it changes nothing.
+      int from = atStreamStart && startsWith(bytes, 0, bytes.length, BOM) ? BOM.length : 0;
+      if (!startsWith(bytes, from, bytes.length, DATA)) {
         line(bytes, 0, bytes.length);
       }
     }

@@ -134,6 +134,14 @@ class SseParserTest {
   }
 
   @Test
+  void atTheEndAHalfReceivedLineAfterAByteOrderMarkIsDroppedToo() {
+    feed("\uFEFFdata: {\"cut\":");
+    parser.end();
+    assertEquals(List.of(), events);
+    assertEquals(List.of(), foreign);
+  }
+
+  @Test
   void atTheEndAHalfReceivedLineIsDropped() {
     feed("data: {\"cut\":");
     parser.end();

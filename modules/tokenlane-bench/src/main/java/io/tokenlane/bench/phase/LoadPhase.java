@@ -34,8 +34,9 @@ final class LoadPhase {
       ctx.plan.window(), intervalMs * 1_000_000L, edge -> {
         if (!started[0]) {
           started[0] = true;
-          meter.start();
+          // The scrape first: the gateway's CPU for serving it is not the window's.
           loops.start();
+          meter.start();
         } else {
           cpu[0] = meter.stop();
           delay[0] = loops.stop();

@@ -50,7 +50,8 @@ public record LoopDelay(long samples, double p99Ms, double over10msShare) {
     }
 
     LoopDelay stop() {
-      TreeMap<Double, Double> now = metrics == null || started == null ? null : read();
+      // Without a reading at the start, counts since the gateway started would pass for the window's.
+      TreeMap<Double, Double> now = metrics == null || started == null || started.isEmpty() ? null : read();
       if (now == null || now.isEmpty()) {
         return NONE;
       }

@@ -10,6 +10,7 @@ import io.vertx.core.internal.VertxInternal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,12 +57,26 @@ public final class EventLoopDelay implements AutoCloseable {
     }
   }
 
-  /** Stops the probes. */
+  /**
+   * Stops the probes: each loop is handed its probe's stop, which runs after what the loop has queued already, so
+   * a probe may still record once after this returns. Loops already shutting down are left alone.
+   */
   @Override
   public void close() {
     for (Probe probe : probes) {
-      probe.loop.execute(probe::stop);
+      if (!probe.loop.isShuttingDown()) {
+        try {
+          probe.loop.execute(probe::stop);
+        } catch (RejectedExecutionException e) {
+          // The loop shut down meanwhile, and its scheduled probe with it.
+        }
+      }
     }
+  }
+
+  /** @return how many times each loop's probe ran, by loop: for tests */
+  long[] runsPerLoop() {
+    return probes.stream().mapToLong(probe -> probe.runs).toArray();
   }
 
   /** One loop's probe: re-schedules itself, so that a long stall is recorded once, as long as it was. */
@@ -71,6 +86,8 @@ public final class EventLoopDelay implements AutoCloseable {
     private long dueNanos;
     private ScheduledFuture<?> next;
     private boolean stopped;
+    // Written by its loop only; read by tests.
+    private volatile long runs;
 
     Probe(EventLoop loop, long periodNanos) {
       this.loop = loop;
@@ -96,6 +113,7 @@ public final class EventLoopDelay implements AutoCloseable {
     @Override
     public void run() {
       delay.record(Math.max(0, System.nanoTime() - dueNanos), TimeUnit.NANOSECONDS);
+      runs++;
       schedule();
     }
   }

@@ -46,8 +46,8 @@ public final class StreamRequests {
       return access.admit(principal, chat.apply(request)).map(ticket -> {
         start.accept(request, ticket);
         // The routing context lives as long as the response (its end handlers), and its body would keep the
-        // request's bytes and parsed JSON for the whole stream: about 2 KB per open stream. The upstream has its
-        // own copy by now.
+        // request's bytes and their parsed JSON for the whole stream (about 2 KB per open stream). The provider
+        // holds what it sends upstream; only a routed model keeps the JSON, for its next attempt.
         ((RoutingContextInternal) ctx).setBody(null);
         return request;
       });
