@@ -304,7 +304,8 @@ class HelmChartTest {
     assertTrue(published.containsAll(queried), () -> "queried but never published: " + queried.stream()
       .filter(name -> !published.contains(name)).toList());
     assertTrue(queried.containsAll(Set.of("tokenlane_connections_open", "tokenlane_time_to_first_token",
-      "tokenlane_tokens_delivered", "tokenlane_upstream_errors", "tokenlane_cluster_members")), queried.toString());
+      "tokenlane_tokens_delivered", "tokenlane_upstream_errors", "tokenlane_cluster_members",
+      "tokenlane_event_loop_delay")), queried.toString());
     assertEquals(1, render("").all(ConfigMap.class).size(), "no dashboard unless asked");
   }
 

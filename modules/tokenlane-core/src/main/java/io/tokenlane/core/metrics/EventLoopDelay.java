@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 public final class EventLoopDelay implements AutoCloseable {
 
   /** How late a task scheduled on an event loop ran. Timer (histogram). */
-  public static final String NAME = "tokenlane.event.loop.delay";
+  public static final String NAME = Meters.EVENT_LOOP_DELAY;
   /** The default time between two probes of one loop. */
   public static final Duration DEFAULT_PERIOD = Duration.ofMillis(20);
 

@@ -55,6 +55,8 @@ public final class Meters {
   public static final String DETACHED = "tokenlane.streams.detached";
   /** Members of the cluster as this member sees it (1 when not clustered). Gauge. */
   public static final String CLUSTER_MEMBERS = "tokenlane.cluster.members";
+  /** How late an event loop ran a task that was due ({@link EventLoopDelay}). Timer (histogram). */
+  public static final String EVENT_LOOP_DELAY = "tokenlane.event.loop.delay";
 
   /** Label: {@code websocket}, {@code sse}, {@code long-polling}, {@code openai-sse}, {@code responses-sse} or {@code messages-sse}. */
   public static final String TRANSPORT = "transport";
