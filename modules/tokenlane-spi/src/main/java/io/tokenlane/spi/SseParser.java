@@ -2,6 +2,7 @@ package io.tokenlane.spi;
 
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.buffer.impl.BufferImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.nio.charset.StandardCharsets;
 
@@ -94,7 +95,8 @@ public final class SseParser {
    */
   public void feedOwned(Buffer chunk) {
     if (chunk instanceof BufferInternal internal) {
-      ByteBuf buf = internal.getByteBuf();
+      // Vert.x's own buffer hands its ByteBuf over as is (read here, never written); another kind gives a slice.
+      ByteBuf buf = chunk instanceof BufferImpl impl ? impl.byteBuf() : internal.getByteBuf();
       if (buf.hasArray()) {
         int start = buf.arrayOffset() + buf.readerIndex();
         feed(buf.array(), start, start + buf.readableBytes());

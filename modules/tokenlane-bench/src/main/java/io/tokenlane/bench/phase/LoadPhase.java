@@ -4,6 +4,7 @@ import io.tokenlane.bench.load.LoadResult;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.function.LongConsumer;
 
 /**
  * A closed loop at one concurrency and token interval: N clients, each starting its next stream when the last
@@ -29,19 +30,15 @@ final class LoadPhase {
     LoopDelay.Meter loops = loopDelayMeter(ctx);
     LoopDelay[] delay = {LoopDelay.NONE};
     CpuUse[] cpu = {CpuUse.NONE};
-    boolean[] started = {false};
     LoadResult result = ctx.load.closedLoop(ctx.path, ctx.endpoint, concurrency, ramp(ctx, intervalMs),
-      ctx.plan.window(), intervalMs * 1_000_000L, edge -> {
-        if (!started[0]) {
-          started[0] = true;
-          // The scrape first: the gateway's CPU for serving it is not the window's.
-          loops.start();
-          meter.start();
-        } else {
-          cpu[0] = meter.stop();
-          delay[0] = loops.stop();
-        }
-      });
+      ctx.plan.window(), intervalMs * 1_000_000L, edges(() -> {
+        // The scrape first: the gateway's CPU for serving it is not the window's.
+        loops.start();
+        meter.start();
+      }, () -> {
+        cpu[0] = meter.stop();
+        delay[0] = loops.stop();
+      }));
     LoadFigures figures = new LoadFigures(concurrency, intervalMs, result.ttftMicros().getTotalCount(), result.failed(),
       result.tokens(), result.tokensPerSecond(), Quantiles.millis(result.ttftMicros()),
       Quantiles.millis(result.gapMicros()), Quantiles.millis(result.latenessMicros()),
@@ -52,6 +49,19 @@ final class LoadPhase {
         ? String.format("  loop delay p99 <= %.0f ms, %.2f%% over 10 ms", delay[0].p99Ms(), 100 * delay[0].over10msShare())
         : "");
     return figures;
+  }
+
+  /** @return a window-edge callback that runs {@code start} at the window's start and {@code end} at its end */
+  static LongConsumer edges(Runnable start, Runnable end) {
+    boolean[] started = {false};
+    return edge -> {
+      if (started[0]) {
+        end.run();
+      } else {
+        started[0] = true;
+        start.run();
+      }
+    };
   }
 
   /** Reads the gateway's event-loop delay at a window's edges; for other targets, reads nothing. */

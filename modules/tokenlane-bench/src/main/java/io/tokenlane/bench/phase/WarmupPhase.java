@@ -42,19 +42,7 @@ final class WarmupPhase {
       ctx.upstream.script(ctx.plan.script(interval));
       jit.start();
       LoadResult result = ctx.load.closedLoop(ctx.path, ctx.endpoint, clients(ctx, interval), Duration.ofMillis(50),
-        ctx.plan.warmup().round(), interval * 1_000_000L, new java.util.function.LongConsumer() {
-          private boolean started;
-
-          @Override
-          public void accept(long edge) {
-            if (!started) {
-              started = true;
-              loops.start();
-            } else {
-              loops.stop();
-            }
-          }
-        });
+        ctx.plan.warmup().round(), interval * 1_000_000L, LoadPhase.edges(loops::start, loops::stop));
       recent.add(jit.stop());
       if (recent.size() > intervals.size()) {
         recent.remove(0);

@@ -13,7 +13,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * Writes a stream as OpenAI's {@code chat.completion.chunk} server-sent events.
@@ -122,9 +121,9 @@ final class SseCompletionWriter implements StreamObserver, KeepAlives.Member {
     ensureRole();
     // As DeepSeek and vLLM send it: the field OpenAI-compatible clients read reasoning from.
     if (reasoningPrefix == null) {
-      int head = textPrefix.length - CONTENT.length;
-      reasoningPrefix = Arrays.copyOf(textPrefix, head + REASONING.length);
-      System.arraycopy(REASONING, 0, reasoningPrefix, head, REASONING.length);
+      // The text prefix with its field name swapped.
+      reasoningPrefix = Buffer.buffer(textPrefix.length + REASONING.length)
+        .appendBytes(textPrefix, 0, textPrefix.length - CONTENT.length).appendBytes(REASONING).getBytes();
     }
     pending(reasoningPrefix.length + text.length() + textSuffix.length)
       .appendBytes(reasoningPrefix).appendBuffer(text).appendBytes(textSuffix);
