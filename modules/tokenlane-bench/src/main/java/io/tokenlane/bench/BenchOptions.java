@@ -48,7 +48,10 @@ public record BenchOptions(BenchPlan plan, Path out, List<BenchPath> paths, Path
       --wait-quiet S      before each path, wait up to S seconds for other work on the machine to calm down
                           (default: 0 in quick mode, 120 in full mode)
       --gateway-env KEY=VALUE   environment of the gateway's process, repeatable; TOKENLANE_<SECTION>_<KEY>
-                                overrides a configuration key, e.g. TOKENLANE_HTTP_INSTANCES=4
+                                overrides a configuration key, e.g. TOKENLANE_HTTP_INSTANCES=4;
+                                TOKENLANE_BENCH_UPSTREAM_HTTP2=true: the gateway speaks HTTP/2 to the fake upstream
+                                (one socket per open stream instead of two: 10,000 idle streams under a 20,000
+                                open-files limit)
       --gateway-jvm FLAG        a JVM flag for the gateway, repeatable, e.g. --gateway-jvm -XX:+UseParallelGC
       --paths LIST   direct,nginx,tokenlane-openai-sse,tokenlane-sse,tokenlane-websocket,tokenlane-long-poll,
                      tokenlane-anthropic,portkey, or none (only --cluster or --fanout then). tokenlane-anthropic is

@@ -16,14 +16,15 @@ package io.tokenlane.spi;
  * {@link StreamSink#reasoning} (and {@link OpenAiChunk#reasoning()}), {@link SseParser}, {@link Watchdog},
  * {@link ProviderError#OVERLOADED}, {@link ProviderError#retryAfterMs}, {@link Usage#estimated} and
  * {@link ProviderError#isRetryable()}; plugins built for 1.0 and 1.1 load unchanged. 1.3 added
- * {@link SseParser#feedOwned}; plugins built for 1.0 to 1.2 load unchanged.
+ * {@link SseParser#feedOwned}; plugins built for 1.0 to 1.2 load unchanged. 1.4 added {@link UpstreamHttp};
+ * plugins built for 1.0 to 1.3 load unchanged.
  *
  * @since 1.0
  */
 public final class SpiVersion {
 
   /** The SPI version of this jar, {@code major.minor}. */
-  public static final String CURRENT = "1.3";
+  public static final String CURRENT = "1.4";
 
   private SpiVersion() {
   }

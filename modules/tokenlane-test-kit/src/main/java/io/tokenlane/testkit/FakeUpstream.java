@@ -14,9 +14,12 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 
@@ -41,6 +44,8 @@ public abstract class FakeUpstream<S, R> {
   private final List<Waiter> waiters = new ArrayList<>();
   private S defaultScript;
   private int clientClosed;
+  private int connections;
+  private final Set<String> protocols = new TreeSet<>();
   private boolean closing;
   private HttpServer server;
 
@@ -64,7 +69,17 @@ public abstract class FakeUpstream<S, R> {
    */
   protected final Future<Void> listen() {
     HttpServer created = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1"));
-    created.requestHandler(this::handle);
+    created.connectionHandler(connection -> {
+      synchronized (this) {
+        connections++;
+      }
+    });
+    created.requestHandler(request -> {
+      synchronized (this) {
+        protocols.add(request.version().alpnName());
+      }
+      handle(request);
+    });
     return created.listen(0, "127.0.0.1").map(listening -> {
       synchronized (this) {
         server = listening;
@@ -183,6 +198,27 @@ public abstract class FakeUpstream<S, R> {
       throw new IllegalArgumentException("n counts from 1");
     }
     return await(() -> requests.size() >= n).map(v -> requests().get(n - 1));
+  }
+
+  /**
+   * How many connections clients opened to the fake so far (an HTTP/2 client carries many requests on one).
+   *
+   * @return the count
+   * @since 1.4
+   */
+  public synchronized int connectionCount() {
+    return connections;
+  }
+
+  /**
+   * The HTTP versions requests came in, by their ALPN names: {@code http/1.1}, {@code h2} (HTTP/2 over TLS or, as
+   * here, cleartext with prior knowledge), {@code http/1.0}.
+   *
+   * @return the versions seen so far, sorted
+   * @since 1.4
+   */
+  public synchronized Set<String> protocols() {
+    return Collections.unmodifiableSet(new TreeSet<>(protocols));
   }
 
   /**

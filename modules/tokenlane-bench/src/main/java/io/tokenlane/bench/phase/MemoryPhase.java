@@ -1,5 +1,6 @@
 package io.tokenlane.bench.phase;
 
+import io.tokenlane.bench.BenchPath;
 import io.tokenlane.bench.BenchPlan;
 import io.tokenlane.bench.load.HeldStream;
 import io.tokenlane.bench.proc.HeapHistogram;
@@ -35,7 +36,8 @@ final class MemoryPhase {
           report.heapAfterLoad = afterLoad(ctx, afterLoad, baseline.heap());
         }
       }
-      int fits = OpenFiles.gatewayStreams();
+      boolean multiplexed = ctx.target.multiplexesOpenAiUpstream() && ctx.path.upstream() == BenchPath.Upstream.OPENAI;
+      int fits = OpenFiles.gatewayStreams(multiplexed ? 1 : 2);
       if (fits < level) {
         ctx.step("idle streams: %,d asked, %,d held at most: the open-files limit (%,d) caps a gateway there",
           level, fits, OpenFiles.softLimit());

@@ -45,12 +45,15 @@ public final class OpenFiles {
   private static final int RESERVED = 500;
 
   /**
-   * @return how many streams a gateway can hold open within the limit it inherits from this process: two sockets
-   *     each (its client's and its upstream's), beside what it opens anyway
+   * @param socketsPerStream the gateway's sockets per open stream: two (its client's and its upstream's), or one
+   *     when many streams share an upstream connection
+   * @return how many streams a gateway can hold open within the limit it inherits from this process, beside what
+   *     it opens anyway
    */
-  public static int gatewayStreams() {
+  public static int gatewayStreams(int socketsPerStream) {
     long limit = softLimit();
-    return limit < 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, Math.max(1, (limit - RESERVED) / 2));
+    return limit < 0 ? Integer.MAX_VALUE
+      : (int) Math.min(Integer.MAX_VALUE, Math.max(1, (limit - RESERVED) / Math.max(1, socketsPerStream)));
   }
 
   /** @return the soft limit on open files of this process, or -1 when unknown */

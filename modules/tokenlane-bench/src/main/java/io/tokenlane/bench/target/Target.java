@@ -36,6 +36,16 @@ public interface Target extends AutoCloseable {
     return -1;
   }
 
+  /**
+   * Whether the target carries many streams on one connection to the OpenAI-format upstream (HTTP/2), so that an
+   * open stream takes one of its sockets instead of two.
+   *
+   * @return {@code false} unless the target was configured so
+   */
+  default boolean multiplexesOpenAiUpstream() {
+    return false;
+  }
+
   /** Stops what {@link #start} started. */
   @Override
   void close();

@@ -27,6 +27,12 @@ public final class TokenlaneTarget implements Target {
   public static final String ANTHROPIC_MODEL = "claude-sonnet-4-5";
   /** The gateway JVM's heap, as the issue's memory target states it. */
   public static final String HEAP = "-Xmx512m";
+  /**
+   * Set to {@code true} in the gateway's environment ({@code --gateway-env}), the OpenAI provider speaks HTTP/2 to
+   * the fake upstream: many streams per upstream connection, so an open stream takes one socket of the gateway
+   * instead of two, and 10,000 open streams fit under an open-files limit of 20,000.
+   */
+  public static final String UPSTREAM_HTTP2 = "TOKENLANE_BENCH_UPSTREAM_HTTP2";
 
   private final Path jar;
   private final Path dir;
@@ -79,6 +85,7 @@ public final class TokenlaneTarget implements Target {
             baseUrl: http://127.0.0.1:%2$d/v1
             maxConnections: 30000
             idleTimeoutMs: 600000
+            http2: ${%7$s:-false}
         fake-anthropic:
           type: anthropic
           config:
@@ -95,7 +102,16 @@ public final class TokenlaneTarget implements Target {
         maxRunningPerSession: 100000
       shutdown:
         graceMs: 0
-      """.formatted(port, upstream.openAi(), dir.toAbsolutePath(), MODEL, upstream.anthropic(), ANTHROPIC_MODEL);
+      """.formatted(port, upstream.openAi(), dir.toAbsolutePath(), MODEL, upstream.anthropic(), ANTHROPIC_MODEL,
+        UPSTREAM_HTTP2);
+  }
+
+  @Override
+  public boolean multiplexesOpenAiUpstream() {
+    // The gateway's environment is the bench's plus the tuning's: the same value the config placeholder reads.
+    String value = tuning.env().containsKey(UPSTREAM_HTTP2) ? tuning.env().get(UPSTREAM_HTTP2)
+      : System.getenv(UPSTREAM_HTTP2);
+    return "true".equals(value);
   }
 
   @Override

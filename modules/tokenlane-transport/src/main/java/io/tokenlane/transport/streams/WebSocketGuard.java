@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionData;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionUtil;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtension;
 import io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateServerExtensionHandshaker;
+import io.tokenlane.spi.internal.OutboundQueues;
 import io.tokenlane.transport.TransportOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -101,7 +102,8 @@ final class WebSocketGuard extends ChannelInboundHandlerAdapter {
 
   /**
    * Right after the upgrade, on the connection's event loop, before any frame is read: puts the guard (and the
-   * negotiated extension) in front of Vert.x's handler.
+   * negotiated extension) in front of Vert.x's handler, and gives the connection a small outbound queue (4 KB less
+   * per connection than Vert.x's, sized for 1,024 pending writes: {@link OutboundQueues}).
    */
   void install() {
     ChannelPipeline pipeline = channel == null ? null : channel.pipeline();
@@ -121,6 +123,7 @@ final class WebSocketGuard extends ChannelInboundHandlerAdapter {
       pipeline.addBefore(VERTX_HANDLER, "tokenlaneDeflateEncoder", deflate.newExtensionEncoder());
     }
     pipeline.addBefore(VERTX_HANDLER, NAME, this);
+    OutboundQueues.trim(OutboundQueues.connectionOf(pipeline));
   }
 
   /**

@@ -6,12 +6,15 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One provider instance's settings, read once when the verticle starts.
@@ -30,6 +33,7 @@ final class OpenAiConfig {
   static final String IDLE_TIMEOUT_MS = "idleTimeoutMs";
   static final String MAX_CONNECTIONS = "maxConnections";
   static final String INCLUDE_USAGE = "includeUsage";
+  static final String HTTP2 = "http2";
 
   private static final String AUTHORIZATION = "Authorization";
 
@@ -37,6 +41,8 @@ final class OpenAiConfig {
   static final long DEFAULT_RESPONSE_TIMEOUT_MS = 60_000;
   static final long DEFAULT_IDLE_TIMEOUT_MS = 60_000;
   static final long DEFAULT_MAX_CONNECTIONS = 256;
+  /** HTTP/2's largest window: what the streams of one connection may hold unread together. */
+  static final int HTTP2_CONNECTION_WINDOW = Integer.MAX_VALUE;
 
   static final ConfigSchema SCHEMA = ConfigSchema.of(
     ConfigField.string(BASE_URL).required()
@@ -60,7 +66,11 @@ final class OpenAiConfig {
       .description("Most open connections to the upstream per verticle instance; more requests wait"),
     ConfigField.bool(INCLUDE_USAGE).defaultValue(true)
       .description("Ask for token usage with stream_options.include_usage; turn off for servers that "
-        + "reject stream_options"));
+        + "reject stream_options"),
+    ConfigField.bool(HTTP2).defaultValue(false)
+      .description("Speak HTTP/2 to the upstream, many streams on one connection: over https offered with ALPN "
+        + "(HTTP/1.1 when the server does not take it), over http with prior knowledge (the server must speak "
+        + "cleartext HTTP/2); a cancel then resets its stream instead of closing a connection"));
 
   private final String instanceName;
   private final String host;
@@ -74,6 +84,7 @@ final class OpenAiConfig {
   private final long idleTimeoutMs;
   private final int maxConnections;
   private final boolean includeUsage;
+  private final boolean http2;
 
   private OpenAiConfig(String instanceName, URI baseUrl, JsonObject config) {
     this.instanceName = instanceName;
@@ -88,7 +99,8 @@ final class OpenAiConfig {
     if (apiKey != null && hasControlCharacter(apiKey)) {
       throw new IllegalArgumentException(API_KEY + ": contains a control character (value hidden: secret)");
     }
-    this.headers = headers(config, apiKey);
+    this.http2 = config.getBoolean(HTTP2, false);
+    this.headers = headers(config, apiKey, http2);
     this.connectTimeoutMs = positive(config, CONNECT_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS);
     this.responseTimeoutMs = positive(config, RESPONSE_TIMEOUT_MS, DEFAULT_RESPONSE_TIMEOUT_MS);
     this.idleTimeoutMs = positive(config, IDLE_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS);
@@ -145,7 +157,11 @@ final class OpenAiConfig {
     return path + "/chat/completions" + (query == null ? "" : "?" + query);
   }
 
-  private static MultiMap headers(JsonObject config, String apiKey) {
+  /** Headers about one connection: HTTP/2 forbids them (RFC 9113, 8.2.2), and Netty refuses to send them. */
+  private static final Set<String> CONNECTION_HEADERS =
+    Set.of("connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te");
+
+  private static MultiMap headers(JsonObject config, String apiKey, boolean http2) {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
     JsonObject extra = config.getJsonObject(HEADERS, new JsonObject());
     for (Map.Entry<String, Object> header : extra) {
@@ -153,6 +169,10 @@ final class OpenAiConfig {
       if (hasControlCharacter(header.getKey()) || hasControlCharacter(value) || header.getKey().isBlank()) {
         throw new IllegalArgumentException(HEADERS + "." + header.getKey().strip()
           + ": header names and values must not be blank or contain control characters");
+      }
+      if (http2 && CONNECTION_HEADERS.contains(header.getKey().strip().toLowerCase(Locale.ROOT))) {
+        throw new IllegalArgumentException(HEADERS + "." + header.getKey().strip()
+          + ": a connection-specific header, which HTTP/2 forbids (http2 is on)");
       }
       headers.set(header.getKey(), value);
     }
@@ -178,12 +198,23 @@ final class OpenAiConfig {
   }
 
   HttpClientOptions clientOptions() {
-    return new HttpClientOptions()
+    HttpClientOptions options = new HttpClientOptions()
       .setName("tokenlane-openai-" + instanceName)
       .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeoutMs))
       .setKeepAlive(true)
       // Compressed SSE is buffered by some proxies until a block fills; we want every chunk as it comes.
       .setDecompressionSupported(false);
+    if (http2) {
+      // TLS: offered with ALPN, HTTP/1.1 if refused. Cleartext: prior knowledge, no Upgrade round trip (a server
+      // that does not speak it fails the first request). Each connection carries as many streams as the server's
+      // SETTINGS allow; maxConnections bounds the connections.
+      options.setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true).setHttp2ClearTextUpgrade(false)
+        // A stream paused for a slow client keeps its unread bytes (up to its own 64 KB window) counted against
+        // the connection's window too: with HTTP/2's default of 64 KB, one slow client would stall every stream
+        // sharing its connection. Per-stream windows bound what is buffered; the connection's must not.
+        .setHttp2ConnectionWindowSize(HTTP2_CONNECTION_WINDOW);
+    }
+    return options;
   }
 
   PoolOptions poolOptions() {
@@ -239,6 +270,6 @@ final class OpenAiConfig {
   public String toString() {
     // No path or query: either may carry credentials with some proxies.
     return "OpenAiConfig[" + instanceName + ", " + (ssl ? "https://" : "http://") + target()
-      + ", apiKey=" + (apiKey == null ? "none" : "***") + "]";
+      + (http2 ? ", http2" : "") + ", apiKey=" + (apiKey == null ? "none" : "***") + "]";
   }
 }

@@ -5,6 +5,7 @@ import io.tokenlane.spi.ProviderContext;
 import io.tokenlane.spi.ProviderStream;
 import io.tokenlane.spi.ProviderVerticle;
 import io.tokenlane.spi.StreamSink;
+import io.tokenlane.spi.UpstreamHttp;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
@@ -34,7 +35,7 @@ final class OpenAiProviderVerticle extends ProviderVerticle {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(new IllegalArgumentException("provider " + instance.instanceName() + ": " + e.getMessage()));
     }
-    client = vertx.createHttpClient(config.clientOptions(), config.poolOptions());
+    client = UpstreamHttp.client(vertx, config.clientOptions(), config.poolOptions());
     return Future.succeededFuture();
   }
 

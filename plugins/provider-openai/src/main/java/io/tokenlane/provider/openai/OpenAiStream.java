@@ -253,8 +253,9 @@ final class OpenAiStream implements ProviderStream, SseParser.Listener {
   }
 
   /**
-   * Closes the upstream exchange. On HTTP/1.1 Vert.x closes the connection of a request whose response is still
-   * coming, which is what tells the upstream to stop generating; a finished exchange is left alone.
+   * Closes the upstream exchange, which is what tells the upstream to stop generating: on HTTP/1.1 Vert.x closes the
+   * connection of a request whose response is still coming; on HTTP/2 it resets the stream (RST_STREAM) and the
+   * connection carries on with the others. A finished exchange is left alone.
    */
   private void abort() {
     if (request != null) {

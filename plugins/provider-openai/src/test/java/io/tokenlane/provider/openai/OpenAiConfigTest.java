@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tokenlane.spi.ConfigSchema;
 import io.tokenlane.spi.ProviderFactory;
 import io.tokenlane.spi.SpiVersion;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
@@ -39,6 +41,7 @@ class OpenAiConfigTest {
     assertEquals(256L, config.getLong("maxConnections"));
     assertEquals(true, config.getBoolean("includeUsage"));
     assertEquals("Authorization", config.getString("apiKeyHeader"));
+    assertEquals(false, config.getBoolean("http2"));
   }
 
   @Test
@@ -95,5 +98,26 @@ class OpenAiConfigTest {
     assertEquals("api.openai.com:443",
       OpenAiConfig.from("t", new JsonObject().put("baseUrl", "https://api.openai.com/v1")).target());
     assertEquals("vllm:80", OpenAiConfig.from("t", new JsonObject().put("baseUrl", "http://vllm/v1")).target());
+  }
+
+  @Test
+  void http2SpeaksHttp2WithAWideConnectionWindowAndRefusesConnectionHeaders() {
+    JsonObject base = new JsonObject().put("baseUrl", "https://api.openai.com/v1");
+    HttpClientOptions http1 = OpenAiConfig.from("t", base.copy()).clientOptions();
+    HttpClientOptions http2 = OpenAiConfig.from("t", base.copy().put("http2", true)).clientOptions();
+
+    assertEquals(HttpVersion.HTTP_1_1, http1.getProtocolVersion());
+    assertEquals(HttpVersion.HTTP_2, http2.getProtocolVersion());
+    assertTrue(http2.isUseAlpn(), "offered over TLS with ALPN");
+    assertFalse(http2.isHttp2ClearTextUpgrade(), "prior knowledge over cleartext");
+    assertEquals(Integer.MAX_VALUE, http2.getHttp2ConnectionWindowSize());
+
+    JsonObject keepAlive = new JsonObject().put("Keep-Alive", "timeout=5");
+    assertEquals(HttpVersion.HTTP_1_1, OpenAiConfig.from("t", base.copy().put("headers", keepAlive)).clientOptions()
+      .getProtocolVersion(), "HTTP/1.1 takes it");
+    IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+      () -> OpenAiConfig.from("t", base.copy().put("http2", true).put("headers", keepAlive)));
+    assertEquals("headers.Keep-Alive: a connection-specific header, which HTTP/2 forbids (http2 is on)",
+      error.getMessage());
   }
 }
