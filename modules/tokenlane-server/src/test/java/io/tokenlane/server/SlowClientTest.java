@@ -58,6 +58,36 @@ class SlowClientTest extends NativeTestBase {
   }
 
   @Test
+  void atTheBoundTheLongestEndedStreamIsForgottenAndAJustEndedOneStillGivesItsEnd() throws Exception {
+    String token = client.session().getString("token");
+    upstream.enqueue(Script.tokens("a"));
+    String older = client.start(token, prompt("fake", "hi"));
+    awaitEnded(token, older);
+    upstream.enqueue(Script.tokens("b"));
+    String newer = client.start(token, prompt("fake", "hi"));
+    awaitEnded(token, newer);
+    upstream.defaultScript(Script.stall());
+    client.start(token, prompt("fake", "hi"));
+
+    // The bound (3) is reached: the next stream makes room by forgetting one ended stream, the one ended first.
+    client.start(token, prompt("fake", "hi"));
+    assertEquals(404, client.poll(token, older, 0, 0).status(), "the longest ended stream made room");
+    NativeClient.Reply late = client.poll(token, newer, 0, 0);
+    assertEquals(200, late.status(), "a client coming back for the stream that just ended still gets it");
+    assertTrue(late.body().contains("\"type\":\"end\""), late.body());
+  }
+
+  private void awaitEnded(String token, String id) throws Exception {
+    NativeClient.await("stream " + id + " to end", () -> {
+      try {
+        return client.poll(token, id, 0, 0).body().contains("\"type\":\"end\"");
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  @Test
   void resumingAnEndedStreamAtItsEndDoesNotKeepItPastItsResumeWindow() throws Exception {
     upstream.enqueue(Script.tokens("a", "b"));
     NativeClient.Ws ws = client.ws(client.session().getString("token"));

@@ -18,6 +18,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
@@ -348,16 +349,27 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
   }
 
   /**
-   * Makes room at the global bound: forgets ended streams nobody follows, before their resume window is over.
+   * Makes room at the global bound: forgets ended streams nobody follows, before their resume window is over, the
+   * longest ended first, a sixteenth of the bound at a time (so the search runs once per that many new streams).
+   * Not all of them: a stream that ended a moment ago still has a client coming back for its end (a long-poller
+   * between two polls, a client reconnecting), which would otherwise get a 404 instead of the terminal event.
    *
    * @return whether there is room now
    */
   private boolean evictEnded() {
+    int batch = Math.max(1, options.getMaxStreams() / 16);
+    // The batch's oldest ends: a heap whose head is the latest end, dropped whenever the heap grows past the batch.
+    PriorityQueue<HubStreamImpl> oldest = new PriorityQueue<>(batch + 1,
+      (a, b) -> Long.signum(b.endedAtNanos() - a.endedAtNanos()));
     for (HubStreamImpl stream : streams.values()) {
       if (stream.end() != null && stream.attachedCount() == 0) {
-        remove(stream);
+        oldest.add(stream);
+        if (oldest.size() > batch) {
+          oldest.poll();
+        }
       }
     }
+    oldest.forEach(this::remove);
     return streams.size() < options.getMaxStreams();
   }
 
