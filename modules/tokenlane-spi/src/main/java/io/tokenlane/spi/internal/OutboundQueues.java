@@ -96,14 +96,8 @@ public final class OutboundQueues {
       return false;
     }
     try {
-      Object outbound = OUTBOUND.get(vertxConnection);
-      if (!MESSAGE_QUEUE.getDeclaringClass().isInstance(outbound)) {
-        // Strict thread mode: writes go straight to the channel, there is no queue.
-        return false;
-      }
-      Object messages = MESSAGE_QUEUE.get(outbound);
-      if (!QUEUE.getDeclaringClass().isInstance(messages) || !(QUEUE.get(messages) instanceof Queue<?> current)
-        || !current.isEmpty()) {
+      Object messages = messagePassingQueue(vertxConnection);
+      if (messages == null || !(QUEUE.get(messages) instanceof Queue<?> current) || !current.isEmpty()) {
         return false;
       }
       QUEUE.set(messages, PlatformDependent.newMpscQueue(CHUNK, MAX_CAPACITY));
@@ -112,6 +106,20 @@ public final class OutboundQueues {
       LOG.log(System.Logger.Level.DEBUG, "outbound queue left as it is: " + e);
       return false;
     }
+  }
+
+  /**
+   * The {@code MessagePassingQueue} holding a connection's queue.
+   *
+   * @return it, or {@code null} when the connection has none (strict thread mode: writes go straight to the channel)
+   */
+  private static Object messagePassingQueue(VertxConnection connection) throws ReflectiveOperationException {
+    Object outbound = OUTBOUND.get(connection);
+    if (!MESSAGE_QUEUE.getDeclaringClass().isInstance(outbound)) {
+      return null;
+    }
+    Object messages = MESSAGE_QUEUE.get(outbound);
+    return QUEUE.getDeclaringClass().isInstance(messages) ? messages : null;
   }
 
   /**
@@ -132,15 +140,12 @@ public final class OutboundQueues {
    * @return the queue, or {@code null} when the connection has none (strict thread mode) or is not a Vert.x one
    */
   static Queue<?> queueOf(Object connection) {
-    if (OUTBOUND == null || !(connection instanceof VertxConnection)) {
+    if (OUTBOUND == null || !(connection instanceof VertxConnection vertxConnection)) {
       return null;
     }
     try {
-      Object outbound = OUTBOUND.get(connection);
-      if (!MESSAGE_QUEUE.getDeclaringClass().isInstance(outbound)) {
-        return null;
-      }
-      return (Queue<?>) QUEUE.get(MESSAGE_QUEUE.get(outbound));
+      Object messages = messagePassingQueue(vertxConnection);
+      return messages == null ? null : (Queue<?>) QUEUE.get(messages);
     } catch (ReflectiveOperationException e) {
       return null;
     }
