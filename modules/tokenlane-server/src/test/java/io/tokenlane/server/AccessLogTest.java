@@ -49,9 +49,11 @@ class AccessLogTest {
         accessLog: true
       providers:
         m: { type: mock, config: { length: 3 } }
+        paced: { type: mock, config: { length: 6, tokensPerSecond: 50 } }
         up: { type: openai, config: { baseUrl: "%s" } }
       models:
         m: { provider: m }
+        paced: { provider: paced }
         u: { provider: up, model: gpt-4o-mini }
       """.formatted(upstream.baseUrl()));
   }
@@ -99,6 +101,21 @@ class AccessLogTest {
     String first = get("/livez", null).headers().firstValue("x-request-id").orElseThrow();
     String second = get("/livez", null).headers().firstValue("x-request-id").orElseThrow();
     assertNotEquals(first, second);
+  }
+
+  /** Events after the first go out framed below Vert.x's encoder (ChunkedBody): the line counts them all. */
+  @Test
+  void theAccessLineOfAStreamCountsEveryBodyByteSent() throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+      .header("x-request-id", "r-bytes").header("content-type", "application/json")
+      .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"paced\",\"stream\":true,"
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build();
+    HttpResponse<byte[]> streamed = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, streamed.statusCode());
+    NativeClient.await("the access line", () -> lines.stream().anyMatch(l -> l.startsWith("POST ") && l.contains("requestId=r-bytes ")));
+    String access = lines.stream().filter(l -> l.startsWith("POST ") && l.contains("requestId=r-bytes ")).findFirst().orElseThrow();
+    assertTrue(access.startsWith("POST /v1/chat/completions 200 ") && access.contains(" " + streamed.body().length + "B "),
+      streamed.body().length + " bytes: " + access);
   }
 
   @Test

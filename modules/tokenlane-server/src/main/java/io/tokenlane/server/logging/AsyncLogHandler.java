@@ -6,10 +6,11 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import io.netty.util.internal.PlatformDependent;
+import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.logging.ErrorManager;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
@@ -20,13 +21,20 @@ import java.util.logging.LogRecord;
  * thread name stays right), queued (bounded), and written to the stream by one daemon thread. An event loop that logs
  * an access line per request never waits for a slow terminal or a full pipe to a log collector; when the queue is
  * full, records are dropped and counted, and the count is written as soon as there is room.
+ *
+ * <p>The queue is lock-free and the writer is not woken per record: it wakes every {@link #FLUSH_INTERVAL_MS} ms
+ * (sooner once the queue is a quarter full) and writes what came, in one write, as nginx's {@code access_log ...
+ * flush=} does. A lock and a wake-up per record cost the event loops a futex call per access line and kept the
+ * writer thread waking hundreds of times a second for a line each.
  */
 public final class AsyncLogHandler extends Handler {
 
   /** Records queued at most before new ones are dropped. */
   static final int CAPACITY = 16_384;
+  /** How long a line waits at most before it is written. */
+  static final long FLUSH_INTERVAL_MS = 50;
 
-  private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(CAPACITY);
+  private final Queue<String> queue = PlatformDependent.newFixedMpscQueue(CAPACITY);
   private final AtomicLong dropped = new AtomicLong();
   private final Writer out;
   private final Thread writer;
@@ -58,6 +66,9 @@ public final class AsyncLogHandler extends Handler {
     }
     if (!queue.offer(line)) {
       dropped.incrementAndGet();
+    } else if (queue.size() >= CAPACITY / 4) {
+      // A burst: the writer starts now rather than at its next tick, so that it keeps ahead of the bound.
+      LockSupport.unpark(writer);
     }
   }
 
@@ -69,8 +80,9 @@ public final class AsyncLogHandler extends Handler {
   private void drain() {
     try {
       while (!closed || !queue.isEmpty()) {
-        String line = queue.poll(200, TimeUnit.MILLISECONDS);
+        String line = queue.poll();
         if (line == null) {
+          LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(FLUSH_INTERVAL_MS));
           continue;
         }
         out.write(line);
@@ -83,8 +95,6 @@ public final class AsyncLogHandler extends Handler {
         }
         out.flush();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     } catch (IOException e) {
       reportError("cannot write the log", e, ErrorManager.WRITE_FAILURE);
     }
@@ -92,6 +102,7 @@ public final class AsyncLogHandler extends Handler {
 
   @Override
   public void flush() {
+    LockSupport.unpark(writer);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
     while (!queue.isEmpty() && System.nanoTime() < deadline && writer.isAlive()) {
       try {
@@ -107,6 +118,7 @@ public final class AsyncLogHandler extends Handler {
   public void close() {
     flush();
     closed = true;
+    LockSupport.unpark(writer);
     try {
       writer.join(2_000);
       out.flush();

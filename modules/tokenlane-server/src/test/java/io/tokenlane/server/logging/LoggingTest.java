@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.SimpleFormatter;
@@ -78,6 +79,34 @@ class LoggingTest {
     JsonObject second = new JsonObject(lines.get(1));
     assertEquals("java.lang.IllegalStateException: boom", second.getString("error"));
     assertTrue(second.getString("stack").contains("everyRecordIsOneValidJsonLine"));
+  }
+
+  /** The writer is not woken per record: it comes round by itself, so a quiet server's last lines still show. */
+  @Test
+  void aRecordIsWrittenWithoutAFlushOrAnotherRecord() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    CountDownLatch written = new CountDownLatch(1);
+    OutputStream watched = new OutputStream() {
+      @Override
+      public void write(int b) {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public synchronized void write(byte[] b, int off, int len) {
+        out.write(b, off, len);
+        if (out.toString(StandardCharsets.UTF_8).contains("the only record")) {
+          written.countDown();
+        }
+      }
+    };
+    AsyncLogHandler handler = new AsyncLogHandler(watched, new SimpleFormatter());
+    try {
+      handler.publish(new LogRecord(Level.INFO, "the only record"));
+      assertTrue(written.await(30, TimeUnit.SECONDS), "written by the writer's own round");
+    } finally {
+      handler.close();
+    }
   }
 
   @Test

@@ -109,6 +109,25 @@ public final class OutboundQueues {
   }
 
   /**
+   * Whether a connection is in strict thread mode: Vert.x hands each write straight to the channel, with no queue of
+   * its own between, so a message written to the channel on its event loop keeps its place among Vert.x's writes.
+   *
+   * @param connection a Vert.x connection
+   * @return {@code false} for a connection with a queue, any other object, or a Vert.x version laid out differently
+   */
+  public static boolean writesDirectly(Object connection) {
+    if (OUTBOUND == null || !(connection instanceof VertxConnection vertxConnection)) {
+      return false;
+    }
+    try {
+      Object outbound = OUTBOUND.get(vertxConnection);
+      return outbound != null && outbound.getClass().getName().endsWith("$DirectOutboundMessageQueue");
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
    * The {@code MessagePassingQueue} holding a connection's queue.
    *
    * @return it, or {@code null} when the connection has none (strict thread mode: writes go straight to the channel)

@@ -4,6 +4,7 @@ import io.tokenlane.core.stream.JsonText;
 import io.tokenlane.core.stream.StreamEnd;
 import io.tokenlane.spi.Usage;
 import io.tokenlane.transport.http.EventStreamWriter;
+import io.tokenlane.transport.http.ChunkedBody;
 import io.tokenlane.transport.http.KeepAlives;
 import io.tokenlane.transport.http.Usages;
 import io.vertx.core.Context;
@@ -37,9 +38,9 @@ final class MessageEventWriter extends EventStreamWriter implements MessageConte
   private Usage usage;
   private boolean started;
 
-  MessageEventWriter(HttpServerResponse response, Context context, KeepAlives keepAlives, MessageObject message,
-                     JsonObject chat) {
-    super(response, context, keepAlives);
+  MessageEventWriter(ChunkedBody body, HttpServerResponse response, Context context, KeepAlives keepAlives,
+                     MessageObject message, JsonObject chat) {
+    super(body, response, context, keepAlives);
     this.message = message;
     this.chat = chat;
   }

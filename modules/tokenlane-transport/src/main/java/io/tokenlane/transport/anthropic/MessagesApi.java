@@ -6,6 +6,7 @@ import io.tokenlane.core.auth.Ticket;
 import io.tokenlane.core.stream.StreamObserver;
 import io.tokenlane.transport.TransportOptions;
 import io.tokenlane.transport.auth.Access;
+import io.tokenlane.transport.http.ChunkedBody;
 import io.tokenlane.transport.http.KeepAlives;
 import io.tokenlane.transport.http.StreamRequests;
 import io.vertx.core.Vertx;
@@ -76,7 +77,8 @@ public final class MessagesApi implements AutoCloseable {
     String id = "msg_" + StreamRequests.newId();
     MessageObject message = new MessageObject(id, request.chat.getString("model"));
     StreamObserver observer = request.stream
-      ? new MessageEventWriter(ctx.response(), vertx.getOrCreateContext(), keepAlives, message, request.chat)
+      ? new MessageEventWriter(ChunkedBody.of(ctx), ctx.response(), vertx.getOrCreateContext(), keepAlives, message,
+        request.chat)
       : new MessageAggregator(ctx.response(), message, request.chat);
     StreamRequests.open(gateway, ctx, ticket, request.chat, id, observer, "messages", () -> {
       if (observer instanceof MessageEventWriter writer) {

@@ -17,6 +17,7 @@ public abstract class EventStreamWriter implements StreamObserver, KeepAlives.Me
 
   /** The response. */
   protected final HttpServerResponse response;
+  private final ChunkedBody body;
   private final Context context;
   private final KeepAlives keepAlives;
   private volatile long lastWriteNanos = System.nanoTime();
@@ -26,11 +27,13 @@ public abstract class EventStreamWriter implements StreamObserver, KeepAlives.Me
   /**
    * Registers the writer for keep-alives.
    *
+   * @param body the body of the client's response
    * @param response the client's response
    * @param context the connection's event loop
    * @param keepAlives the API's keep-alive timer
    */
-  protected EventStreamWriter(HttpServerResponse response, Context context, KeepAlives keepAlives) {
+  protected EventStreamWriter(ChunkedBody body, HttpServerResponse response, Context context, KeepAlives keepAlives) {
+    this.body = body;
     this.response = response;
     this.context = context;
     this.keepAlives = keepAlives;
@@ -67,7 +70,7 @@ public abstract class EventStreamWriter implements StreamObserver, KeepAlives.Me
     if (batch != null && !response.closed()) {
       start();
       lastWriteNanos = System.nanoTime();
-      response.write(batch);
+      body.write(batch);
     }
   }
 

@@ -8,6 +8,7 @@ import io.tokenlane.core.auth.Ticket;
 import io.tokenlane.transport.auth.Access;
 import io.tokenlane.core.stream.StreamObserver;
 import io.tokenlane.transport.TransportOptions;
+import io.tokenlane.transport.http.ChunkedBody;
 import io.tokenlane.transport.http.KeepAlives;
 import io.tokenlane.transport.http.StreamRequests;
 import io.vertx.core.Vertx;
@@ -197,7 +198,8 @@ public final class OpenAiApi implements AutoCloseable {
     JsonObject streamOptions = body.getJsonObject("stream_options");
     boolean includeUsage = streamOptions != null && Boolean.TRUE.equals(streamOptions.getValue("include_usage"));
     StreamObserver observer = Boolean.TRUE.equals(body.getValue("stream"))
-      ? new SseCompletionWriter(response, vertx.getOrCreateContext(), keepAlives, id, model, created, includeUsage)
+      ? new SseCompletionWriter(ChunkedBody.of(ctx), response, vertx.getOrCreateContext(), keepAlives, id, model, created,
+        includeUsage)
       : new CompletionAggregator(response, id, model, created);
     StreamRequests.open(gateway, ctx, ticket, body, id, observer, "openai", () -> {
       if (observer instanceof SseCompletionWriter writer) {

@@ -5,6 +5,7 @@ import io.tokenlane.core.stream.StreamEnd;
 import io.tokenlane.core.stream.StreamObserver;
 import io.tokenlane.spi.OpenAiChunk;
 import io.tokenlane.spi.Usage;
+import io.tokenlane.transport.http.ChunkedBody;
 import io.tokenlane.transport.http.KeepAlives;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
@@ -34,6 +35,7 @@ final class SseCompletionWriter implements StreamObserver, KeepAlives.Member {
   private static final byte[] REASONING = "\"reasoning_content\":\"".getBytes(StandardCharsets.US_ASCII);
 
   private final HttpServerResponse response;
+  private final ChunkedBody body;
   private final Context context;
   private final KeepAlives keepAlives;
   private final String id;
@@ -55,8 +57,9 @@ final class SseCompletionWriter implements StreamObserver, KeepAlives.Member {
   private Usage usage;
   private OpenAiChunk usageChunk;
 
-  SseCompletionWriter(HttpServerResponse response, Context context, KeepAlives keepAlives, String id, String model,
-                      long created, boolean includeUsage) {
+  SseCompletionWriter(ChunkedBody body, HttpServerResponse response, Context context, KeepAlives keepAlives, String id,
+                      String model, long created, boolean includeUsage) {
+    this.body = body;
     this.response = response;
     this.context = context;
     this.keepAlives = keepAlives;
@@ -202,7 +205,7 @@ final class SseCompletionWriter implements StreamObserver, KeepAlives.Member {
     if (!response.ended() && !response.closed() && System.nanoTime() - lastWriteNanos >= intervalNanos) {
       start();
       lastWriteNanos = System.nanoTime();
-      response.write(KEEP_ALIVE);
+      body.write(KEEP_ALIVE);
     }
   }
 
@@ -237,7 +240,7 @@ final class SseCompletionWriter implements StreamObserver, KeepAlives.Member {
     }
     start();
     lastWriteNanos = System.nanoTime();
-    response.write(batch);
+    body.write(batch);
   }
 
   private void start() {

@@ -4,6 +4,7 @@ import io.tokenlane.core.stream.JsonText;
 import io.tokenlane.core.stream.StreamEnd;
 import io.tokenlane.spi.Usage;
 import io.tokenlane.transport.http.EventStreamWriter;
+import io.tokenlane.transport.http.ChunkedBody;
 import io.tokenlane.transport.http.KeepAlives;
 import io.tokenlane.transport.http.Usages;
 import io.tokenlane.transport.openai.OpenAiErrors;
@@ -43,9 +44,9 @@ final class ResponseEventWriter extends EventStreamWriter implements ResponseOut
   /** The part of a delta event between its sequence number and the delta: item id and indexes. */
   private byte[] itemFields;
 
-  ResponseEventWriter(HttpServerResponse response, Context context, KeepAlives keepAlives, ResponseObject object,
-                      JsonObject chat) {
-    super(response, context, keepAlives);
+  ResponseEventWriter(ChunkedBody body, HttpServerResponse response, Context context, KeepAlives keepAlives,
+                      ResponseObject object, JsonObject chat) {
+    super(body, response, context, keepAlives);
     this.object = object;
     this.chat = chat;
   }

@@ -6,6 +6,7 @@ import io.tokenlane.core.auth.Ticket;
 import io.tokenlane.core.stream.StreamObserver;
 import io.tokenlane.transport.TransportOptions;
 import io.tokenlane.transport.auth.Access;
+import io.tokenlane.transport.http.ChunkedBody;
 import io.tokenlane.transport.http.KeepAlives;
 import io.tokenlane.transport.http.StreamRequests;
 import io.tokenlane.transport.openai.OpenAiApi;
@@ -79,7 +80,8 @@ public final class ResponsesApi implements AutoCloseable {
     String id = "resp_" + StreamRequests.newId();
     ResponseObject object = new ResponseObject(id, System.currentTimeMillis() / 1000, request);
     StreamObserver observer = request.stream
-      ? new ResponseEventWriter(ctx.response(), vertx.getOrCreateContext(), keepAlives, object, request.chat)
+      ? new ResponseEventWriter(ChunkedBody.of(ctx), ctx.response(), vertx.getOrCreateContext(), keepAlives, object,
+        request.chat)
       : new ResponseAggregator(ctx.response(), object, request.chat);
     StreamRequests.open(gateway, ctx, ticket, request.chat, id, observer, "responses", () -> {
       if (observer instanceof ResponseEventWriter writer) {

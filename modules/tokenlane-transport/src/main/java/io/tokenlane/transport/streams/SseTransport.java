@@ -6,6 +6,7 @@ import io.tokenlane.core.stream.Follower;
 import io.tokenlane.core.stream.HubStream;
 import io.tokenlane.core.stream.StreamEvent;
 import io.tokenlane.transport.ExactIntegers;
+import io.tokenlane.transport.http.ChunkedBody;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -63,7 +64,7 @@ final class SseTransport {
       response.end(reconnectEvent("draining"));
       return;
     }
-    Connection connection = new Connection(response);
+    Connection connection = new Connection(response, ChunkedBody.of(ctx));
     heartbeats.add(connection);
     // Handlers before follow(): the whole stream, end included, may be written (and the response ended) in it.
     response.closeHandler(v -> connection.closed());
@@ -97,13 +98,15 @@ final class SseTransport {
   private final class Connection implements EventSink, Heartbeats.Beating {
 
     private final HttpServerResponse response;
+    private final ChunkedBody body;
     private final Context context = Vertx.currentContext();
     private Follower follower;
     private boolean done;
     private int stalledBeats;
 
-    Connection(HttpServerResponse response) {
+    Connection(HttpServerResponse response, ChunkedBody body) {
       this.response = response;
+      this.body = body;
     }
 
     @Override
@@ -124,7 +127,7 @@ final class SseTransport {
         heartbeats.remove(this);
         response.end(frame);
       } else {
-        response.write(frame);
+        body.write(frame);
       }
     }
 
@@ -174,7 +177,7 @@ final class SseTransport {
         return;
       }
       stalledBeats = 0;
-      response.write(HEARTBEAT.copy());
+      body.write(HEARTBEAT.copy());
     }
   }
 }

@@ -6,6 +6,7 @@ import io.tokenlane.core.stream.JsonText;
 import io.tokenlane.core.stream.StreamEnd;
 import io.tokenlane.spi.FinishReason;
 import io.tokenlane.spi.Usage;
+import io.tokenlane.transport.http.ChunkedBody;
 import io.tokenlane.transport.http.KeepAlives;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -37,7 +38,8 @@ class ThinkingEventsTest {
       JsonObject body = new JsonObject().put("model", "m").put("max_tokens", 10).put("stream", true)
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")));
       MessagesRequest parsed = MessagesRequest.of(body);
-      MessageEventWriter writer = new MessageEventWriter(request.response(), vertx.getOrCreateContext(), keepAlives,
+      MessageEventWriter writer = new MessageEventWriter(ChunkedBody.of(request), request.response(),
+        vertx.getOrCreateContext(), keepAlives,
         new MessageObject("msg_1", "m"), parsed.chat);
       writer.onReasoning(JsonText.escape("Think \"hard\"."));
       writer.onText(JsonText.escape("Answer."));

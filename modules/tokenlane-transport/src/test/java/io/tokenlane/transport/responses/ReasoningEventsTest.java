@@ -6,6 +6,7 @@ import io.tokenlane.core.stream.JsonText;
 import io.tokenlane.core.stream.StreamEnd;
 import io.tokenlane.spi.FinishReason;
 import io.tokenlane.spi.Usage;
+import io.tokenlane.transport.http.ChunkedBody;
 import io.tokenlane.transport.http.KeepAlives;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -36,7 +37,8 @@ class ReasoningEventsTest {
     server = vertx.createHttpServer().requestHandler(request -> {
       JsonObject body = new JsonObject().put("model", "m").put("input", "hi").put("stream", true);
       ResponsesRequest parsed = ResponsesRequest.of(body);
-      ResponseEventWriter writer = new ResponseEventWriter(request.response(), vertx.getOrCreateContext(), keepAlives,
+      ResponseEventWriter writer = new ResponseEventWriter(ChunkedBody.of(request), request.response(),
+        vertx.getOrCreateContext(), keepAlives,
         new ResponseObject("resp_1", 0, parsed), parsed.chat);
       writer.onReasoning(JsonText.escape("Think \"hard\"."));
       writer.onReasoning(JsonText.escape(" Done."));
