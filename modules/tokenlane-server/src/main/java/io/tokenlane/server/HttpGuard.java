@@ -7,7 +7,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.tokenlane.transport.http.ChunkedBody;
 import io.tokenlane.transport.http.ErrorBodies;
 import io.tokenlane.transport.openai.OpenAiErrors;
 import io.vertx.core.http.HttpServerRequest;
@@ -31,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>A body with broken framing (a chunk size that is not hexadecimal) gets 400 and close, instead of the
  *   decoder's exception reaching the application.</li>
  *   <li>A connection that neither read nor wrote a byte for {@code idleTimeoutMs} is closed. Reads are seen here;
- *   writes through the response's byte count at each check (and the bytes written framed, {@code ChunkedBody}), so that the write path (every token) carries no idle
+ *   writes through the response's byte count at each check, so that the write path (every token) carries no idle
  *   handler, no timestamp and no listener per write, and a connection no timer of its own.</li>
  * </ul>
  *
@@ -207,9 +206,7 @@ final class HttpGuard extends ChannelInboundHandlerAdapter {
    * change in the current response's byte count, is activity.
    */
   private boolean idle(long now, long idleTimeoutMs) {
-    // Server-sent events go out framed below Vert.x's encoder (ChunkedBody), past the response's byte count.
-    long bytes = current == null ? -1
-      : current.response().bytesWritten() + ChunkedBody.framedBytes(channel.pipeline());
+    long bytes = current == null ? -1 : current.response().bytesWritten();
     if (read || bytes != written) {
       read = false;
       written = bytes;

@@ -74,6 +74,14 @@ class AccessLogTest {
     return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** A streamed chat completion of one user message, with its request id. */
+  static HttpRequest streamingChat(String requestId, String model, String content) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+      .header("x-request-id", requestId).header("content-type", "application/json")
+      .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"stream\":true,"
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}")).build();
+  }
+
   static String lineWith(String requestId) {
     NativeClient.await("the access line of " + requestId, () -> lines.stream().anyMatch(l -> l.contains("requestId=" + requestId + " ")));
     return lines.stream().filter(l -> l.contains("requestId=" + requestId + " ")).findFirst().orElseThrow();
@@ -106,11 +114,8 @@ class AccessLogTest {
   /** Events after the first go out framed below Vert.x's encoder (ChunkedBody): the line counts them all. */
   @Test
   void theAccessLineOfAStreamCountsEveryBodyByteSent() throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
-      .header("x-request-id", "r-bytes").header("content-type", "application/json")
-      .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"paced\",\"stream\":true,"
-        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build();
-    HttpResponse<byte[]> streamed = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> streamed = HttpClient.newHttpClient().send(streamingChat("r-bytes", "paced", "hi"),
+      HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(200, streamed.statusCode());
     NativeClient.await("the access line", () -> lines.stream().anyMatch(l -> l.startsWith("POST ") && l.contains("requestId=r-bytes ")));
     String access = lines.stream().filter(l -> l.startsWith("POST ") && l.contains("requestId=r-bytes ")).findFirst().orElseThrow();
@@ -120,10 +125,7 @@ class AccessLogTest {
 
   @Test
   void everyStreamEndsWithOneLineNamingItsIdsModelTokensAndReason() throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
-      .header("x-request-id", "r-stream-1").header("content-type", "application/json")
-      .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\",\"stream\":true,"
-        + "\"messages\":[{\"role\":\"user\",\"content\":\"a secret prompt\"}]}")).build();
+    HttpRequest request = streamingChat("r-stream-1", "m", "a secret prompt");
     assertEquals(200, HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).statusCode());
     NativeClient.await("the stream's line", () -> lines.stream().anyMatch(l -> l.startsWith("stream ") && l.contains("requestId=r-stream-1 ")));
     String line = lines.stream().filter(l -> l.startsWith("stream ") && l.contains("requestId=r-stream-1 ")).findFirst().orElseThrow();

@@ -115,7 +115,7 @@ public final class AccessLog implements Handler<RoutingContext> {
     return request.method() + " " + io.tokenlane.core.ClientValues.bounded(request.path())
       + " " + ctx.response().getStatusCode()
       + " " + (System.nanoTime() - startNanos) / 1_000_000 + "ms"
-      + " " + io.tokenlane.transport.http.ChunkedBody.bytesWritten(ctx) + "B"
+      + " " + ctx.response().bytesWritten() + "B"
       + " client=" + (request.remoteAddress() == null ? "-" : request.remoteAddress().hostAddress())
       + " requestId=" + requestId
       + " agent=\"" + (agent == null ? "-" : io.tokenlane.core.ClientValues.bounded(agent).replace('"', '\'')) + "\"";

@@ -75,7 +75,7 @@ public class SseWriteBenchmark {
       context = vertx.getOrCreateContext();
       response = ctx.response();
       response.setChunked(true).putHeader("content-type", "text/event-stream").write(": open\n\n");
-      body = ChunkedBody.of(ctx);
+      body = ChunkedBody.of(ctx.request());
       opened.complete();
     });
     int port = vertx.createHttpServer(new HttpServerOptions().setStrictThreadMode(true)).requestHandler(router)

@@ -23,9 +23,9 @@ import java.util.logging.LogRecord;
  * full, records are dropped and counted, and the count is written as soon as there is room.
  *
  * <p>The queue is lock-free and the writer is not woken per record: it wakes every {@link #FLUSH_INTERVAL_MS} ms
- * (sooner once the queue is a quarter full) and writes what came, in one write, as nginx's {@code access_log ...
- * flush=} does. A lock and a wake-up per record cost the event loops a futex call per access line and kept the
- * writer thread waking hundreds of times a second for a line each.
+ * (sooner once the queue is a quarter full) and writes what came through one 64 KB buffer, as nginx's
+ * {@code access_log ... flush=} does. A lock and a wake-up per record cost the event loops a futex call per access
+ * line and kept the writer thread waking hundreds of times a second for a line each.
  */
 public final class AsyncLogHandler extends Handler {
 
@@ -35,6 +35,8 @@ public final class AsyncLogHandler extends Handler {
   static final long FLUSH_INTERVAL_MS = 50;
 
   private final Queue<String> queue = PlatformDependent.newFixedMpscQueue(CAPACITY);
+  /** The writer is parked between rounds: a burst may wake it. */
+  private volatile boolean sleeping;
   private final AtomicLong dropped = new AtomicLong();
   private final Writer out;
   private final Thread writer;
@@ -66,8 +68,9 @@ public final class AsyncLogHandler extends Handler {
     }
     if (!queue.offer(line)) {
       dropped.incrementAndGet();
-    } else if (queue.size() >= CAPACITY / 4) {
-      // A burst: the writer starts now rather than at its next tick, so that it keeps ahead of the bound.
+    } else if (sleeping && queue.size() >= CAPACITY / 4) {
+      // A burst: the writer starts now rather than at its next round, so that it keeps ahead of the bound.
+      sleeping = false;
       LockSupport.unpark(writer);
     }
   }
@@ -79,10 +82,15 @@ public final class AsyncLogHandler extends Handler {
 
   private void drain() {
     try {
-      while (!closed || !queue.isEmpty()) {
+      boolean interrupted = false;
+      while (!interrupted && (!closed || !queue.isEmpty())) {
         String line = queue.poll();
         if (line == null) {
+          sleeping = true;
           LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(FLUSH_INTERVAL_MS));
+          sleeping = false;
+          // Interrupted, the thread ends (parking again would return at once, a spin).
+          interrupted = Thread.currentThread().isInterrupted();
           continue;
         }
         out.write(line);

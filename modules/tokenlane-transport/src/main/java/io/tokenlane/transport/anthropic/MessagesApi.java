@@ -77,8 +77,8 @@ public final class MessagesApi implements AutoCloseable {
     String id = "msg_" + StreamRequests.newId();
     MessageObject message = new MessageObject(id, request.chat.getString("model"));
     StreamObserver observer = request.stream
-      ? new MessageEventWriter(ChunkedBody.of(ctx), ctx.response(), vertx.getOrCreateContext(), keepAlives, message,
-        request.chat)
+      ? new MessageEventWriter(ChunkedBody.of(ctx.request()), ctx.response(), vertx.getOrCreateContext(), keepAlives,
+        message, request.chat)
       : new MessageAggregator(ctx.response(), message, request.chat);
     StreamRequests.open(gateway, ctx, ticket, request.chat, id, observer, "messages", () -> {
       if (observer instanceof MessageEventWriter writer) {

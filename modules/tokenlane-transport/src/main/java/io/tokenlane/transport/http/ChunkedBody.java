@@ -2,6 +2,7 @@ package io.tokenlane.transport.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.DefaultByteBufHolder;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -17,7 +18,9 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.impl.VertxConnection;
 import io.vertx.core.spi.metrics.Metrics;
-import io.vertx.ext.web.RoutingContext;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The body of a chunked HTTP/1.1 response after its head, written as chunks framed here: one pooled buffer per
@@ -29,47 +32,37 @@ import io.vertx.ext.web.RoutingContext;
  * included ({@code SseWriteBenchmark} in {@code modules/tokenlane-microbench}).
  *
  * <p>The head and the last chunk still go through Vert.x ({@code response.write} before the head is written,
- * {@code response.end}), so the response's state stays Vert.x's. Everything else Vert.x would do stays: the write
- * goes through the connection on its event loop (its flush batching, its byte metrics), in the pipeline's order
- * (TLS included), and the channel's writability is what {@code writeQueueFull} and the drain handler see. It needs
- * the connection in strict thread mode, as the gateway's server runs it: Vert.x then hands every write straight to
- * the channel, so a write made here keeps its place among Vert.x's own. Where the shortcut cannot be taken it is
- * not: HTTP/2 or HTTP/1.0, a compressing pipeline, a connection with Vert.x's write queue (no strict thread mode),
- * a write off the connection's event loop — then the data goes out through {@code response.write}, as before.
+ * {@code response.end}), so the response's state stays Vert.x's, and the bytes written here are added to the
+ * response's own count: {@link HttpServerResponse#bytesWritten()} stays right for the access log, the server's idle
+ * check and Vert.x's response-size metric. The write goes through the connection on its event loop (its flush
+ * batching, its connection byte metrics), in the pipeline's order (TLS included), and the channel's writability is
+ * what {@code writeQueueFull} and the drain handler see. It needs the connection in strict thread mode, as the
+ * gateway's server runs it: Vert.x then hands every write straight to the channel, so a write made here keeps its
+ * place among Vert.x's own.
  *
- * <p>The bytes written here are not in {@link HttpServerResponse#bytesWritten()}: {@link #bytesWritten(RoutingContext)}
- * adds them, for the access log, and {@link #framedBytes(ChannelPipeline)} counts them per connection, for the
- * server's idle check.
+ * <p>Where the shortcut cannot be taken it is not, and the data goes out through {@code response.write} as before:
+ * HTTP/2, HTTP/1.0 or a HEAD request, a response that is not chunked, a compressing pipeline, a connection with
+ * Vert.x's write queue (no strict thread mode), a write off the connection's event loop or on a closed channel, and
+ * a Vert.x version whose response keeps its byte count elsewhere ({@code ChunkedBodyTest} fails on such a version).
  */
 public final class ChunkedBody {
 
   /** The pipeline handler that unwraps framed chunks below the response encoder. */
   static final String HANDLER_NAME = "tokenlane-chunks";
-  private static final String KEY = "tokenlane.chunkedBody";
   private static final String ENCODER = "httpEncoder";
-  private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+  private static final System.Logger LOG = System.getLogger(ChunkedBody.class.getName());
+  /** {@code Http1xServerResponse.bytesWritten}; {@code null} when this Vert.x lays it out differently. */
+  private static final VarHandle BYTES_WRITTEN = responseByteCount();
 
   private final HttpServerResponse response;
   /** {@code null}: every write goes through {@code response.write}. */
   private final VertxConnection connection;
-  private long bytes;
-  private boolean headWritten;
+  private boolean framing;
 
   private ChunkedBody(HttpServerResponse response, VertxConnection connection) {
     this.response = response;
     this.connection = connection;
-  }
-
-  /**
-   * The body of {@code ctx}'s response; remembered in the context, for {@link #bytesWritten(RoutingContext)}.
-   *
-   * @param ctx the request whose response is a chunked stream
-   * @return its body writer (one that always writes through Vert.x where the shortcut does not apply)
-   */
-  public static ChunkedBody of(RoutingContext ctx) {
-    ChunkedBody body = of(ctx.request());
-    ctx.put(KEY, body);
-    return body;
   }
 
   /**
@@ -83,42 +76,31 @@ public final class ChunkedBody {
   }
 
   /**
-   * What the response of {@code ctx} sent as its body: Vert.x's count plus what went out framed here.
-   *
-   * @param ctx the request
-   * @return body bytes written
-   */
-  public static long bytesWritten(RoutingContext ctx) {
-    long vertx = ctx.response().bytesWritten();
-    return ctx.get(KEY) instanceof ChunkedBody body ? vertx + body.bytes : vertx;
-  }
-
-  /**
-   * Writes {@code data} as the next chunk of the body; the response must be chunked. Called on the connection's
-   * event loop (elsewhere it goes through Vert.x).
+   * Writes {@code data} as the next chunk of the body. Called on the connection's event loop (elsewhere it goes
+   * through Vert.x).
    *
    * @param data the bytes, not retained: the caller may reuse them
    */
   public void write(Buffer data) {
     VertxConnection conn = connection;
     int length = data.length();
-    if (conn == null || length == 0 || !headWritten() || response.ended()
+    if (conn == null || length == 0 || !framing() || response.ended()
       || !conn.channelHandlerContext().executor().inEventLoop() || !conn.channel().isActive()) {
       response.write(data);
       return;
     }
-    ChannelHandlerContext chctx = conn.channelHandlerContext();
-    ByteBuf framed = chctx.alloc().directBuffer(length + 12);
+    // Vert.x's own buffers give their bytes without the duplicate getByteBuf() makes.
+    ByteBuf source = data instanceof BufferImpl impl ? impl.byteBuf() : ((BufferInternal) data).getByteBuf();
+    ByteBuf framed = conn.channelHandlerContext().alloc().directBuffer(length + 12);
     int digits = Math.max(1, (35 - Integer.numberOfLeadingZeros(length)) >> 2);
     for (int shift = (digits - 1) << 2; shift >= 0; shift -= 4) {
       framed.writeByte(HEX[(length >>> shift) & 0xf]);
     }
     framed.writeByte('\r').writeByte('\n');
-    // Vert.x's own buffers give their bytes without the duplicate getByteBuf() makes.
-    ByteBuf source = data instanceof BufferImpl impl ? impl.byteBuf() : ((BufferInternal) data).getByteBuf();
     framed.writeBytes(source, source.readerIndex(), length);
     framed.writeByte('\r').writeByte('\n');
-    bytes += length;
+    // The response's own count, as its write would have kept it (same thread: strict thread mode).
+    BYTES_WRITTEN.set(response, (long) BYTES_WRITTEN.get(response) + length);
     conn.write(new Framed(framed), false, conn.voidPromise);
     if (Metrics.METRICS_ENABLED) {
       // Vert.x counts the messages it knows; this one is counted here, as its body bytes, as Vert.x would.
@@ -126,11 +108,12 @@ public final class ChunkedBody {
     }
   }
 
-  private boolean headWritten() {
-    if (!headWritten) {
-      headWritten = response.headWritten();
+  /** Once the head is out and the response is chunked, it stays so: asked until then. */
+  private boolean framing() {
+    if (!framing) {
+      framing = response.headWritten() && response.isChunked();
     }
-    return headWritten;
+    return framing;
   }
 
   /**
@@ -138,7 +121,9 @@ public final class ChunkedBody {
    * the shortcut does not apply to this request.
    */
   private static VertxConnection framingConnection(HttpServerRequest request) {
-    if (request.version() != HttpVersion.HTTP_1_1 || request.method() == HttpMethod.HEAD) {
+    if (BYTES_WRITTEN == null || !BYTES_WRITTEN.varType().equals(long.class)
+      || !BYTES_WRITTEN.coordinateTypes().get(0).isInstance(request.response())
+      || request.version() != HttpVersion.HTTP_1_1 || request.method() == HttpMethod.HEAD) {
       return null;
     }
     HttpConnection connection = request.connection();
@@ -157,20 +142,20 @@ public final class ChunkedBody {
       return null;
     }
     if (pipeline.get(HANDLER_NAME) == null) {
-      pipeline.addBefore(ENCODER, HANDLER_NAME, new Unwrap());
+      pipeline.addBefore(ENCODER, HANDLER_NAME, Unwrap.INSTANCE);
     }
     return conn;
   }
 
-  /**
-   * Bytes written framed on a connection so far, framing included: what an idle check adds to the response's byte
-   * count, which does not see them. Call it on the connection's event loop.
-   *
-   * @param pipeline the connection's pipeline
-   * @return the bytes, 0 when nothing was written framed on it
-   */
-  public static long framedBytes(ChannelPipeline pipeline) {
-    return pipeline.get(HANDLER_NAME) instanceof Unwrap unwrap ? unwrap.bytes : 0;
+  private static VarHandle responseByteCount() {
+    try {
+      Class<?> type = Class.forName("io.vertx.core.http.impl.Http1xServerResponse");
+      return MethodHandles.privateLookupIn(type, MethodHandles.lookup()).findVarHandle(type, "bytesWritten", long.class);
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      LOG.log(System.Logger.Level.INFO, "server-sent events go through Vert.x's response encoder: this Vert.x "
+        + "version keeps a response's byte count elsewhere (" + e + ")");
+      return null;
+    }
   }
 
   /** A framed chunk on its way through the encoder, which passes on what it does not know. */
@@ -180,19 +165,14 @@ public final class ChunkedBody {
     }
   }
 
-  /** Below the encoder: a framed chunk becomes the bytes it holds, counted. One per connection, on its loop. */
+  /** Below the encoder: a framed chunk becomes the bytes it holds. */
+  @ChannelHandler.Sharable
   static final class Unwrap extends ChannelOutboundHandlerAdapter {
-    private long bytes;
+    static final Unwrap INSTANCE = new Unwrap();
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-      if (msg instanceof Framed framed) {
-        ByteBuf content = framed.content();
-        bytes += content.readableBytes();
-        ctx.write(content, promise);
-      } else {
-        ctx.write(msg, promise);
-      }
+      ctx.write(msg instanceof Framed framed ? framed.content() : msg, promise);
     }
   }
 }

@@ -198,8 +198,8 @@ public final class OpenAiApi implements AutoCloseable {
     JsonObject streamOptions = body.getJsonObject("stream_options");
     boolean includeUsage = streamOptions != null && Boolean.TRUE.equals(streamOptions.getValue("include_usage"));
     StreamObserver observer = Boolean.TRUE.equals(body.getValue("stream"))
-      ? new SseCompletionWriter(ChunkedBody.of(ctx), response, vertx.getOrCreateContext(), keepAlives, id, model, created,
-        includeUsage)
+      ? new SseCompletionWriter(ChunkedBody.of(ctx.request()), response, vertx.getOrCreateContext(), keepAlives, id,
+        model, created, includeUsage)
       : new CompletionAggregator(response, id, model, created);
     StreamRequests.open(gateway, ctx, ticket, body, id, observer, "openai", () -> {
       if (observer instanceof SseCompletionWriter writer) {

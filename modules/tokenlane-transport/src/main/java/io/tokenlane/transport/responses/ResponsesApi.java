@@ -80,8 +80,8 @@ public final class ResponsesApi implements AutoCloseable {
     String id = "resp_" + StreamRequests.newId();
     ResponseObject object = new ResponseObject(id, System.currentTimeMillis() / 1000, request);
     StreamObserver observer = request.stream
-      ? new ResponseEventWriter(ChunkedBody.of(ctx), ctx.response(), vertx.getOrCreateContext(), keepAlives, object,
-        request.chat)
+      ? new ResponseEventWriter(ChunkedBody.of(ctx.request()), ctx.response(), vertx.getOrCreateContext(), keepAlives,
+        object, request.chat)
       : new ResponseAggregator(ctx.response(), object, request.chat);
     StreamRequests.open(gateway, ctx, ticket, request.chat, id, observer, "responses", () -> {
       if (observer instanceof ResponseEventWriter writer) {

@@ -64,7 +64,7 @@ final class SseTransport {
       response.end(reconnectEvent("draining"));
       return;
     }
-    Connection connection = new Connection(response, ChunkedBody.of(ctx));
+    Connection connection = new Connection(response, ChunkedBody.of(ctx.request()));
     heartbeats.add(connection);
     // Handlers before follow(): the whole stream, end included, may be written (and the response ended) in it.
     response.closeHandler(v -> connection.closed());

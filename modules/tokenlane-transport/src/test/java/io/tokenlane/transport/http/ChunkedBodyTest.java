@@ -51,19 +51,13 @@ class ChunkedBodyTest {
 
   @ParameterizedTest(name = "tls={0}")
   @ValueSource(booleans = {false, true})
-  void eachWriteIsOneChunkFramedExactlyAndTheAccessLogCountsIt(boolean tls) throws Exception {
+  void eachWriteIsOneChunkFramedExactlyAndTheResponseCountsIt(boolean tls) throws Exception {
     Promise<Long> counted = Promise.promise();
     Promise<Boolean> framedHere = Promise.promise();
     int port = serve(options(tls, true), ctx -> {
-      ctx.response().setChunked(true).write("head");
-      ChunkedBody body = ChunkedBody.of(ctx);
-      for (int i = 0; i < SIZES.length; i++) {
-        body.write(payload(SIZES[i], i));
-      }
-      framedHere.complete(ctx.request().connection() instanceof VertxConnection conn
-        && conn.channel().pipeline().get(ChunkedBody.HANDLER_NAME) != null);
+      framedHere.complete(writeSizes(ctx));
       ctx.response().end("tail");
-      counted.complete(ChunkedBody.bytesWritten(ctx));
+      counted.complete(ctx.response().bytesWritten());
     });
     List<byte[]> chunks = chunks(get(port, tls));
     assertTrue(framedHere.future().await(10, TimeUnit.SECONDS), "the shortcut was taken");
@@ -76,18 +70,20 @@ class ChunkedBodyTest {
     }
     assertArrayEquals("tail".getBytes(StandardCharsets.US_ASCII), chunks.get(SIZES.length + 1));
     assertEquals(0, chunks.get(SIZES.length + 2).length);
-    assertEquals(total, counted.future().await(10, TimeUnit.SECONDS), "body bytes: Vert.x's and the framed ones");
+    assertEquals(total, counted.future().await(10, TimeUnit.SECONDS), "the response's byte count has the framed ones");
   }
 
   /**
-   * Thousands of writes in one turn of the event loop, within the request's read (so not flushed until it ends):
-   * in plain HTTP they fill the channel's outbound buffer past the response's bound; over TLS they wait in Vert.x's
-   * chunked-write handler ahead of it. Either way each one comes out in its place.
+   * Thousands of writes in one turn of the event loop, within the request's read (so not flushed until it ends): in
+   * plain HTTP they fill the channel's outbound buffer past the response's bound; over TLS they go through Vert.x's
+   * chunked-write handler as well, which queues whatever it cannot pass on. Either way each one comes out in its
+   * place.
    */
   /**
-   * Thousands of writes in one turn of the event loop, within the request's read (so not flushed until it ends):
-   * in plain HTTP they fill the channel's outbound buffer past the response's bound; over TLS they wait in Vert.x's
-   * chunked-write handler ahead of it. Either way each one comes out in its place.
+   * Thousands of writes in one turn of the event loop, within the request's read (so not flushed until it ends): in
+   * plain HTTP they fill the channel's outbound buffer past the response's bound; over TLS they go through Vert.x's
+   * chunked-write handler as well, which queues whatever it cannot pass on. Either way each one comes out in its
+   * place.
    */
   @ParameterizedTest(name = "tls={0}")
   @ValueSource(booleans = {false, true})
@@ -96,7 +92,7 @@ class ChunkedBodyTest {
     Promise<Boolean> queueFilled = Promise.promise();
     int port = serve(options(tls, true), ctx -> {
       ctx.response().setChunked(true).setWriteQueueMaxSize(16 * 1024).write("head");
-      ChunkedBody body = ChunkedBody.of(ctx);
+      ChunkedBody body = ChunkedBody.of(ctx.request());
       boolean full = false;
       for (int i = 0; i < writes; i++) {
         Buffer numbered = Buffer.buffer(String.format("%08d", i) + "x".repeat(992));
@@ -123,17 +119,49 @@ class ChunkedBodyTest {
     }
   }
 
+  /** The next request on the same connection gets a whole response of its own after a framed one. */
+  @Test
+  void aKeptAliveConnectionServesTheNextRequestWholeAfterAFramedResponse() throws Exception {
+    int port = serve(options(false, true), ctx -> {
+      ctx.response().setChunked(true).write("head");
+      ChunkedBody body = ChunkedBody.of(ctx.request());
+      String which = ctx.request().query();
+      for (int i = 0; i < 3; i++) {
+        body.write(Buffer.buffer(which + " event " + i));
+      }
+      ctx.response().end();
+    });
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(30_000);
+      java.io.OutputStream out = socket.getOutputStream();
+      out.write("GET /?first HTTP/1.1\r\nhost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      java.io.InputStream in = socket.getInputStream();
+      java.io.ByteArrayOutputStream first = new java.io.ByteArrayOutputStream();
+      while (!first.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n0\r\n\r\n")) {
+        int b = in.read();
+        assertTrue(b >= 0, "the connection stays open after the first response");
+        first.write(b);
+      }
+      out.write("GET /?second HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      byte[] second = in.readAllBytes();
+      List<byte[]> firstChunks = chunks(first.toByteArray());
+      List<byte[]> secondChunks = chunks(second);
+      assertEquals(5, firstChunks.size());
+      assertEquals(5, secondChunks.size());
+      for (int i = 0; i < 3; i++) {
+        assertEquals("first event " + i, new String(firstChunks.get(i + 1), StandardCharsets.UTF_8));
+        assertEquals("second event " + i, new String(secondChunks.get(i + 1), StandardCharsets.UTF_8));
+      }
+    }
+  }
+
   @Test
   void withoutStrictThreadModeVertxWritesItAllAndTheBodyIsTheSame() throws Exception {
     Promise<Boolean> framedHere = Promise.promise();
     int port = serve(options(false, false), ctx -> {
-      ctx.response().setChunked(true).write("head");
-      ChunkedBody body = ChunkedBody.of(ctx);
-      for (int i = 0; i < SIZES.length; i++) {
-        body.write(payload(SIZES[i], i));
-      }
-      framedHere.complete(ctx.request().connection() instanceof VertxConnection conn
-        && conn.channel().pipeline().get(ChunkedBody.HANDLER_NAME) != null);
+      framedHere.complete(writeSizes(ctx));
       ctx.response().end();
     });
     List<byte[]> chunks = chunks(get(port, false));
@@ -142,6 +170,21 @@ class ChunkedBodyTest {
     for (int i = 0; i < SIZES.length; i++) {
       assertArrayEquals(payload(SIZES[i], i).getBytes(), chunks.get(i + 1));
     }
+  }
+
+  /**
+   * Writes "head" through Vert.x, then one write of each of {@link #SIZES} through a {@link ChunkedBody}.
+   *
+   * @return whether the connection took framed chunks (the unwrapping handler is in its pipeline)
+   */
+  private static boolean writeSizes(RoutingContext ctx) {
+    ctx.response().setChunked(true).write("head");
+    ChunkedBody body = ChunkedBody.of(ctx.request());
+    for (int i = 0; i < SIZES.length; i++) {
+      body.write(payload(SIZES[i], i));
+    }
+    return ctx.request().connection() instanceof VertxConnection conn
+      && conn.channel().pipeline().get(ChunkedBody.HANDLER_NAME) != null;
   }
 
   private HttpServerOptions options(boolean tls, boolean strict) {
