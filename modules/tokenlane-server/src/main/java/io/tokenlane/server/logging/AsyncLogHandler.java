@@ -35,6 +35,8 @@ public final class AsyncLogHandler extends Handler {
   static final long FLUSH_INTERVAL_MS = 50;
 
   private final Queue<String> queue = PlatformDependent.newFixedMpscQueue(CAPACITY);
+  /** Notified by the writer after each round it wrote: what {@link #flush()} waits on. */
+  private final Object written = new Object();
   /** The writer is parked between rounds: a burst may wake it. */
   private volatile boolean sleeping;
   private final AtomicLong dropped = new AtomicLong();
@@ -102,22 +104,36 @@ public final class AsyncLogHandler extends Handler {
           out.write("log: " + lost + " records dropped (the log output was too slow)" + System.lineSeparator());
         }
         out.flush();
+        synchronized (written) {
+          written.notifyAll();
+        }
       }
     } catch (IOException e) {
       reportError("cannot write the log", e, ErrorManager.WRITE_FAILURE);
+    } finally {
+      synchronized (written) {
+        written.notifyAll();
+      }
     }
   }
 
+  /** Wakes the writer and waits (2 s at most) until it has taken everything queued. */
   @Override
   public void flush() {
     LockSupport.unpark(writer);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-    while (!queue.isEmpty() && System.nanoTime() < deadline && writer.isAlive()) {
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
+    synchronized (written) {
+      while (!queue.isEmpty() && writer.isAlive()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        try {
+          written.wait(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
       }
     }
   }
