@@ -17,9 +17,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
+import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 
@@ -45,6 +49,13 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
   private final StreamDirectory directory;
   private final Map<String, HubStreamImpl> streams = new ConcurrentHashMap<>();
   private final Map<String, Future<HubStreamImpl>> mirrors = new ConcurrentHashMap<>();
+  /**
+   * The owned streams that ended, in the order they ended (near enough: streams end on several event loops), so
+   * that making room at the bound takes the longest-ended from the head instead of searching every stream.
+   */
+  private final Queue<HubStreamImpl> endedInOrder = new ConcurrentLinkedQueue<>();
+  /** The owned streams still running: what the detach grace watches, without going through every kept stream. */
+  private final Set<HubStreamImpl> running = ConcurrentHashMap.newKeySet();
   private final long mirrorLingerNanos;
   private final long timerId;
   private final Meters meters;
@@ -74,7 +85,7 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
     });
     meters.gauge(Meters.DETACHED, () -> {
       long detached = 0;
-      for (HubStreamImpl stream : streams.values()) {
+      for (HubStreamImpl stream : running) {
         if (stream.end() == null && stream.detached()) {
           detached++;
         }
@@ -191,11 +202,14 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
     stream.replicateTo(directory.replicator(id));
     stream.appendStart(body.getString("model"));
     streams.put(id, stream);
+    // Before it opens: a stream that ends at once leaves the set as it ends.
+    running.add(stream);
     try {
       stream.started(gateway.open(body, id, ticket.meter(stream),
         new io.tokenlane.core.Gateway.StreamLabels("native", prompt.httpRequestId(), sessionId)));
     } catch (RuntimeException e) {
       streams.remove(id);
+      running.remove(stream);
       throw e;
     }
     return stream;
@@ -276,11 +290,13 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
         LOG.log(System.Logger.Level.WARNING, "stream " + id + " lost its member and cannot run again here: "
           + ticket.cause().getMessage());
         stream.ownerLost();
+        endedInOrder.add(stream);
         directory.ended(id);
         return;
       }
       LOG.log(System.Logger.Level.INFO, "stream " + id + " lost its member: its prompt runs again on this one");
       directory.reserve(stream.sessionId(), id, Integer.MAX_VALUE);
+      running.add(stream);
       stream.promote(directory.replicator(id), this::ended,
         new JsonObject().put("reason", "owner_lost").put("message", "the gateway member that ran this stream is gone;"
           + " the answer starts over from here"));
@@ -350,26 +366,35 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
 
   /**
    * Makes room at the global bound: forgets ended streams nobody follows, before their resume window is over, the
-   * longest ended first, a sixteenth of the bound at a time (so the search runs once per that many new streams).
-   * Not all of them: a stream that ended a moment ago still has a client coming back for its end (a long-poller
-   * between two polls, a client reconnecting), which would otherwise get a 404 instead of the terminal event.
+   * longest ended first, a sixteenth of the bound at a time (so it runs once per that many new streams, and takes
+   * them from the head of {@link #endedInOrder}: no search). Not all of them: a stream that ended a moment ago still
+   * has a client coming back for its end (a long-poller between two polls, a client reconnecting), which would
+   * otherwise get a 404 instead of the terminal event. An ended stream that still has readers goes to the back.
    *
    * @return whether there is room now
    */
   private boolean evictEnded() {
     int batch = Math.max(1, options.getMaxStreams() / 16);
-    // The batch's oldest ends: a heap whose head is the latest end, dropped whenever the heap grows past the batch.
-    PriorityQueue<HubStreamImpl> oldest = new PriorityQueue<>(batch + 1,
-      (a, b) -> Long.signum(b.endedAtNanos() - a.endedAtNanos()));
-    for (HubStreamImpl stream : streams.values()) {
-      if (stream.end() != null && stream.attachedCount() == 0) {
-        oldest.add(stream);
-        if (oldest.size() > batch) {
-          oldest.poll();
+    List<HubStreamImpl> followed = null;
+    int forgotten = 0;
+    HubStreamImpl stream;
+    while (forgotten < batch && (stream = endedInOrder.poll()) != null) {
+      if (streams.get(stream.id()) != stream) {
+        continue;
+      }
+      if (stream.attachedCount() > 0) {
+        if (followed == null) {
+          followed = new ArrayList<>();
         }
+        followed.add(stream);
+      } else {
+        remove(stream);
+        forgotten++;
       }
     }
-    oldest.forEach(this::remove);
+    if (followed != null) {
+      endedInOrder.addAll(followed);
+    }
     return streams.size() < options.getMaxStreams();
   }
 
@@ -380,6 +405,8 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
   }
 
   private void ended(HubStreamImpl stream) {
+    running.remove(stream);
+    endedInOrder.add(stream);
     directory.release(stream.sessionId(), stream.id());
     directory.ended(stream.id());
   }
@@ -388,15 +415,39 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
     long now = System.nanoTime();
     long grace = TimeUnit.MILLISECONDS.toNanos(options.getDetachGraceMs());
     long window = TimeUnit.MILLISECONDS.toNanos(options.getResumeWindowMs());
-    for (HubStreamImpl stream : streams.values()) {
-      if (stream.end() == null) {
-        if (stream.detachedLongerThan(grace, now)) {
-          LOG.log(System.Logger.Level.DEBUG, "stream " + stream.id() + " detached for longer than the grace: cancelling");
-          stream.cancelDetached(grace);
+    for (HubStreamImpl stream : running) {
+      if (stream.end() == null && stream.detachedLongerThan(grace, now)) {
+        LOG.log(System.Logger.Level.DEBUG, "stream " + stream.id() + " detached for longer than the grace: cancelling");
+        stream.cancelDetached(grace);
+      }
+    }
+    // Ended streams past the resume window: the oldest ends, at the head of the end order.
+    List<HubStreamImpl> followed = null;
+    HubStreamImpl oldest;
+    while ((oldest = endedInOrder.peek()) != null && now - oldest.endedAtNanos() > window) {
+      HubStreamImpl stream = endedInOrder.poll();
+      if (stream == null) {
+        break;
+      }
+      if (streams.get(stream.id()) != stream) {
+        continue;
+      }
+      if (now - stream.endedAtNanos() <= window) {
+        // Another loop made room at the bound meanwhile and took the one looked at: this one is younger.
+        endedInOrder.add(stream);
+        break;
+      }
+      if (stream.attachedCount() > 0) {
+        if (followed == null) {
+          followed = new ArrayList<>();
         }
-      } else if (now - stream.endedAtNanos() > window && stream.attachedCount() == 0) {
+        followed.add(stream);
+      } else {
         remove(stream);
       }
+    }
+    if (followed != null) {
+      endedInOrder.addAll(followed);
     }
     for (Map.Entry<String, Future<HubStreamImpl>> entry : mirrors.entrySet()) {
       HubStreamImpl mirror = entry.getValue().result();

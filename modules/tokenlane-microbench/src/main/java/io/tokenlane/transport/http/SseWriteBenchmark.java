@@ -28,8 +28,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One server-sent event written to a client on loopback, socket write included, as the gateway writes a token's
- * batch: through Vert.x's {@code response.write} ({@code vertx}) or framed by {@link ChunkedBody} ({@code framed}).
+ * One server-sent event made and written to a client on loopback, socket write included, as the gateway writes a
+ * token's batch: its bytes appended to a new heap buffer written through Vert.x's {@code response.write}
+ * ({@code vertx}) or framed by {@link ChunkedBody} ({@code framed}, copied into the framed chunk), or appended to a
+ * buffer the body lends, framed where it is ({@code lent}, as {@code SseCompletionWriter} writes).
  * The server is in strict thread mode, as the gateway runs it; the client reads and discards on another event loop.
  * Writes go in runs of {@link #RUN} on the server's event loop, each its own write and flush, as a token is.
  *
@@ -54,10 +56,10 @@ public class SseWriteBenchmark {
     + "\"system_fingerprint\":\"fp_0ba0d124f1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" token\"},"
     + "\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n";
 
-  @Param({"vertx", "framed"})
+  @Param({"vertx", "framed", "lent"})
   public String writer;
 
-  private final Buffer event = Buffer.buffer(EVENT);
+  private final byte[] event = EVENT.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   private final AtomicLong received = new AtomicLong();
   private volatile long awaited = Long.MAX_VALUE;
   private final CompletableFuture<Void> reached = new CompletableFuture<>();
@@ -118,13 +120,13 @@ public class SseWriteBenchmark {
   @OperationsPerInvocation(RUN)
   public void writeEvent() {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    boolean framed = "framed".equals(writer);
+    int how = "vertx".equals(writer) ? 0 : "framed".equals(writer) ? 1 : 2;
     context.runOnContext(v -> {
       for (int i = 0; i < RUN; i++) {
-        if (framed) {
-          body.write(event);
-        } else {
-          response.write(event);
+        switch (how) {
+          case 0 -> response.write(Buffer.buffer(event.length).appendBytes(event));
+          case 1 -> body.write(Buffer.buffer(event.length).appendBytes(event));
+          default -> body.write(body.buffer(event.length).appendBytes(event));
         }
       }
       if (response.writeQueueFull()) {

@@ -7,11 +7,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Both writers of the benchmark put the same bytes on the wire: one chunk per event. No timing here. */
+/** Every writer of the benchmark puts the same bytes on the wire: one chunk per event. No timing here. */
 class SseWriteBenchmarkTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"vertx", "framed"})
+  @ValueSource(strings = {"vertx", "framed", "lent"})
   void eachWriteReachesTheClientAsOneChunkOfTheEvent(String writer) throws Exception {
     SseWriteBenchmark benchmark = new SseWriteBenchmark();
     benchmark.writer = writer;

@@ -41,14 +41,15 @@ public abstract class EventStreamWriter implements StreamObserver, KeepAlives.Me
   }
 
   /**
-   * The buffer of the batch being written.
+   * The buffer of the batch being written: once the head is out, pooled memory the body writes framed where it is
+   * ({@link ChunkedBody#buffer(int)}).
    *
    * @param sizeHint bytes about to be appended
    * @return the buffer
    */
   protected final Buffer pending(int sizeHint) {
     if (pending == null) {
-      pending = Buffer.buffer(Math.max(sizeHint, 256));
+      pending = body.buffer(Math.max(sizeHint, 256));
     }
     return pending;
   }
@@ -67,16 +68,29 @@ public abstract class EventStreamWriter implements StreamObserver, KeepAlives.Me
   public final void flush() {
     Buffer batch = pending;
     pending = null;
-    if (batch != null && !response.closed()) {
-      start();
-      lastWriteNanos = System.nanoTime();
-      body.write(batch);
+    if (batch == null) {
+      return;
     }
+    if (response.closed()) {
+      body.release(batch);
+      return;
+    }
+    start();
+    lastWriteNanos = System.nanoTime();
+    body.write(batch);
   }
 
   @Override
   public final void onEnd(StreamEnd end) {
     keepAlives.remove(this);
+    if (response.closed() || response.ended() || end.reason() == StreamEnd.Reason.CANCELLED) {
+      // Nothing more goes out: the batch's memory goes back.
+      Buffer dropped = pending;
+      pending = null;
+      if (dropped != null) {
+        body.release(dropped);
+      }
+    }
     if (response.closed() || response.ended()) {
       return;
     }
@@ -99,7 +113,7 @@ public abstract class EventStreamWriter implements StreamObserver, KeepAlives.Me
     Buffer last = pending == null ? Buffer.buffer() : pending;
     pending = null;
     start();
-    response.end(last);
+    body.end(last);
   }
 
   /**

@@ -156,11 +156,15 @@ final class SseCompletionWriter implements StreamObserver, KeepAlives.Member {
   public void onEnd(StreamEnd end) {
     keepAlives.remove(this);
     if (response.closed() || response.ended()) {
+      dropPending();
       return;
     }
     switch (end.reason()) {
       case ERROR -> endWithError(end);
-      case CANCELLED -> response.reset();
+      case CANCELLED -> {
+        dropPending();
+        response.reset();
+      }
       default -> endNormally(end);
     }
   }
@@ -174,7 +178,7 @@ final class SseCompletionWriter implements StreamObserver, KeepAlives.Member {
     Buffer last = pending(DONE.length()).appendBuffer(DONE);
     pending = null;
     start();
-    response.end(last);
+    body.end(last);
   }
 
   private void endWithError(StreamEnd end) {
@@ -188,7 +192,7 @@ final class SseCompletionWriter implements StreamObserver, KeepAlives.Member {
     Buffer last = pending(256).appendString("data: " + OpenAiErrors.body(end.error()).encode() + "\n\n");
     pending = null;
     start();
-    response.end(last);
+    body.end(last);
   }
 
   /** The usage chunk, when the client asked for usage and the upstream's own did not go out already. */
@@ -219,11 +223,21 @@ final class SseCompletionWriter implements StreamObserver, KeepAlives.Member {
     response.drainHandler(handler);
   }
 
+  /** The batch being built: once the head is out, pooled memory the body writes framed where it is. */
   private Buffer pending(int sizeHint) {
     if (pending == null) {
-      pending = Buffer.buffer(Math.max(sizeHint, 64));
+      pending = body.buffer(Math.max(sizeHint, 64));
     }
     return pending;
+  }
+
+  /** The batch will not be written (the client went away, or the stream was reset): its memory goes back. */
+  private void dropPending() {
+    Buffer dropped = pending;
+    if (dropped != null) {
+      pending = null;
+      body.release(dropped);
+    }
   }
 
   /** Before the first event the gateway writes itself: the role chunk, as OpenAI's first chunk. */
@@ -236,6 +250,7 @@ final class SseCompletionWriter implements StreamObserver, KeepAlives.Member {
 
   private void write(Buffer batch) {
     if (response.closed()) {
+      body.release(batch);
       return;
     }
     start();

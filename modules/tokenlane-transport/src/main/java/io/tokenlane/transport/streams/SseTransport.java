@@ -120,12 +120,13 @@ final class SseTransport {
         return;
       }
       byte[] json = event.encoded();
-      Buffer frame = Buffer.buffer(json.length + 32).appendBytes(ID).appendString(Long.toString(event.seq()))
+      // Made in the chunk the body writes (pooled, framed where it is): the event's bytes are copied once.
+      Buffer frame = body.buffer(json.length + 32).appendBytes(ID).appendString(Long.toString(event.seq()))
         .appendBytes(DATA).appendBytes(json).appendBytes(EVENT_END);
       if (event.isEnd()) {
         done = true;
         heartbeats.remove(this);
-        response.end(frame);
+        body.end(frame);
       } else {
         body.write(frame);
       }

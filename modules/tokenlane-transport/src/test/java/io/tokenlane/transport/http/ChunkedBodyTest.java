@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.ByteBuf;
+import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.buffer.impl.BufferImpl;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.core.net.impl.VertxConnection;
@@ -79,12 +82,6 @@ class ChunkedBodyTest {
    * chunked-write handler as well, which queues whatever it cannot pass on. Either way each one comes out in its
    * place.
    */
-  /**
-   * Thousands of writes in one turn of the event loop, within the request's read (so not flushed until it ends): in
-   * plain HTTP they fill the channel's outbound buffer past the response's bound; over TLS they go through Vert.x's
-   * chunked-write handler as well, which queues whatever it cannot pass on. Either way each one comes out in its
-   * place.
-   */
   @ParameterizedTest(name = "tls={0}")
   @ValueSource(booleans = {false, true})
   void framedChunksKeepTheirPlaceAmongVertxWritesQueuedAtOnce(boolean tls) throws Exception {
@@ -117,6 +114,84 @@ class ChunkedBodyTest {
       assertEquals(String.format("%08d", i), chunk.substring(0, 8), "write " + i + " in its place");
       assertEquals(1000, chunk.length());
     }
+  }
+
+  /**
+   * Buffers lent by the body are filled where the chunk is framed (each grows past its size hint here), written and
+   * ended with: the same exact framing, pooled direct memory that goes back once written, and one lent at a time.
+   */
+  @ParameterizedTest(name = "tls={0}")
+  @ValueSource(booleans = {false, true})
+  void lentBuffersAreFramedWhereTheyAreAndGoBackOnceWritten(boolean tls) throws Exception {
+    List<ByteBuf> lent = new ArrayList<>();
+    Promise<Context> context = Promise.promise();
+    Promise<Boolean> secondOnHeap = Promise.promise();
+    Promise<Long> counted = Promise.promise();
+    int port = serve(options(tls, true), ctx -> {
+      unpooled(ctx);
+      ctx.response().setChunked(true).write("head");
+      ChunkedBody body = ChunkedBody.of(ctx.request());
+      for (int i = 0; i < SIZES.length; i++) {
+        Buffer buffer = body.buffer(16);
+        if (i == 0) {
+          secondOnHeap.complete(!((BufferImpl) body.buffer(16)).byteBuf().isDirect());
+        }
+        lent.add(((BufferImpl) buffer).byteBuf());
+        body.write(buffer.appendBuffer(payload(SIZES[i], i)));
+      }
+      Buffer last = body.buffer(4);
+      lent.add(((BufferImpl) last).byteBuf());
+      body.end(last.appendString("tail"));
+      counted.complete(ctx.response().bytesWritten());
+      context.complete(vertx.getOrCreateContext());
+    });
+    List<byte[]> chunks = chunks(get(port, tls));
+    assertEquals(SIZES.length + 3, chunks.size(), "head, one chunk per write, tail, the last chunk");
+    long total = 8;
+    for (int i = 0; i < SIZES.length; i++) {
+      assertArrayEquals(payload(SIZES[i], i).getBytes(), chunks.get(i + 1), "chunk " + i + " of " + SIZES[i] + " bytes");
+      total += SIZES[i];
+    }
+    assertArrayEquals("tail".getBytes(StandardCharsets.US_ASCII), chunks.get(SIZES.length + 1));
+    assertEquals(0, chunks.get(SIZES.length + 2).length);
+    assertEquals(total, counted.future().await(10, TimeUnit.SECONDS), "the response's byte count has the lent ones");
+    assertTrue(secondOnHeap.future().await(10, TimeUnit.SECONDS), "a second buffer while one is out is the heap's");
+    // Asked on the connection's event loop, after everything it wrote reached the client.
+    Promise<List<Integer>> refCounts = Promise.promise();
+    context.future().await(10, TimeUnit.SECONDS).runOnContext(v -> refCounts.complete(lent.stream()
+      .map(buf -> buf.isDirect() ? buf.refCnt() : -1).toList()));
+    assertEquals(java.util.Collections.nCopies(SIZES.length + 1, 0), refCounts.future().await(10, TimeUnit.SECONDS),
+      "every lent buffer was direct and went back to the pool");
+  }
+
+  /** A lent buffer that is not written, or that can no longer be, goes back; before the head nothing is lent. */
+  @Test
+  void lentBuffersThatAreNotWrittenGoBack() throws Exception {
+    Promise<List<Object>> seen = Promise.promise();
+    int port = serve(options(false, true), ctx -> {
+      List<Object> facts = new ArrayList<>();
+      unpooled(ctx);
+      ChunkedBody body = ChunkedBody.of(ctx.request());
+      ctx.response().setChunked(true);
+      facts.add(((BufferImpl) body.buffer(64)).byteBuf().isDirect());
+      ctx.response().write("head");
+      Buffer dropped = body.buffer(64).appendString("never sent");
+      body.release(dropped);
+      facts.add(((BufferImpl) dropped).byteBuf().refCnt());
+      Buffer late = body.buffer(64).appendString("too late");
+      ctx.response().end("tail");
+      try {
+        body.write(late);
+        facts.add("written");
+      } catch (IllegalStateException e) {
+        facts.add("refused");
+      }
+      facts.add(((BufferImpl) late).byteBuf().refCnt());
+      seen.complete(facts);
+    });
+    List<byte[]> chunks = chunks(get(port, false));
+    assertEquals(List.of(false, 0, "refused", 0), seen.future().await(10, TimeUnit.SECONDS));
+    assertEquals(List.of("head", "tail", ""), chunks.stream().map(c -> new String(c, StandardCharsets.UTF_8)).toList());
   }
 
   /** The next request on the same connection gets a whole response of its own after a framed one. */
@@ -170,6 +245,15 @@ class ChunkedBodyTest {
     for (int i = 0; i < SIZES.length; i++) {
       assertArrayEquals(payload(SIZES[i], i).getBytes(), chunks.get(i + 1));
     }
+  }
+
+  /**
+   * The connection allocates from an unpooled allocator: the same code path, and a released buffer stays as it was
+   * left (a pooled one goes back to be reused), so that a test can read its count after the write.
+   */
+  private static void unpooled(RoutingContext ctx) {
+    ((VertxConnection) ctx.request().connection()).channel().config()
+      .setAllocator(new io.netty.buffer.UnpooledByteBufAllocator(true));
   }
 
   /**
