@@ -383,19 +383,27 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
         continue;
       }
       if (stream.attachedCount() > 0) {
-        if (followed == null) {
-          followed = new ArrayList<>();
-        }
-        followed.add(stream);
+        followed = withFollowed(followed, stream);
       } else {
         remove(stream);
         forgotten++;
       }
     }
+    requeue(followed);
+    return streams.size() < options.getMaxStreams();
+  }
+
+  private static List<HubStreamImpl> withFollowed(List<HubStreamImpl> followed, HubStreamImpl stream) {
+    List<HubStreamImpl> list = followed == null ? new ArrayList<>() : followed;
+    list.add(stream);
+    return list;
+  }
+
+  /** Ended streams that still have readers, taken from the head of the end order: to its back. */
+  private void requeue(List<HubStreamImpl> followed) {
     if (followed != null) {
       endedInOrder.addAll(followed);
     }
-    return streams.size() < options.getMaxStreams();
   }
 
   private void remove(HubStreamImpl stream) {
@@ -438,17 +446,12 @@ public final class LocalStreamHub implements StreamHub, StreamDirectory.OwnedStr
         break;
       }
       if (stream.attachedCount() > 0) {
-        if (followed == null) {
-          followed = new ArrayList<>();
-        }
-        followed.add(stream);
+        followed = withFollowed(followed, stream);
       } else {
         remove(stream);
       }
     }
-    if (followed != null) {
-      endedInOrder.addAll(followed);
-    }
+    requeue(followed);
     for (Map.Entry<String, Future<HubStreamImpl>> entry : mirrors.entrySet()) {
       HubStreamImpl mirror = entry.getValue().result();
       if (mirror != null && mirror.detachedLongerThan(mirrorLingerNanos, now)

@@ -117,6 +117,32 @@ public final class ChunkedBody {
   }
 
   /**
+   * Whether the client is gone, in which case {@code data} is {@linkplain #release(Buffer) given back}: nothing more
+   * can be written.
+   *
+   * @param data the batch about to be written
+   * @return {@code true} if the response is closed and {@code data} was dropped
+   */
+  public boolean releaseIfClosed(Buffer data) {
+    if (response.closed()) {
+      release(data);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Sets the head of a server-sent event stream, once: chunked, {@code text/event-stream}, no caching or
+   * transformation by proxies, no buffering by nginx.
+   */
+  public void eventStreamHead() {
+    response.setChunked(true)
+      .putHeader("content-type", "text/event-stream; charset=utf-8")
+      .putHeader("cache-control", "no-cache, no-transform")
+      .putHeader("x-accel-buffering", "no");
+  }
+
+  /**
    * Writes {@code data} as the next chunk of the body. Called on the connection's event loop (elsewhere it goes
    * through Vert.x).
    *

@@ -71,8 +71,7 @@ public abstract class EventStreamWriter implements StreamObserver, KeepAlives.Me
     if (batch == null) {
       return;
     }
-    if (response.closed()) {
-      body.release(batch);
+    if (body.releaseIfClosed(batch)) {
       return;
     }
     start();
@@ -156,9 +155,6 @@ public abstract class EventStreamWriter implements StreamObserver, KeepAlives.Me
       return;
     }
     started = true;
-    response.setChunked(true)
-      .putHeader("content-type", "text/event-stream; charset=utf-8")
-      .putHeader("cache-control", "no-cache, no-transform")
-      .putHeader("x-accel-buffering", "no");
+    body.eventStreamHead();
   }
 }

@@ -249,8 +249,7 @@ final class SseCompletionWriter implements StreamObserver, KeepAlives.Member {
   }
 
   private void write(Buffer batch) {
-    if (response.closed()) {
-      body.release(batch);
+    if (body.releaseIfClosed(batch)) {
       return;
     }
     start();
@@ -263,10 +262,7 @@ final class SseCompletionWriter implements StreamObserver, KeepAlives.Member {
       return;
     }
     started = true;
-    response.setChunked(true)
-      .putHeader("content-type", "text/event-stream; charset=utf-8")
-      .putHeader("cache-control", "no-cache, no-transform")
-      .putHeader("x-accel-buffering", "no");
+    body.eventStreamHead();
   }
 
   private JsonObject chunkHeader() {

@@ -54,17 +54,15 @@ final class SseTransport {
     }
     // Before the head is written: a refusal must still be a JSON error.
     stream.checkRoomForReader();
-    response.setChunked(true)
-      .putHeader("content-type", "text/event-stream; charset=utf-8")
-      .putHeader("cache-control", "no-cache, no-transform")
-      .putHeader("x-accel-buffering", "no");
+    ChunkedBody body = ChunkedBody.of(ctx.request());
+    body.eventStreamHead();
     JsonObject ready = new JsonObject().put("type", "ready").put("streamId", stream.id()).put("lastSeq", cursor);
     response.write("retry: " + RETRY_MS + "\n\nevent: ready\ndata: " + ready.encode() + "\n\n");
     if (api.draining()) {
       response.end(reconnectEvent("draining"));
       return;
     }
-    Connection connection = new Connection(response, ChunkedBody.of(ctx.request()));
+    Connection connection = new Connection(response, body);
     heartbeats.add(connection);
     // Handlers before follow(): the whole stream, end included, may be written (and the response ended) in it.
     response.closeHandler(v -> connection.closed());

@@ -64,15 +64,7 @@ class ChunkedBodyTest {
     });
     List<byte[]> chunks = chunks(get(port, tls));
     assertTrue(framedHere.future().await(10, TimeUnit.SECONDS), "the shortcut was taken");
-    assertEquals(SIZES.length + 3, chunks.size(), "head, one chunk per write, tail, the last chunk");
-    assertArrayEquals("head".getBytes(StandardCharsets.US_ASCII), chunks.get(0));
-    long total = 8;
-    for (int i = 0; i < SIZES.length; i++) {
-      assertArrayEquals(payload(SIZES[i], i).getBytes(), chunks.get(i + 1), "chunk " + i + " of " + SIZES[i] + " bytes");
-      total += SIZES[i];
-    }
-    assertArrayEquals("tail".getBytes(StandardCharsets.US_ASCII), chunks.get(SIZES.length + 1));
-    assertEquals(0, chunks.get(SIZES.length + 2).length);
+    long total = assertHeadSizesTail(chunks);
     assertEquals(total, counted.future().await(10, TimeUnit.SECONDS), "the response's byte count has the framed ones");
   }
 
@@ -146,14 +138,7 @@ class ChunkedBodyTest {
       context.complete(vertx.getOrCreateContext());
     });
     List<byte[]> chunks = chunks(get(port, tls));
-    assertEquals(SIZES.length + 3, chunks.size(), "head, one chunk per write, tail, the last chunk");
-    long total = 8;
-    for (int i = 0; i < SIZES.length; i++) {
-      assertArrayEquals(payload(SIZES[i], i).getBytes(), chunks.get(i + 1), "chunk " + i + " of " + SIZES[i] + " bytes");
-      total += SIZES[i];
-    }
-    assertArrayEquals("tail".getBytes(StandardCharsets.US_ASCII), chunks.get(SIZES.length + 1));
-    assertEquals(0, chunks.get(SIZES.length + 2).length);
+    long total = assertHeadSizesTail(chunks);
     assertEquals(total, counted.future().await(10, TimeUnit.SECONDS), "the response's byte count has the lent ones");
     assertTrue(secondOnHeap.future().await(10, TimeUnit.SECONDS), "a second buffer while one is out is the heap's");
     // Asked on the connection's event loop, after everything it wrote reached the client.
@@ -352,5 +337,23 @@ class ChunkedBodyTest {
         return chunks;
       }
     }
+  }
+
+  /**
+   * Asserts the body written by the tests above: "head", one chunk of each of {@link #SIZES}, "tail", the last chunk.
+   *
+   * @return the data bytes in it
+   */
+  private static long assertHeadSizesTail(List<byte[]> chunks) {
+    assertEquals(SIZES.length + 3, chunks.size(), "head, one chunk per write, tail, the last chunk");
+    assertArrayEquals("head".getBytes(StandardCharsets.US_ASCII), chunks.get(0));
+    long total = 8;
+    for (int i = 0; i < SIZES.length; i++) {
+      assertArrayEquals(payload(SIZES[i], i).getBytes(), chunks.get(i + 1), "chunk " + i + " of " + SIZES[i] + " bytes");
+      total += SIZES[i];
+    }
+    assertArrayEquals("tail".getBytes(StandardCharsets.US_ASCII), chunks.get(SIZES.length + 1));
+    assertEquals(0, chunks.get(SIZES.length + 2).length);
+    return total;
   }
 }
