@@ -45,7 +45,9 @@ final class SteadyState {
 
   static void section(Md md, RunResult run) {
     md.heading(2, "Steady state: warm-up and the JIT compilers");
-    md.paragraph(String.format(Locale.ROOT, "Before its measurements each path runs closed-loop rounds of %.1f s, "
+    md.paragraph(String.format(Locale.ROOT, "Before its measurements each path opens as many connections as its "
+        + "largest level at once (opening hundreds of connections recompiles the read path the tokens take: done in "
+        + "the warm-up, not in the first measured window), then runs closed-loop rounds of %.1f s, "
         + "cycling through the intervals it is measured at, until in the last round of each every JVM on the path "
         + "(the gateway, the fake upstream, the load generator) spent at most %s of its CPU (or one 10 ms clock "
         + "tick) in its JIT compiler threads (`C1/C2 CompilerThre` in `/proc/PID/task/*/comm`, CPU from "
