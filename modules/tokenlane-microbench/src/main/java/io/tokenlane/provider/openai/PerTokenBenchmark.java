@@ -1,5 +1,10 @@
 package io.tokenlane.provider.openai;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.vertx.core.internal.buffer.BufferInternal;
+
 import io.tokenlane.core.stream.JsonText;
 import io.tokenlane.core.stream.StreamEvent;
 import io.tokenlane.spi.FinishReason;
@@ -58,6 +63,8 @@ public class PerTokenBenchmark {
     + "\"chat.completion.chunk\",\"created\":1733500000,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":null,"
     + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"").getBytes(StandardCharsets.UTF_8);
   private final byte[] textSuffix = "\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n".getBytes(StandardCharsets.UTF_8);
+  private final ByteBuf scratch = Unpooled.buffer(512);
+  private final Buffer scratchView = BufferInternal.buffer(scratch);
   private LastChunk sink;
   private SseParser parser;
   private long seq;
@@ -131,6 +138,34 @@ public class PerTokenBenchmark {
     OpenAiChunk chunk = read();
     Buffer out = Buffer.buffer(chunk.rewrittenLengthHint(gatewayId.length, publicModel.length) + 8).appendBytes(DATA);
     return chunk.appendRewritten(out, gatewayId, publicModel).appendBytes(EVENT_END);
+  }
+
+  /**
+   * {@link #openAiPassThrough()} appended piece by piece into pooled direct memory, as into a chunk that
+   * {@code ChunkedBody.buffer} lends: Netty's pooled direct buffers copy each piece through a NIO view.
+   */
+  @Benchmark
+  public int openAiPassThroughIntoPooledDirect() {
+    OpenAiChunk chunk = read();
+    ByteBuf direct = ByteBufAllocator.DEFAULT.directBuffer(chunk.rewrittenLengthHint(gatewayId.length,
+      publicModel.length) + 8);
+    Buffer out = BufferInternal.buffer(direct).appendBytes(DATA);
+    int length = chunk.appendRewritten(out, gatewayId, publicModel).appendBytes(EVENT_END).length();
+    direct.release();
+    return length;
+  }
+
+  /** The same, assembled in a reused heap buffer first and copied into the pooled direct memory at once. */
+  @Benchmark
+  public int openAiPassThroughViaHeapScratch() {
+    OpenAiChunk chunk = read();
+    scratch.clear();
+    chunk.appendRewritten(scratchView.appendBytes(DATA), gatewayId, publicModel).appendBytes(EVENT_END);
+    ByteBuf direct = ByteBufAllocator.DEFAULT.directBuffer(scratch.readableBytes());
+    Buffer out = BufferInternal.buffer(direct).appendBuffer(scratchView);
+    int length = out.length();
+    direct.release();
+    return length;
   }
 
   /** OpenAI upstream to a native client: the escaped text becomes one event, encoded once, framed for SSE. */

@@ -23,6 +23,8 @@ class PerTokenBenchmarkTest {
     JsonObject expected = new JsonObject(PerTokenBenchmark.CHUNK)
       .put("id", "chatcmpl-6f1c2a9be0d44b1f8a3e5c7d9b0a1c2e").put("model", "gpt-4o-mini");
     assertEquals(expected, new JsonObject(passThrough.substring(6, passThrough.length() - 2)));
+    assertEquals(passThrough.length(), benchmark.openAiPassThroughIntoPooledDirect(), "the same bytes, in direct memory");
+    assertEquals(passThrough.length(), benchmark.openAiPassThroughViaHeapScratch(), "the same bytes, copied at once");
     String sse = benchmark.nativeEventOverSse().toString();
     JsonObject event = new JsonObject(sse.substring(sse.indexOf("data: ") + 6, sse.length() - 2));
     assertEquals(" token", event.getString("text"));
@@ -38,7 +40,7 @@ class PerTokenBenchmarkTest {
       .forks(0).warmupIterations(0).measurementIterations(1).measurementTime(TimeValue.milliseconds(50))
       .shouldFailOnError(true).build();
     Collection<RunResult> results = new Runner(options).run();
-    assertEquals(3, results.size());
+    assertEquals(5, results.size());
     for (RunResult result : results) {
       assertFalse(Double.isNaN(result.getPrimaryResult().getScore()), result.getParams().getBenchmark());
     }
