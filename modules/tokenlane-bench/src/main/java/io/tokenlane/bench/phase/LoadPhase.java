@@ -74,7 +74,7 @@ final class LoadPhase {
    * Clients start spread over one stream's length, so that the window sees a steady state and not a wave of
    * streams starting together.
    */
-  private static Duration ramp(PhaseContext ctx, long intervalMs) {
+  static Duration ramp(PhaseContext ctx, long intervalMs) {
     return intervalMs > 0 ? ctx.plan.streamLength(intervalMs).plusMillis(100) : Duration.ofMillis(300);
   }
 }

@@ -20,6 +20,7 @@ public final class PathReport {
   CancelFigures cancel;
   HeapAfterLoad heapAfterLoad;
   JfrProfile profile;
+  PerfFigures perf;
   String profileWhat;
 
   public PathReport(BenchPath path) {
@@ -83,6 +84,11 @@ public final class PathReport {
   /** @return the gateway's CPU profile, or {@code null} */
   public JfrProfile profile() {
     return profile;
+  }
+
+  /** @return the target's {@code perf} profile at the headline's level and interval, or {@code null} */
+  public PerfFigures perf() {
+    return perf;
   }
 
   /** @return during what the profile was recorded */

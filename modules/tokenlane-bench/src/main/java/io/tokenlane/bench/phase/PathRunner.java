@@ -4,13 +4,15 @@ import io.tokenlane.bench.BenchPath;
 import io.tokenlane.bench.BenchPlan;
 import io.tokenlane.bench.Console;
 import io.tokenlane.bench.load.LoadGenerator;
+import io.tokenlane.bench.proc.PerfProfile;
 import io.tokenlane.bench.target.Targets;
 import java.nio.file.Path;
 
 /**
  * Measures one path: its upstream and target from the stage, a warm-up until the JIT is done, a closed loop per
- * token interval and concurrency level, cancel, a profile of the gateway, then memory (on a fresh target process in
- * full runs). A phase that fails ends the path with what it had.
+ * token interval and concurrency level, cancel, a {@code perf} profile of the target (where perf runs), a JFR profile
+ * of the gateway, then memory (on a fresh target process in full runs). A phase that fails ends the path with what it
+ * had.
  */
 public final class PathRunner {
 
@@ -64,6 +66,10 @@ public final class PathRunner {
       }
       phase = "cancel";
       report.cancel = CancelPhase.run(ctx);
+      if (plan.profile() && path.hop() != BenchPath.Hop.DIRECT && PerfProfile.available()) {
+        phase = "perf profile";
+        PerfPhase.run(ctx, report);
+      }
       if (profile && ctx.target.jvmPid() > 0) {
         phase = "profile";
         ProfilePhase.run(ctx, report);

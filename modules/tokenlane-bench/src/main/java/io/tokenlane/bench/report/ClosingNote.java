@@ -21,7 +21,8 @@ final class ClosingNote {
     if (!Double.isNaN(openAi)) {
       findings.add(String.format(Locale.ROOT, "CPU: a token through Tokenlane's OpenAI API costs the gateway %s "
           + "(%s nginx's %s) at %s. %s", Fmt.micros(openAi), Fmt.ratio(openAi / nginx), Fmt.micros(nginx),
-        run.referenceCell(), GoalText.profiles(run, List.of(BenchPath.TOKENLANE_OPENAI))));
+        run.referenceCell(), GoalText.profiles(run, List.of(BenchPath.TOKENLANE_OPENAI))
+          + PerfSection.gap(run, BenchPath.TOKENLANE_OPENAI, BenchPath.NGINX)));
     }
     int level = run.plan().largestLevel();
     long interval = run.plan().referenceInterval();

@@ -84,7 +84,8 @@ final class Goals {
       + (ratio <= 1 ? " (moonshot met)" : "") + saturatedRatio(run);
     Verdict verdict = ratio <= CPU_VS_NGINX ? Verdict.MET : Verdict.MISSED;
     return new Goal(target, standing, verdict, verdict == Verdict.MET ? ""
-      : GoalText.profiles(run, List.of(BenchPath.TOKENLANE_OPENAI)));
+      : GoalText.profiles(run, List.of(BenchPath.TOKENLANE_OPENAI))
+        + PerfSection.gap(run, BenchPath.TOKENLANE_OPENAI, BenchPath.NGINX));
   }
 
   /** The same ratio at 0 ms, where batching can change it: one more view of the cost, not the target's. */

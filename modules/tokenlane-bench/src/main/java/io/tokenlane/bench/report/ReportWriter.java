@@ -153,7 +153,8 @@ public final class ReportWriter {
     List<String> whys = goals.stream().filter(goal -> !goal.why().isBlank())
       .map(goal -> "- **" + goal.target() + "**: " + goal.why().strip()).toList();
     if (!whys.isEmpty()) {
-      md.paragraph("Why the misses (profiles by method are in *Where the gateway's CPU goes* below):");
+      md.paragraph("Why the misses (profiles by method are in *Where the CPU goes, kernel included (perf)* and"
+        + " *Where the gateway's CPU goes* below):");
       whys.forEach(md::line);
       md.line("");
     }

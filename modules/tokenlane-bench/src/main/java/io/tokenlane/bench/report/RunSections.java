@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The report's sections about the run itself: the upstream alone, the profile, failures, method, machine, the end. */
+/**
+ * The report's sections about the run itself: the upstream alone, the profiles (perf, JFR), failures, method, machine,
+ * the end.
+ */
 final class RunSections {
 
   private RunSections() {
@@ -18,6 +21,7 @@ final class RunSections {
 
   static void write(Md md, RunResult run) {
     upstreamAlone(md, run);
+    PerfSection.write(md, run);
     profiles(md, run);
     failures(md, run);
     method(md, run);
@@ -70,8 +74,9 @@ final class RunSections {
     }
     md.heading(2, "Where the gateway's CPU goes");
     md.paragraph("JFR execution samples (`jcmd JFR.start settings=profile`) of the gateway's JVM after its "
-      + "measurements, one recording per transport, once the code JFR deoptimizes has recompiled (async-profiler is "
-      + "not available here). Samples are attributed to the "
+      + "measurements, one recording per transport, once the code JFR deoptimizes has recompiled. JFR samples Java "
+      + "code only, with its stack: the kernel, the compiler and collector threads are not in it (the perf section "
+      + "above has them), and what it gives a method inlined into another is approximate. Samples are attributed to the "
       + "first frame from the top of the stack that belongs to a known area (JDK frames are attributed to their caller, "
       + "except socket I/O); then to the innermost Tokenlane method on the stack (which of our code caused the work); "
       + "then the hottest methods by self samples.");
