@@ -55,18 +55,23 @@ public record PerfProfile(long samples, int frequency, List<Part> parts, List<Pa
   public record Part(String name, long samples) {
   }
 
-  /** Kernel functions that tell a system call's kind: epoll, send, receive (in that order). */
-  private static final Pattern[][] KERNEL_CALLS = {
-    {Pattern.compile("^(?:do_epoll_wait|do_epoll_pwait|ep_poll|__x64_sys_epoll|do_sys_poll|do_select)")},
-    {Pattern.compile("^(?:__x64_sys_(?:send|write)|__sys_send|do_writev|vfs_write|sock_write_iter|tcp_sendmsg)")},
-    {Pattern.compile("^(?:__x64_sys_(?:recv|read)|__sys_recv|do_readv|vfs_read|sock_read_iter|tcp_recvmsg)")},
-  };
-  /** libc's wrappers, by the same kinds. */
-  private static final Pattern[][] WRAPPERS = {
-    {Pattern.compile("epoll|poll|select")},
-    {Pattern.compile("send|write")},
-    {Pattern.compile("recv|read")},
-  };
+  /**
+   * The kinds of system call the kernel's part is split by: the kernel functions that tell one (kernels inline the
+   * {@code __x64_sys_*} entries differently), and the libc wrappers that make one.
+   */
+  private record CallKind(String part, Pattern kernel, Pattern wrapper) {
+  }
+
+  private static final List<CallKind> CALL_KINDS = List.of(
+    new CallKind(KERNEL_EPOLL,
+      Pattern.compile("^(?:do_epoll_wait|do_epoll_pwait|ep_poll|__x64_sys_epoll|do_sys_poll|do_select)"),
+      Pattern.compile("epoll|poll|select")),
+    new CallKind(KERNEL_SEND,
+      Pattern.compile("^(?:__x64_sys_(?:send|write)|__sys_send|do_writev|vfs_write|sock_write_iter|tcp_sendmsg)"),
+      Pattern.compile("send|write")),
+    new CallKind(KERNEL_RECEIVE,
+      Pattern.compile("^(?:__x64_sys_(?:recv|read)|__sys_recv|do_readv|vfs_read|sock_read_iter|tcp_recvmsg)"),
+      Pattern.compile("recv|read")));
   /** A Java method in a perf map: {@code RETURN_TYPE package.Class.method(ARGS)}; lambdas' classes have a slash. */
   private static final Pattern METHOD = Pattern.compile("([\\w$]+(?:[./][\\w$]+)+)\\(");
   private static final Pattern HIDDEN_CLASS = Pattern.compile("\\$\\$Lambda\\$\\d+/0x[0-9a-f]+");
@@ -275,13 +280,13 @@ public record PerfProfile(long samples, int frequency, List<Part> parts, List<Pa
     for (int i = user - 1; i >= 0; i--) {
       String function = frames.get(i)[0];
       inCall |= function.startsWith("entry_SYSCALL") || function.equals("do_syscall_64");
-      String part = callPart(KERNEL_CALLS, function);
+      String part = callPart(function, true);
       if (part != null) {
         return part;
       }
     }
     if (user < frames.size()) {
-      String part = callPart(WRAPPERS, frames.get(user)[0]);
+      String part = callPart(frames.get(user)[0], false);
       if (part != null) {
         return part;
       }
@@ -289,18 +294,17 @@ public record PerfProfile(long samples, int frequency, List<Part> parts, List<Pa
     return inCall ? KERNEL_OTHER_CALLS : KERNEL_NO_CALL;
   }
 
-  private static String callPart(Pattern[][] patterns, String function) {
-    String[] parts = {KERNEL_EPOLL, KERNEL_SEND, KERNEL_RECEIVE};
-    for (int i = 0; i < parts.length; i++) {
-      if (patterns[i][0].matcher(function).find()) {
-        return parts[i];
+  private static String callPart(String function, boolean inKernel) {
+    for (CallKind kind : CALL_KINDS) {
+      if ((inKernel ? kind.kernel() : kind.wrapper()).matcher(function).find()) {
+        return kind.part();
       }
     }
     return null;
   }
 
   private static String userPart(String symbol, String dso) {
-    if (dso.startsWith("/tmp/perf-") || dso.startsWith("[JIT]") || dso.contains("perf-") && dso.endsWith(".map")) {
+    if (dso.contains("perf-") && dso.endsWith(".map")) {
       Matcher method = METHOD.matcher(symbol);
       if (method.find()) {
         String name = method.group(1);
